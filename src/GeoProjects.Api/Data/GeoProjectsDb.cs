@@ -1,0 +1,124 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Query.SqlExpressions;
+using NetTopologySuite.Geometries;
+
+namespace GeoProjects.Api.Data;
+
+public sealed class GeoProjectsDb(DbContextOptions<GeoProjectsDb> options) : DbContext(options)
+{
+    public DbSet<Project> Projects => Set<Project>();
+    public DbSet<Zone> Zones => Set<Zone>();
+    public DbSet<ProjectBatch> Batches => Set<ProjectBatch>();
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        b.HasPostgresExtension("postgis");
+        b.ApplyConfigurationsFromAssembly(typeof(GeoProjectsDb).Assembly);
+        GeoSql.Register(b);
+    }
+}
+
+internal sealed class ZoneConfiguration : IEntityTypeConfiguration<Zone>
+{
+    public void Configure(EntityTypeBuilder<Zone> e)
+    {
+        e.ToTable("zones", t => t.HasComment("功能区 · functional areas and the district, boundaries approximate"));
+        e.HasIndex(z => z.Code).IsUnique();
+        e.HasIndex(z => z.Name);
+        e.Property(z => z.Code).HasMaxLength(32);
+        e.Property(z => z.Name).HasMaxLength(100);
+        e.Property(z => z.NameEn).HasMaxLength(200);
+        e.Property(z => z.Kind).HasConversion<string>().HasMaxLength(32);
+        e.Property(z => z.Confidence).HasConversion<string>().HasMaxLength(32);
+        e.Property(z => z.Boundary).HasColumnType("geometry(MultiPolygon,4326)");
+        e.HasIndex(z => z.Boundary).HasMethod("gist");
+        // Area on the spheroid, so it is in real km² whatever the latitude.
+        e.Property(z => z.AreaKm2)
+            .HasComputedColumnSql("ST_Area(geography(boundary)) / 1000000.0", stored: true)
+            .HasComment("面积 (km²), computed on the geography");
+        e.HasOne(z => z.Parent).WithMany().HasForeignKey(z => z.ParentId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class ProjectBatchConfiguration : IEntityTypeConfiguration<ProjectBatch>
+{
+    public void Configure(EntityTypeBuilder<ProjectBatch> e)
+    {
+        e.ToTable("project_batches", t => t.HasComment("集中开工 / 集中签约 events"));
+        e.Property(x => x.Name).HasMaxLength(200);
+        e.Property(x => x.Level).HasConversion<string>().HasMaxLength(16);
+        e.Property(x => x.Kind).HasConversion<string>().HasMaxLength(16);
+        e.HasIndex(x => x.Date);
+    }
+}
+
+internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
+{
+    public void Configure(EntityTypeBuilder<Project> e)
+    {
+        e.ToTable("projects", t =>
+        {
+            t.HasComment("重大项目 · major investment projects");
+            t.HasCheckConstraint("ck_projects_total_investment", "total_investment >= 0");
+            t.HasCheckConstraint("ck_projects_location_valid", "ST_IsValid(location)");
+        });
+        e.HasIndex(p => p.Code).IsUnique();
+        e.Property(p => p.Code).HasMaxLength(32);
+        e.Property(p => p.Name).HasMaxLength(200);
+        e.Property(p => p.NameEn).HasMaxLength(300);
+        e.Property(p => p.IndustryChain).HasMaxLength(50);
+        e.Property(p => p.Developer).HasMaxLength(200);
+        e.Property(p => p.Sector).HasConversion<string>().HasMaxLength(32);
+        e.Property(p => p.Status).HasConversion<string>().HasMaxLength(32);
+        e.Property(p => p.DataSource).HasConversion<string>().HasMaxLength(16);
+        e.Property(p => p.TotalInvestment).HasPrecision(14, 2).HasComment("总投资 (亿元)");
+        e.Property(p => p.AnnualPlannedInvestment).HasPrecision(14, 2).HasComment("年度计划投资 (亿元)");
+        e.Property(p => p.CompletedInvestment).HasPrecision(14, 2).HasComment("完成投资 (亿元)");
+        e.Property(p => p.LandAreaMu).HasPrecision(12, 2).HasComment("用地面积 (亩)");
+        e.Property(p => p.Location).HasColumnType("geometry(Point,4326)");
+        e.Property(p => p.Site).HasColumnType("geometry(Polygon,4326)");
+        e.Property(p => p.CreatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
+        // Kept current by the trigger in the migration, so every writer (EF, psql, imports) agrees.
+        e.Property(p => p.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAddOrUpdate();
+        e.Property(p => p.Version).IsRowVersion();
+        e.HasIndex(p => p.Location).HasMethod("gist");
+        e.HasIndex(p => p.Site).HasMethod("gist");
+        e.HasIndex(p => p.Sector);
+        e.HasIndex(p => p.Status);
+        e.HasIndex(p => p.TotalInvestment);
+        e.HasIndex(p => p.StartDate);
+        e.HasIndex(p => p.IndustryChain);
+        e.HasOne(p => p.Zone).WithMany(z => z.Projects).HasForeignKey(p => p.ZoneId).OnDelete(DeleteBehavior.SetNull);
+        e.HasOne(p => p.Batch).WithMany(x => x.Projects).HasForeignKey(p => p.BatchId).OnDelete(DeleteBehavior.SetNull);
+    }
+}
+
+/// <summary>
+/// Spatial functions in metres. NTS's own Distance/Buffer work in the coordinates' units (degrees for
+/// SRID 4326); users mean metres, so these cast to geography, which PostGIS measures on the spheroid.
+/// <c>geography(x)</c> is PostGIS's cast function, so the functional GiST index on geography(location) applies.
+/// </summary>
+public static class GeoSql
+{
+    public static double DistanceMetres(Geometry a, Geometry b) => throw OnlyInSql();
+    public static bool WithinMetres(Geometry a, Geometry b, double metres) => throw OnlyInSql();
+    public static Geometry BufferMetres(Geometry g, double metres) => throw OnlyInSql();
+
+    private static InvalidOperationException OnlyInSql() => new("GeoSql functions run only inside PostgreSQL queries.");
+
+    internal static void Register(ModelBuilder b)
+    {
+        b.HasDbFunction(typeof(GeoSql).GetMethod(nameof(DistanceMetres))!).HasTranslation(a =>
+            Fn("st_distance", typeof(double), null, Geog(a[0]), Geog(a[1])));
+        b.HasDbFunction(typeof(GeoSql).GetMethod(nameof(WithinMetres))!).HasTranslation(a =>
+            Fn("st_dwithin", typeof(bool), null, Geog(a[0]), Geog(a[1]), a[2]));
+        b.HasDbFunction(typeof(GeoSql).GetMethod(nameof(BufferMetres))!).HasTranslation(a =>
+            Fn("geometry", typeof(Geometry), a[0].TypeMapping, Fn("st_buffer", typeof(Geometry), a[0].TypeMapping, Geog(a[0]), a[1])));
+    }
+
+    private static SqlExpression Geog(SqlExpression g) => Fn("geography", typeof(Geometry), g.TypeMapping, g);
+
+    private static SqlFunctionExpression Fn(string name, Type type, Microsoft.EntityFrameworkCore.Storage.RelationalTypeMapping? mapping, params SqlExpression[] args) =>
+        new(name, args, nullable: true, argumentsPropagateNullability: args.Select(_ => true).ToArray(), type, mapping);
+}

@@ -1,0 +1,130 @@
+using System.ComponentModel;
+using NetTopologySuite.Geometries;
+
+namespace GeoProjects.Api.Data;
+
+// The registry's model. Descriptions are bilingual because they flow into the GraphQL schema.
+
+[Description("功能区 · A functional area (or the district itself) with an approximate boundary.")]
+public sealed class Zone
+{
+    public int Id { get; set; }
+    public required string Code { get; set; }
+    public required string Name { get; set; }
+    public required string NameEn { get; set; }
+    public ZoneKind Kind { get; set; }
+    public required MultiPolygon Boundary { get; set; }
+    /// <summary>Computed by PostgreSQL on the geography (a generated column).</summary>
+    public double AreaKm2 { get; private set; }
+    public int? ParentId { get; set; }
+    public Zone? Parent { get; set; }
+    public bool IsApproximate { get; set; } = true;
+    public BoundaryConfidence Confidence { get; set; }
+    public required string SourceNote { get; set; }
+    public List<Project> Projects { get; } = [];
+}
+
+[Description("区域类型 · Kind of zone.")]
+public enum ZoneKind
+{
+    [Description("行政区/国家级新区 · The administrative district / national new area.")] District,
+    [Description("功能区 · Functional area.")] FunctionalArea,
+    [Description("自贸片区/保税港区 · Free-trade or bonded port zone.")] FreeTradeZone,
+    [Description("旅游景区 · Scenic or tourism area.")] ScenicArea,
+}
+
+[Description("边界可信度 · How far a boundary can be trusted.")]
+public enum BoundaryConfidence
+{
+    [Description("由公开数据解码 · Decoded from a published dataset.")] Decoded,
+    [Description("依地标近似(±2–3 km) · Approximate, placed against landmarks (±2–3 km).")] Approximate,
+    [Description("低可信度,需核对官方地图 · Low confidence, to be checked against an official map.")] Low,
+}
+
+[Description("项目批次 · A collective event (集中开工 / 集中签约) in which projects were announced.")]
+public sealed class ProjectBatch
+{
+    public int Id { get; set; }
+    public required string Name { get; set; }
+    public DateOnly Date { get; set; }
+    public BatchLevel Level { get; set; }
+    public BatchKind Kind { get; set; }
+    public required string SourceNote { get; set; }
+    public List<Project> Projects { get; } = [];
+}
+
+[Description("批次级别 · Level of the event that announced a batch.")]
+public enum BatchLevel
+{
+    [Description("全市 · City-wide event.")] City,
+    [Description("全区 · District event.")] District,
+}
+
+[Description("批次类型 · Kind of collective event.")]
+public enum BatchKind
+{
+    [Description("集中开工 · Collective ground-breaking.")] Groundbreaking,
+    [Description("集中签约 · Collective signing.")] Signing,
+}
+
+[Description("重大项目 · A major investment project.")]
+public sealed class Project
+{
+    public int Id { get; set; }
+    public required string Code { get; set; }
+    public required string Name { get; set; }
+    public string? NameEn { get; set; }
+    public Sector Sector { get; set; }
+    public string? IndustryChain { get; set; }
+    public ProjectStatus Status { get; set; }
+    public decimal TotalInvestment { get; set; }
+    public decimal? AnnualPlannedInvestment { get; set; }
+    public decimal? CompletedInvestment { get; set; }
+    public decimal? LandAreaMu { get; set; }
+    public string? Developer { get; set; }
+    public DateOnly? StartDate { get; set; }
+    public int? BatchId { get; set; }
+    public ProjectBatch? Batch { get; set; }
+    public int? ZoneId { get; set; }
+    public Zone? Zone { get; set; }
+    public required Point Location { get; set; }
+    public Polygon? Site { get; set; }
+    public DataSource DataSource { get; set; }
+    public required string SourceNote { get; set; }
+    public DateTime CreatedAt { get; private set; }
+    public DateTime UpdatedAt { get; private set; }
+    /// <summary>PostgreSQL's xmin, used as the optimistic concurrency token.</summary>
+    public uint Version { get; private set; }
+}
+
+[Description("行业领域 · Sector (行业领域) as used in the district's batch reports.")]
+public enum Sector
+{
+    [Description("先进制造 · Advanced manufacturing.")] AdvancedManufacturing,
+    [Description("高端化工 · High-end chemicals.")] HighEndChemicals,
+    [Description("海洋经济 · Marine economy.")] MarineEconomy,
+    [Description("文化旅游 · Culture and tourism.")] CultureTourism,
+    [Description("新能源新材料 · New energy and new materials.")] NewEnergyMaterials,
+    [Description("现代服务业 · Modern services.")] ModernServices,
+    [Description("基础设施 · Infrastructure.")] Infrastructure,
+    [Description("民生/社会事业 · Public services.")] PublicServices,
+    [Description("数字经济 · Digital economy.")] DigitalEconomy,
+}
+
+[Description("项目状态 · Lifecycle status of a project.")]
+public enum ProjectStatus
+{
+    [Description("储备 · In the reserve list.")] Reserve,
+    [Description("签约 · Signed.")] Signed,
+    [Description("开工 · Started (ground broken).")] Started,
+    [Description("在建 · Under construction.")] UnderConstruction,
+    [Description("竣工 · Completed.")] Completed,
+    [Description("投产 · In operation.")] InOperation,
+}
+
+[Description("数据来源 · Whether a record was published or made up for illustration.")]
+public enum DataSource
+{
+    [Description("公开发布 · Published; the source note cites where.")] Published,
+    [Description("示例数据 · ILLUSTRATIVE: made up to fill published totals; not a real project.")] Illustrative,
+}
