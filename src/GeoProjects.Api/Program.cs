@@ -1,6 +1,19 @@
-var builder = WebApplication.CreateBuilder(args);
+using GeoProjects.Api;
+using GeoProjects.Api.Data;
+using GeoProjects.Api.GraphQL;
+
+// Commands: `migrate` (apply migrations, seed an empty database), `schema [file]` (print the SDL); otherwise serve.
+var (command, rest) = Commands.Split(args);
+// Content root = the app's folder, so appsettings.json is found wherever the app is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
+builder.AddGeoProjectsData();
+builder.AddGeoProjectsGraphQL();
+
 var app = builder.Build();
-
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+if (command is not null)
+{
+    return await Commands.RunAsync(app, command, rest);
+}
+app.MapGeoProjectsGraphQL();
+await app.RunAsync();
+return 0;

@@ -14,8 +14,8 @@ public sealed class Zone
     public required string NameEn { get; set; }
     public ZoneKind Kind { get; set; }
     public required MultiPolygon Boundary { get; set; }
-    /// <summary>Computed by PostgreSQL on the geography (a generated column).</summary>
-    public double AreaKm2 { get; private set; }
+    /// <summary>Computed by PostgreSQL on the geography (a generated column); settable only for query projections.</summary>
+    public double AreaKm2 { get; set; }
     public int? ParentId { get; set; }
     public Zone? Parent { get; set; }
     public bool IsApproximate { get; set; } = true;
@@ -91,10 +91,10 @@ public sealed class Project
     public Polygon? Site { get; set; }
     public DataSource DataSource { get; set; }
     public required string SourceNote { get; set; }
-    public DateTime CreatedAt { get; private set; }
-    public DateTime UpdatedAt { get; private set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
     /// <summary>PostgreSQL's xmin, used as the optimistic concurrency token.</summary>
-    public uint Version { get; private set; }
+    public uint Version { get; set; }
 }
 
 [Description("行业领域 · Sector (行业领域) as used in the district's batch reports.")]

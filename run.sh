@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Starts GeoProjects: PostGIS (private cluster under .data/ unless ConnectionStrings__GeoProjects is set),
+# migrations and seed data, then the API on $GEOPROJECTS_URL (default http://127.0.0.1:5080).
+set -euo pipefail
+cd "$(dirname "$0")"
+source db/cluster.sh
+
+url=${GEOPROJECTS_URL:-http://127.0.0.1:5080}
+if [ -z "$GEOPROJECTS_DB" ]; then
+  export ConnectionStrings__GeoProjects="$GEOPROJECTS_SERVER;Database=${GEOPROJECTS_DB_NAME:-geoprojects}"
+fi
+
+dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly
+api=src/GeoProjects.Api/bin/Release/net10.0/GeoProjects.Api
+"$api" migrate
+echo "GeoProjects API:  $url/graphql  (GraphQL; SDL at $url/graphql?sdl)"
+exec "$api" --urls "$url"

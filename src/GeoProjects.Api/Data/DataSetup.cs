@@ -1,0 +1,71 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
+
+namespace GeoProjects.Api.Data;
+
+/// <summary>Section "Database" of the configuration.</summary>
+public sealed class DatabaseOptions
+{
+    /// <summary>PostgreSQL statement_timeout for every statement the API runs.</summary>
+    public int StatementTimeoutMs { get; set; } = 10_000;
+    /// <summary>Folder with zones.geojson, batches.json and projects.geojson; default: db/seed of the checkout.</summary>
+    public string? SeedDirectory { get; set; }
+}
+
+public static class DataSetup
+{
+    public const string ConnectionName = "GeoProjects";
+
+    public static IHostApplicationBuilder AddGeoProjectsData(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<DatabaseOptions>(builder.Configuration.GetSection("Database"));
+        var options = builder.Configuration.GetSection("Database").Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var configured = builder.Configuration.GetConnectionString(ConnectionName);
+        builder.Services.AddSingleton<SqlStatementCounter>();
+        builder.Services.AddDbContext<GeoProjectsDb>((sp, o) => Configure(o,
+            configured ?? throw new InvalidOperationException(
+                $"No database configured: set ConnectionStrings__{ConnectionName} (./run.sh sets it for the private cluster)."),
+            options.StatementTimeoutMs).AddInterceptors(sp.GetRequiredService<SqlStatementCounter>()));
+        return builder;
+    }
+
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder o, string connectionString, int statementTimeoutMs)
+    {
+        var cs = new NpgsqlConnectionStringBuilder(connectionString);
+        cs.Options = $"{cs.Options} -c statement_timeout={statementTimeoutMs}".Trim();
+        return o.UseNpgsql(cs.ConnectionString, npg => npg.UseNetTopologySuite()).UseSnakeCaseNamingConvention();
+    }
+}
+
+/// <summary>Counts the SQL statements sent, so tests can assert that batching holds.</summary>
+public sealed class SqlStatementCounter : DbCommandInterceptor
+{
+    private int _count;
+    public int Count => _count;
+    public void Reset() => Interlocked.Exchange(ref _count, 0);
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _count);
+        return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+    }
+
+    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _count);
+        return base.ScalarExecutingAsync(command, eventData, result, cancellationToken);
+    }
+}
+
+/// <summary>For `dotnet ef migrations add` only: it builds the model and never connects.</summary>
+internal sealed class DesignTimeFactory : IDesignTimeDbContextFactory<GeoProjectsDb>
+{
+    public GeoProjectsDb CreateDbContext(string[] args) =>
+        new((DataSetup.Configure(new DbContextOptionsBuilder<GeoProjectsDb>(), "Host=design-time-only", 0)
+            as DbContextOptionsBuilder<GeoProjectsDb>)!.Options);
+}

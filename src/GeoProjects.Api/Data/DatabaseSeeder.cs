@@ -1,0 +1,136 @@
+using System.Text.Json;
+using GeoProjects.Api.GraphQL;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using NetTopologySuite.Geometries;
+using Npgsql;
+
+namespace GeoProjects.Api.Data;
+
+/// <summary>Applies the EF Core migrations and loads db/seed into an empty database (`GeoProjects.Api migrate`).</summary>
+public static class DatabaseSeeder
+{
+    public static async Task MigrateAndSeedAsync(IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GeoProjectsDb>();
+        var log = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseSeeder));
+        await db.Database.MigrateAsync(ct);
+        // The migration may just have created the postgis extension: let Npgsql learn its types.
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await connection.OpenAsync(ct);
+        await connection.ReloadTypesAsync(ct);
+        await connection.CloseAsync();
+
+        if (await db.Zones.AnyAsync(ct) || await db.Projects.AnyAsync(ct))
+        {
+            log.LogInformation("Database already holds data; seed not loaded");
+            return;
+        }
+        var dir = SeedDirectory(scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value, scope.ServiceProvider.GetRequiredService<IHostEnvironment>());
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var zones = LoadZones(Path.Combine(dir, "zones.geojson"));
+        db.Zones.AddRange(zones.Values);
+        var batches = LoadBatches(Path.Combine(dir, "batches.json"));
+        db.Batches.AddRange(batches.Values);
+        await db.SaveChangesAsync(ct);
+        // Projects without a zone get one from the database trigger (smallest containing zone).
+        db.Projects.AddRange(LoadProjects(Path.Combine(dir, "projects.geojson"), zones, batches));
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        log.LogInformation("Seeded {Zones} zones, {Batches} batches and {Projects} projects from {Dir}", zones.Count, batches.Count, await db.Projects.CountAsync(ct), dir);
+    }
+
+    public static string SeedDirectory(DatabaseOptions options, IHostEnvironment env)
+    {
+        if (options.SeedDirectory is { } configured) return configured;
+        for (var dir = new DirectoryInfo(env.ContentRootPath); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "db", "seed");
+            if (File.Exists(Path.Combine(candidate, "projects.geojson"))) return candidate;
+        }
+        throw new InvalidOperationException("db/seed not found above the content root; set Database__SeedDirectory");
+    }
+
+    private static Dictionary<string, Zone> LoadZones(string path)
+    {
+        var zones = new Dictionary<string, Zone>();
+        foreach (var f in Features(path))
+        {
+            var p = f.GetProperty("properties");
+            var geometry = GeoJson.Parse(f.GetProperty("geometry"));
+            var zone = new Zone
+            {
+                Code = Str(p, "code")!,
+                Name = Str(p, "name")!,
+                NameEn = Str(p, "nameEn")!,
+                Kind = Enum<ZoneKind>(p, "kind"),
+                Boundary = geometry as MultiPolygon ?? GeoJson.Factory.CreateMultiPolygon([(Polygon)geometry]),
+                IsApproximate = p.GetProperty("approximate").GetBoolean(),
+                Confidence = Enum<BoundaryConfidence>(p, "confidence"),
+                SourceNote = Str(p, "sourceNote")!,
+            };
+            if (Str(p, "parent") is { } parent) zone.Parent = zones[parent];
+            zones[zone.Code] = zone;
+        }
+        return zones;
+    }
+
+    private static Dictionary<string, ProjectBatch> LoadBatches(string path)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return doc.RootElement.GetProperty("batches").EnumerateArray().Select(b => new ProjectBatch
+        {
+            Name = Str(b, "name")!,
+            Date = DateOnly.Parse(Str(b, "date")!, System.Globalization.CultureInfo.InvariantCulture),
+            Level = Enum<BatchLevel>(b, "level"),
+            Kind = Enum<BatchKind>(b, "kind"),
+            SourceNote = Str(b, "sourceNote")!,
+        }).ToDictionary(b => b.Name);
+    }
+
+    private static IEnumerable<Project> LoadProjects(string path, Dictionary<string, Zone> zones, Dictionary<string, ProjectBatch> batches)
+    {
+        foreach (var f in Features(path))
+        {
+            var p = f.GetProperty("properties");
+            yield return new Project
+            {
+                Code = Str(p, "code")!,
+                Name = Str(p, "name")!,
+                NameEn = Str(p, "nameEn"),
+                Sector = Enum<Sector>(p, "sector"),
+                IndustryChain = Str(p, "industryChain"),
+                Status = Enum<ProjectStatus>(p, "status"),
+                TotalInvestment = p.GetProperty("totalInvestment").GetDecimal(),
+                AnnualPlannedInvestment = Dec(p, "annualPlannedInvestment"),
+                CompletedInvestment = Dec(p, "completedInvestment"),
+                LandAreaMu = Dec(p, "landAreaMu"),
+                Developer = Str(p, "developer"),
+                StartDate = Str(p, "startDate") is { } d ? DateOnly.Parse(d, System.Globalization.CultureInfo.InvariantCulture) : null,
+                Batch = Str(p, "batch") is { } b ? batches[b] : null,
+                Zone = Str(p, "zone") is { } z ? zones[z] : null,
+                Location = (Point)GeoJson.Parse(f.GetProperty("geometry")),
+                Site = p.TryGetProperty("site", out var site) && site.ValueKind == JsonValueKind.Object ? (Polygon)GeoJson.Parse(site) : null,
+                DataSource = Enum<DataSource>(p, "dataSource"),
+                SourceNote = Str(p, "sourceNote")!,
+            };
+        }
+    }
+
+    private static List<JsonElement> Features(string path)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return doc.RootElement.GetProperty("features").EnumerateArray().Select(e => e.Clone()).ToList();
+    }
+
+    private static string? Str(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static decimal? Dec(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDecimal() : null;
+
+    /// <summary>Seed files use the GraphQL spelling (ADVANCED_MANUFACTURING); the enums are PascalCase.</summary>
+    private static T Enum<T>(JsonElement e, string name) where T : struct, Enum =>
+        System.Enum.Parse<T>(Str(e, name)!.Replace("_", ""), ignoreCase: true);
+}

@@ -1,0 +1,68 @@
+using GraphQL.DataLoader;
+
+namespace GeoProjects.Api.GraphQL;
+
+/// <summary>
+/// A small batching loader (the GraphQL.DataLoader package is not available here). Resolvers call
+/// <see cref="Load"/>; GraphQL.NET resolves the returned <see cref="IDataLoaderResult"/>s after the
+/// current level, and the first one fetches every key queued so far in one call.
+/// </summary>
+public sealed class BatchLoader<TKey, TValue>(Func<IReadOnlyList<TKey>, CancellationToken, Task<IReadOnlyDictionary<TKey, TValue>>> fetch)
+    where TKey : notnull
+{
+    private readonly List<TKey> _pending = [];
+    private readonly Dictionary<TKey, TValue?> _loaded = [];
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public int Fetches { get; private set; }
+
+    public IDataLoaderResult<TValue?> Load(TKey key)
+    {
+        if (!_loaded.ContainsKey(key) && !_pending.Contains(key)) _pending.Add(key);
+        return new Result(this, key);
+    }
+
+    private async Task<TValue?> GetAsync(TKey key, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (!_loaded.ContainsKey(key) && _pending.Count > 0)
+            {
+                var keys = _pending.ToList();
+                _pending.Clear();
+                Fetches++;
+                var values = await fetch(keys, ct);
+                foreach (var k in keys) _loaded[k] = values.TryGetValue(k, out var v) ? v : default;
+            }
+            return _loaded.GetValueOrDefault(key);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private sealed class Result(BatchLoader<TKey, TValue> loader, TKey key) : IDataLoaderResult<TValue?>
+    {
+        public Task<TValue?> GetResultAsync(CancellationToken cancellationToken = default) => loader.GetAsync(key, cancellationToken);
+        async Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) => await GetResultAsync(cancellationToken);
+    }
+}
+
+/// <summary>Per-request home of the loaders, keyed by what they load (and with which arguments).</summary>
+public sealed class RequestLoaders
+{
+    private readonly Dictionary<string, object> _loaders = [];
+    private readonly Dictionary<string, HashSet<string>> _fields = [];
+
+    /// <summary>The union of GraphQL fields asked of a loader's values, so one fetch selects them all.</summary>
+    public HashSet<string> Fields(string key) => _fields.TryGetValue(key, out var f) ? f : _fields[key] = [];
+
+    public BatchLoader<TKey, TValue> GetOrAdd<TKey, TValue>(string key, Func<IReadOnlyList<TKey>, CancellationToken, Task<IReadOnlyDictionary<TKey, TValue>>> fetch)
+        where TKey : notnull
+    {
+        if (!_loaders.TryGetValue(key, out var loader)) _loaders[key] = loader = new BatchLoader<TKey, TValue>(fetch);
+        return (BatchLoader<TKey, TValue>)loader;
+    }
+}

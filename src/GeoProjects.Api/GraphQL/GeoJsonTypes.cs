@@ -1,0 +1,218 @@
+using System.Text.Json;
+using GraphQL;
+using GraphQL.Types;
+using GraphQLParser.AST;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.IO.Converters;
+using NetTopologySuite.Operation.Valid;
+
+namespace GeoProjects.Api.GraphQL;
+
+// GeoJSON types shaped as HotChocolate.Types.Spatial generates them (GeoJSONPointType, GeoJSONInterface, …),
+// so that HotChocolate clients read our geometries unchanged.
+
+public static class GeoJson
+{
+    public const int Srid = 4326;
+    public static readonly GeometryFactory Factory = NetTopologySuite.NtsGeometryServices.Instance.CreateGeometryFactory(Srid);
+
+    // The factory carries SRID 4326: geometries parsed without one would be SRID 0, which PostGIS refuses to mix.
+    public static readonly JsonSerializerOptions Options = new() { Converters = { new GeoJsonConverterFactory(Factory) } };
+
+    /// <summary>Parses and validates an input geometry; the message says what is wrong, for the client.</summary>
+    public static Geometry Parse(JsonElement json)
+    {
+        if (json.ValueKind != JsonValueKind.Object)
+            throw new GeometryInputException("a geometry must be a GeoJSON object such as {\"type\":\"Point\",\"coordinates\":[120.0,35.9]}");
+        if (json.TryGetProperty("crs", out var crs) && crs.ValueKind != JsonValueKind.Null &&
+            !(crs.ValueKind == JsonValueKind.Number && crs.TryGetInt32(out var srid) && srid == Srid))
+            throw new GeometryInputException($"crs {crs.GetRawText()} is not supported: geometries are in SRID {Srid} (WGS84 lon/lat)");
+        var withoutCrs = json.TryGetProperty("crs", out _)
+            ? JsonSerializer.SerializeToElement(json.EnumerateObject().Where(p => p.Name != "crs").ToDictionary(p => p.Name, p => p.Value))
+            : json;
+        Geometry? g;
+        try
+        {
+            g = withoutCrs.Deserialize<Geometry>(Options);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or NotSupportedException or FormatException)
+        {
+            throw new GeometryInputException($"malformed GeoJSON geometry: {e.Message}");
+        }
+        if (g is null || g.IsEmpty) throw new GeometryInputException("the GeoJSON geometry is empty");
+        foreach (var c in g.Coordinates)
+            if (double.IsNaN(c.X) || double.IsNaN(c.Y) || c.X is < -180 or > 180 || c.Y is < -90 or > 90)
+                throw new GeometryInputException($"coordinate [{c.X}, {c.Y}] is outside lon -180..180, lat -90..90");
+        var valid = new IsValidOp(g);
+        if (!valid.IsValid)
+            throw new GeometryInputException($"invalid {g.GeometryType}: {valid.ValidationError.Message} at [{valid.ValidationError.Coordinate.X}, {valid.ValidationError.Coordinate.Y}]");
+        g.SRID = Srid;
+        return g;
+    }
+
+    public static JsonElement ToJson(object? value) => value switch
+    {
+        null => JsonSerializer.SerializeToElement<object?>(null),
+        JsonElement e => e,
+        _ => JsonSerializer.SerializeToElement(value),
+    };
+
+    public static double[] Position(Coordinate c) => [c.X, c.Y];
+    public static double[][] Positions(LineString l) => l.Coordinates.Select(Position).ToArray();
+    public static double[][][] Rings(Polygon p) => new[] { p.Shell }.Concat(p.Holes).Select(r => Positions(r)).ToArray();
+}
+
+public sealed class GeometryInputException(string message) : Exception(message);
+
+/// <summary>HC's <c>Geometry</c> scalar: a GeoJSON geometry object, as literal, variable or JSON string.</summary>
+public sealed class GeometryScalar : ScalarGraphType
+{
+    public GeometryScalar()
+    {
+        Name = "Geometry";
+        Description = "GeoJSON 几何对象 (RFC 7946), 经纬度 WGS84 (SRID 4326); 省略 crs 即为 4326 · A GeoJSON geometry object in WGS84 lon/lat (SRID 4326); `crs` may be omitted or 4326.";
+    }
+
+    public override object? ParseValue(object? value) => value switch
+    {
+        null => null,
+        Geometry g => g,
+        string s => ParseString(s),
+        _ => Parse(GeoJson.ToJson(value)),
+    };
+
+    public override object? ParseLiteral(GraphQLValue value) => value switch
+    {
+        GraphQLNullValue => null,
+        GraphQLStringValue s => ParseString((string)s.Value),
+        GraphQLObjectValue o => Parse(GeoJson.ToJson(ToObject(o))),
+        _ => throw new InvalidOperationException("a geometry must be a GeoJSON object"),
+    };
+
+    public override bool CanParseLiteral(GraphQLValue value) => value is GraphQLNullValue or GraphQLStringValue or GraphQLObjectValue;
+    public override bool CanParseValue(object? value) => true;
+
+    public override object? Serialize(object? value) => value switch
+    {
+        null => null,
+        Geometry g => JsonSerializer.SerializeToElement(g, GeoJson.Options),
+        _ => throw new InvalidOperationException("not a geometry"),
+    };
+
+    private static Geometry ParseString(string s)
+    {
+        try { return Parse(JsonDocument.Parse(s).RootElement); }
+        catch (JsonException e) { throw new GeometryInputException($"malformed GeoJSON text: {e.Message}"); }
+    }
+
+    private static Geometry Parse(JsonElement e)
+    {
+        // Scalar parse failures surface as validation errors; the geometry exception's text is the useful part.
+        try { return GeoJson.Parse(e); }
+        catch (GeometryInputException ex) { throw new InvalidOperationException(ex.Message); }
+    }
+
+    private static object? ToObject(GraphQLValue v) => v switch
+    {
+        GraphQLObjectValue o => (o.Fields ?? []).ToDictionary(f => (string)f.Name.Value, f => ToObject(f.Value)),
+        GraphQLListValue l => (l.Values ?? []).Select(ToObject).ToList(),
+        GraphQLIntValue i => decimal.Parse(i.Value.Span, provider: System.Globalization.CultureInfo.InvariantCulture),
+        GraphQLFloatValue f => decimal.Parse(f.Value.Span, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture),
+        GraphQLStringValue s => (string)s.Value,
+        GraphQLBooleanValue b => b.BoolValue,
+        GraphQLEnumValue en => (string)en.Name.Value,
+        GraphQLNullValue => null,
+        _ => throw new InvalidOperationException($"unexpected {v.Kind} in a GeoJSON literal"),
+    };
+}
+
+public sealed class PositionScalar : ScalarGraphType
+{
+    public PositionScalar()
+    {
+        Name = "Position";
+        Description = "坐标位置 [经度, 纬度] · A position is an array of numbers. There MUST be two or more elements. The first two elements are longitude and latitude (easting and northing).";
+    }
+    public override object? ParseValue(object? value) => value;
+    public override object? Serialize(object? value) => value;
+}
+
+public sealed class CoordinatesScalar : ScalarGraphType
+{
+    public CoordinatesScalar()
+    {
+        Name = "Coordinates";
+        Description = "坐标数组 · A coordinate is an array of positions.";
+    }
+    public override object? ParseValue(object? value) => value;
+    public override object? Serialize(object? value) => value;
+}
+
+public sealed class GeoJsonGeometryTypeEnum : EnumerationGraphType
+{
+    public GeoJsonGeometryTypeEnum()
+    {
+        Name = "GeoJSONGeometryType";
+        Description = "GeoJSON 几何类型 · The GeoJSON geometry type.";
+        foreach (var t in new[] { "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection" })
+            Add(t, t, $"GeoJSON {t}");
+    }
+}
+
+public sealed class GeoJsonInterface : InterfaceGraphType<Geometry>
+{
+    public GeoJsonInterface()
+    {
+        Name = "GeoJSONInterface";
+        Description = "GeoJSON 几何对象的公共字段 · Fields common to every GeoJSON geometry.";
+        Field<NonNullGraphType<GeoJsonGeometryTypeEnum>>("type").Description("几何类型 · The geometry type of the GeoJson object");
+        Field<ListGraphType<FloatGraphType>>("bbox").Description("外包框 [minX, minY, maxX, maxY] · The minimum bounding box around the geometry object");
+        Field<IntGraphType>("crs").Description("坐标参考系 SRID · The coordinate reference system integer identifier");
+    }
+}
+
+/// <summary>Shared fields of the concrete GeoJSON object types (type, bbox, crs), with HC's nullability.</summary>
+public abstract class GeoJsonObjectType<TGeometry> : ObjectGraphType<TGeometry> where TGeometry : Geometry
+{
+    protected GeoJsonObjectType(string name, string description)
+    {
+        Name = name;
+        Description = description;
+        Interface<GeoJsonInterface>();
+        IsTypeOf = o => o is TGeometry;
+        Field<NonNullGraphType<GeoJsonGeometryTypeEnum>>("type").Description("几何类型 · The geometry type of the GeoJson object").Resolve(c => c.Source.GeometryType);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<FloatGraphType>>>>("bbox")
+            .Description("外包框 [minX, minY, maxX, maxY] · The minimum bounding box around the geometry object")
+            .Resolve(c => new[] { c.Source.EnvelopeInternal.MinX, c.Source.EnvelopeInternal.MinY, c.Source.EnvelopeInternal.MaxX, c.Source.EnvelopeInternal.MaxY });
+        Field<NonNullGraphType<IntGraphType>>("crs").Description("坐标参考系 SRID · The coordinate reference system integer identifier")
+            .Resolve(c => c.Source.SRID <= 0 ? GeoJson.Srid : c.Source.SRID);
+    }
+}
+
+public sealed class GeoJsonPointType : GeoJsonObjectType<Point>
+{
+    public GeoJsonPointType() : base("GeoJSONPointType", "GeoJSON 点 · A GeoJSON Point.")
+    {
+        Field<PositionScalar>("coordinates").Description("点坐标 · The \"coordinates\" field is a single position.").Resolve(c => GeoJson.Position(c.Source.Coordinate));
+    }
+}
+
+public sealed class GeoJsonPolygonType : GeoJsonObjectType<Polygon>
+{
+    public GeoJsonPolygonType() : base("GeoJSONPolygonType", "GeoJSON 面 · A GeoJSON Polygon.")
+    {
+        Field<ListGraphType<ListGraphType<PositionScalar>>>("coordinates")
+            .Description("线性环数组, 首个为外环 · The \"coordinates\" field MUST be an array of linear ring coordinate arrays.")
+            .Resolve(c => GeoJson.Rings(c.Source));
+    }
+}
+
+public sealed class GeoJsonMultiPolygonType : GeoJsonObjectType<MultiPolygon>
+{
+    public GeoJsonMultiPolygonType() : base("GeoJSONMultiPolygonType", "GeoJSON 多面 · A GeoJSON MultiPolygon.")
+    {
+        Field<CoordinatesScalar>("coordinates")
+            .Description("多边形坐标数组 · The \"coordinates\" field is an array of Polygon coordinate arrays.")
+            .Resolve(c => c.Source.Geometries.Cast<Polygon>().Select(GeoJson.Rings).ToArray());
+    }
+}

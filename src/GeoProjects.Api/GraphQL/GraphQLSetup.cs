@@ -1,0 +1,64 @@
+using System.Text.Encodings.Web;
+using GeoProjects.Api.Querying;
+using GraphQL;
+using GraphQL.Execution;
+using GraphQL.Types;
+using GraphQL.Validation.Complexity;
+using GraphQLParser.AST;
+using Npgsql;
+
+namespace GeoProjects.Api.GraphQL;
+
+public static class GraphQLSetup
+{
+    public static IHostApplicationBuilder AddGeoProjectsGraphQL(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<GraphQLOptions>(builder.Configuration.GetSection("GraphQL"));
+        builder.Services.Configure<PagingOptions>(builder.Configuration.GetSection("Paging"));
+        builder.Services.AddGeoProjectsSchema(builder.Configuration.GetSection("GraphQL").Get<GraphQLOptions>() ?? new GraphQLOptions(),
+            builder.Environment.IsDevelopment());
+        return builder;
+    }
+
+    /// <summary>The schema registration, shared by the app and the schema-file test.</summary>
+    public static IServiceCollection AddGeoProjectsSchema(this IServiceCollection services, GraphQLOptions options, bool development)
+    {
+        services.AddSingleton<QueryingTypes>();
+        services.AddScoped<RequestLoaders>();
+        // Graph types from GraphQL.NET itself that the schema names directly.
+        services.AddTransient(typeof(EnumerationGraphType<>));
+        services.AddTransient<DateTimeGraphType>();
+        services.AddTransient<DecimalGraphType>();
+        services.AddGraphQL(b => b
+            .AddSchema<GeoProjectsSchema>()
+            .AddGraphTypes(typeof(GraphQLSetup).Assembly)
+            .AddSystemTextJson(o => o.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping) // keep 中文 readable
+            // Resolvers share the request's scoped DbContext, which allows one operation at a time: run serially.
+            // Batching (RequestLoaders) keeps the statement count flat regardless.
+            .AddExecutionStrategy<SerialExecutionStrategy>(OperationType.Query)
+            .AddComplexityAnalyzer(c =>
+            {
+                c.MaxDepth = options.MaxDepth;
+                c.MaxComplexity = options.MaxComplexity;
+                // Introspection would otherwise score ~180,000 and break every IDE.
+                var standard = c.DefaultComplexityImpactDelegate;
+                c.DefaultComplexityImpactDelegate = f =>
+                    f.FieldDefinition.Name.StartsWith("__") || f.ParentType.Name.StartsWith("__") ? new FieldComplexityResult(0, 1) : standard(f);
+            })
+            .AddErrorInfoProvider(e => e.ExposeExceptionDetails = development && options.ExposeExceptionDetails)
+            .AddUnhandledExceptionHandler(ctx =>
+            {
+                // Known failures get a code and a message for the client; anything else stays a generic error.
+                var cause = ctx.OriginalException;
+                while (cause is not (PostgresException or GeometryInputException) && cause.InnerException is { } inner) cause = inner;
+                var (code, message) = cause switch
+                {
+                    PostgresException { SqlState: PostgresErrorCodes.QueryCanceled } => ("STATEMENT_TIMEOUT", "the database statement took longer than the configured timeout"),
+                    GeometryInputException g => ("INVALID_GEOMETRY", g.Message),
+                    _ => (null, null),
+                };
+                if (code is not null) ctx.Exception = new ExecutionError(message!) { Code = code };
+            }));
+        return services;
+    }
+}

@@ -1,0 +1,99 @@
+using GeoProjects.Api.Batches;
+using GeoProjects.Api.Data;
+using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Querying;
+using GeoProjects.Api.Zones;
+using GraphQL.Types;
+
+namespace GeoProjects.Api.Projects;
+
+/// <summary>What clients may filter, sort and select on a Project.</summary>
+public static class ProjectSchema
+{
+    public static readonly EntityFilter<Project> Filter = new EntityFilter<Project>("Project")
+        .Id("id", "项目 ID · The project's global ID.", p => p.Id, "Project")
+        .Field("code", "项目编码 · Unique project code.", p => p.Code)
+        .Field("name", "项目名称 · Project name (Chinese).", p => p.Name)
+        .Field("nameEn", "英文名称 · English name.", p => p.NameEn)
+        .Field("sector", "行业领域 · Sector.", p => p.Sector)
+        .Field("industryChain", "产业链 · Industry chain, e.g. 集成电路.", p => p.IndustryChain)
+        .Field("status", "项目状态 · Lifecycle status.", p => p.Status)
+        .Field("totalInvestment", "总投资 (亿元) · Total investment in 亿元 (10⁸ CNY).", p => p.TotalInvestment)
+        .Field("annualPlannedInvestment", "年度计划投资 (亿元) · Annual planned investment in 亿元.", p => p.AnnualPlannedInvestment)
+        .Field("completedInvestment", "完成投资 (亿元) · Completed investment in 亿元.", p => p.CompletedInvestment)
+        .Field("landAreaMu", "用地面积 (亩) · Land area in 亩 (1 亩 = 666.67 m²).", p => p.LandAreaMu)
+        .Field("developer", "建设单位 · Developer.", p => p.Developer)
+        .Field("startDate", "开工日期 · Start date.", p => p.StartDate)
+        .Field("dataSource", "数据来源 · PUBLISHED or ILLUSTRATIVE.", p => p.DataSource)
+        .Field("location", "项目位置 (点) · Project location (Point); spatial operations, distances in metres.", p => p.Location)
+        .Field("site", "项目用地范围 (面) · Project site (Polygon), when known.", p => p.Site)
+        .Field("createdAt", "创建时间 · When the record was created.", p => p.CreatedAt)
+        .Field("updatedAt", "更新时间 · When the record was last changed.", p => p.UpdatedAt)
+        .Object("zone", "所属功能区 · The zone the project is assigned to.", p => p.Zone, () => ZoneSchema.Filter)
+        .Object("batch", "所属批次 · The batch (集中开工/签约 event) that announced the project.", p => p.Batch, () => BatchSchema.Filter);
+
+    public static readonly EntitySort<Project> Sort = new EntitySort<Project>("Project")
+        .Field("code", "项目编码 · Project code.", p => p.Code)
+        .Field("name", "项目名称 · Project name.", p => p.Name)
+        .Field("nameEn", "英文名称 · English name.", p => p.NameEn)
+        .Field("sector", "行业领域 · Sector.", p => p.Sector)
+        .Field("industryChain", "产业链 · Industry chain.", p => p.IndustryChain)
+        .Field("status", "项目状态 · Status.", p => p.Status)
+        .Field("totalInvestment", "总投资 · Total investment.", p => p.TotalInvestment)
+        .Field("annualPlannedInvestment", "年度计划投资 · Annual planned investment.", p => p.AnnualPlannedInvestment)
+        .Field("completedInvestment", "完成投资 · Completed investment.", p => p.CompletedInvestment)
+        .Field("landAreaMu", "用地面积 · Land area.", p => p.LandAreaMu)
+        .Field("developer", "建设单位 · Developer.", p => p.Developer)
+        .Field("startDate", "开工日期 · Start date.", p => p.StartDate)
+        .Field("dataSource", "数据来源 · Data source.", p => p.DataSource)
+        .Field("createdAt", "创建时间 · Created at.", p => p.CreatedAt)
+        .Field("updatedAt", "更新时间 · Updated at.", p => p.UpdatedAt)
+        .Object("zone", "按所属功能区排序 · Sort by the assigned zone's fields.", p => p.Zone, () => ZoneSchema.Sort)
+        .Object("batch", "按批次排序 · Sort by the batch's fields.", p => p.Batch, () => BatchSchema.Sort);
+
+    public static readonly Projection<Project> Columns = new Projection<Project>(p => p.Id)
+        .Map("code", p => p.Code).Map("name", p => p.Name).Map("nameEn", p => p.NameEn).Map("sector", p => p.Sector)
+        .Map("industryChain", p => p.IndustryChain).Map("status", p => p.Status).Map("totalInvestment", p => p.TotalInvestment)
+        .Map("annualPlannedInvestment", p => p.AnnualPlannedInvestment).Map("completedInvestment", p => p.CompletedInvestment)
+        .Map("landAreaMu", p => p.LandAreaMu).Map("developer", p => p.Developer).Map("startDate", p => p.StartDate)
+        .Map("batch", p => p.BatchId).Map("zone", p => p.ZoneId).Map("location", p => p.Location).Map("site", p => p.Site)
+        .Map("dataSource", p => p.DataSource).Map("sourceNote", p => p.SourceNote)
+        .Map("createdAt", p => p.CreatedAt).Map("updatedAt", p => p.UpdatedAt);
+}
+
+public sealed class ProjectType : ObjectGraphType<Project>
+{
+    public ProjectType()
+    {
+        Name = "Project";
+        Description = "重大项目 · A major investment project (重大项目) with its location.";
+        Field<NonNullGraphType<IdGraphType>>("id").Description("全局 ID (HotChocolate 格式) · Global ID, base64 of \"Project:<key>\" as HotChocolate writes it.")
+            .Resolve(c => NodeId.Encode("Project", c.Source.Id));
+        Field(p => p.Code).Description("项目编码 · Unique project code.");
+        Field(p => p.Name).Description("项目名称 · Project name (Chinese).");
+        Field(p => p.NameEn, nullable: true).Description("英文名称 · English name.");
+        Field<NonNullGraphType<EnumerationGraphType<Sector>>>("sector").Description("行业领域 · Sector.").Resolve(c => c.Source.Sector);
+        Field(p => p.IndustryChain, nullable: true).Description("产业链 · Industry chain (产业链), e.g. 集成电路.");
+        Field<NonNullGraphType<EnumerationGraphType<ProjectStatus>>>("status").Description("项目状态 · Lifecycle status.").Resolve(c => c.Source.Status);
+        Field(p => p.TotalInvestment).Description("总投资 (亿元) · Total investment in 亿元 (1 亿元 = 10⁸ CNY).");
+        Field(p => p.AnnualPlannedInvestment, nullable: true).Description("年度计划投资 (亿元) · Annual planned investment in 亿元.");
+        Field(p => p.CompletedInvestment, nullable: true).Description("完成投资 (亿元) · Completed investment in 亿元.");
+        Field(p => p.LandAreaMu, nullable: true).Description("用地面积 (亩) · Land area in 亩 (1 亩 = 666.67 m²).");
+        Field(p => p.Developer, nullable: true).Description("建设单位 · Developer (建设单位).");
+        Field<DateScalar>("startDate").Description("开工日期 · Start date.").Resolve(c => c.Source.StartDate);
+        Field<ProjectBatchType>("batch").Description("所属批次 · The batch (集中开工/签约 event) that announced the project.")
+            .Resolve(c => c.Source.BatchId is { } id ? BatchLoaders.ById(c).Load(id) : null);
+        Field<ZoneType>("zone").Description("所属功能区 (含该点的最小功能区, 除非另行指定) · The assigned zone: the smallest zone containing the location unless set explicitly.")
+            .Resolve(c => c.Source.ZoneId is { } id ? ZoneLoaders.ById(c).Load(id) : null);
+        Field<NonNullGraphType<GeoJsonPointType>>("location").Description("项目位置 (WGS84) · Project location (WGS84 point).").Resolve(c => c.Source.Location);
+        Field<GeoJsonPolygonType>("site").Description("项目用地范围 · Project site polygon, when known.").Resolve(c => c.Source.Site);
+        Field<NonNullGraphType<EnumerationGraphType<DataSource>>>("dataSource").Description("数据来源 · PUBLISHED (cited) or ILLUSTRATIVE (made up).").Resolve(c => c.Source.DataSource);
+        Field(p => p.SourceNote).Description("来源说明 · Where the record comes from; ILLUSTRATIVE records say so.");
+        Field(p => p.CreatedAt).Description("创建时间 (UTC) · When the record was created (UTC).");
+        Field(p => p.UpdatedAt).Description("更新时间 (UTC) · When the record was last changed (UTC).");
+    }
+}
+
+public sealed class ProjectsConnectionType() : ConnectionType<ProjectType, ProjectsEdgeType, Project>("ProjectsConnection");
+
+public sealed class ProjectsEdgeType() : EdgeType<ProjectType, Project>("ProjectsEdge");

@@ -1,0 +1,111 @@
+using System.Linq.Expressions;
+
+namespace GeoProjects.Api.Querying;
+
+public sealed class SortField
+{
+    public required string Name { get; init; }
+    public required string Description { get; init; }
+    public required LambdaExpression Accessor { get; init; }
+    public IEntitySort? Related { get; init; }
+}
+
+public interface IEntitySort
+{
+    string TypeName { get; }
+    IReadOnlyList<SortField> Fields { get; }
+}
+
+public sealed class EntitySort<T>(string typeName) : IEntitySort
+{
+    private readonly List<SortField> _fields = [];
+    public string TypeName => typeName;
+    public IReadOnlyList<SortField> Fields => _fields;
+
+    public EntitySort<T> Field<TValue>(string name, string description, Expression<Func<T, TValue>> accessor)
+    {
+        _fields.Add(new SortField { Name = name, Description = description, Accessor = accessor });
+        return this;
+    }
+
+    public EntitySort<T> Object<TRelated>(string name, string description, Expression<Func<T, TRelated?>> accessor, Func<EntitySort<TRelated>> related)
+        where TRelated : class
+    {
+        _fields.Add(new SortField { Name = name, Description = description, Accessor = accessor, Related = new LazySort<TRelated>(related) });
+        return this;
+    }
+
+    private sealed class LazySort<TRelated>(Func<EntitySort<TRelated>> factory) : IEntitySort
+    {
+        private readonly Lazy<EntitySort<TRelated>> _inner = new(factory);
+        public string TypeName => _inner.Value.TypeName;
+        public IReadOnlyList<SortField> Fields => _inner.Value.Fields;
+    }
+}
+
+public sealed record SortKey(LambdaExpression Key, bool Descending);
+
+/// <summary>Turns HotChocolate-shaped <c>order: [{ field: ASC }, { zone: { name: DESC } }]</c> into sort keys.</summary>
+public static class SortTranslator
+{
+    public static IReadOnlyList<SortKey> Translate<T>(EntitySort<T> sort, IEnumerable<object?>? order, Expression<Func<T, int>> tieBreaker)
+    {
+        var p = Expression.Parameter(typeof(T), "x");
+        var keys = new List<SortKey>();
+        foreach (var item in order ?? [])
+        {
+            if (item is not IDictionary<string, object?> d)
+                throw new QueryInputException("SORT_INVALID", "each order item must be an input object such as { totalInvestment: DESC }");
+            Collect(sort, d, p, keys, p);
+        }
+        keys.Add(new SortKey(tieBreaker, false)); // a total order, so cursors are stable
+        return keys;
+    }
+
+    private static void Collect(IEntitySort sort, IDictionary<string, object?> item, Expression target, List<SortKey> keys, ParameterExpression root)
+    {
+        foreach (var (name, value) in item)
+        {
+            if (value is null) continue;
+            var field = sort.Fields.FirstOrDefault(f => f.Name == name)
+                ?? throw new QueryInputException("SORT_INVALID", $"{sort.TypeName} cannot be sorted by '{name}'");
+            var member = FilterTranslator.Replace(field.Accessor, target);
+            if (field.Related is not null)
+            {
+                if (value is not IDictionary<string, object?> nested)
+                    throw new QueryInputException("SORT_INVALID", $"'{name}' takes an input object such as {{ name: ASC }}");
+                Collect(field.Related, nested, member, keys, root);
+                continue;
+            }
+            var direction = value.ToString();
+            if (direction is not ("ASC" or "DESC"))
+                throw new QueryInputException("SORT_INVALID", $"'{name}' takes ASC or DESC");
+            var key = member.Type.IsValueType && Nullable.GetUnderlyingType(member.Type) is null
+                ? Expression.Convert(member, typeof(Nullable<>).MakeGenericType(member.Type)) // null-safe through optional relations
+                : member;
+            keys.Add(new SortKey(Expression.Lambda(key, root), direction == "DESC"));
+        }
+    }
+
+    public static IQueryable<T> Apply<T>(IQueryable<T> query, IReadOnlyList<SortKey> keys)
+    {
+        var expression = query.Expression;
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var method = (i == 0 ? (keys[i].Descending ? "OrderByDescending" : "OrderBy") : (keys[i].Descending ? "ThenByDescending" : "ThenBy"));
+            expression = Expression.Call(typeof(Queryable), method, [typeof(T), keys[i].Key.ReturnType], expression, Expression.Quote(keys[i].Key));
+        }
+        return query.Provider.CreateQuery<T>(expression);
+    }
+
+    /// <summary>The same ordering over an in-expression sequence (inside a GroupBy projection).</summary>
+    public static Expression ApplyEnumerable(Expression source, Type itemType, IReadOnlyList<SortKey> keys)
+    {
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var method = (i == 0 ? (keys[i].Descending ? "OrderByDescending" : "OrderBy") : (keys[i].Descending ? "ThenByDescending" : "ThenBy"));
+            source = Expression.Call(typeof(Enumerable), method, [itemType, keys[i].Key.ReturnType], source, keys[i].Key);
+        }
+        return source;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Linq.Expressions;
+using System.Text.Json;
+using GeoProjects.Api.Data;
+using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Projects;
+using GeoProjects.Api.Querying;
+using GraphQL;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace GeoProjects.Api.Zones;
+
+public static class ZoneLoaders
+{
+    /// <summary>Zones by key, one statement for all keys of a level, selecting the union of the fields asked.</summary>
+    public static BatchLoader<int, Zone> ById(IResolveFieldContext c)
+    {
+        var loaders = c.RequestServices!.GetRequiredService<RequestLoaders>();
+        var fields = loaders.Fields("Zone.byId");
+        fields.UnionWith(Selection.FieldNames(c));
+        var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
+        return loaders.GetOrAdd<int, Zone>("Zone.byId", async (ids, ct) =>
+            await ZoneSchema.Columns.Apply(db.Zones.AsNoTracking().Where(z => ids.Contains(z.Id)), fields).ToDictionaryAsync(z => z.Id, ct));
+    }
+
+    /// <summary>
+    /// One page of each zone's projects, for all zones of a level in one statement (a GroupBy that PostgreSQL
+    /// runs with ROW_NUMBER), plus one grouped count when totalCount is asked.
+    /// </summary>
+    public static BatchLoader<int, Connection<Project>> Projects(IResolveFieldContext c)
+    {
+        var page = PagingArguments.Read(c);
+        var where = c.InputArgument("where");
+        var order = c.ListArgument("order");
+        var key = "Zone.projects:" + JsonSerializer.Serialize(new { page, where = Describe(where), order = Describe(order) });
+        var loaders = c.RequestServices!.GetRequiredService<RequestLoaders>();
+        var fields = loaders.Fields(key);
+        fields.UnionWith(Selection.ConnectionNodeFields(c));
+        var withCount = Selection.Selects(c, "totalCount");
+        var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
+        var paging = c.RequestServices!.GetRequiredService<IOptions<PagingOptions>>().Value;
+        return loaders.GetOrAdd<int, Connection<Project>>(key, (ids, ct) => FetchAsync(db, paging, ids, page, where, order, fields, withCount, ct));
+    }
+
+    private static async Task<IReadOnlyDictionary<int, Connection<Project>>> FetchAsync(
+        GeoProjectsDb db, PagingOptions paging, IReadOnlyList<int> ids, PageArgs page, IDictionary<string, object?>? where,
+        IEnumerable<object?>? order, IReadOnlySet<string> fields, bool withCount, CancellationToken ct)
+    {
+        Paging.Validate(page, paging);
+        var start = page.After is null ? 0 : Paging.Index(page.After) + 1;
+        var size = page.First ?? paging.DefaultPageSize;
+        var keys = SortTranslator.Translate(ProjectSchema.Sort, order, p => p.Id);
+        var scoped = ProjectQueries.Filtered(db, where).Where(p => p.ZoneId != null && ids.Contains(p.ZoneId.Value));
+
+        // g => new ZonePage { ZoneId = g.Key, Items = g.OrderBy(..).Skip(start).Take(size + 1).Select(columns).ToList() }
+        var g = Expression.Parameter(typeof(IGrouping<int, Project>), "g");
+        Expression items = SortTranslator.ApplyEnumerable(g, typeof(Project), keys);
+        items = Expression.Call(typeof(Enumerable), nameof(Enumerable.Skip), [typeof(Project)], items, Expression.Constant(start));
+        items = Expression.Call(typeof(Enumerable), nameof(Enumerable.Take), [typeof(Project)], items, Expression.Constant(size + 1));
+        items = Expression.Call(typeof(Enumerable), nameof(Enumerable.Select), [typeof(Project), typeof(Project)], items, ProjectSchema.Columns.Selector(fields));
+        items = Expression.Call(typeof(Enumerable), nameof(Enumerable.ToList), [typeof(Project)], items);
+        var selector = Expression.Lambda<Func<IGrouping<int, Project>, ZonePage>>(
+            Expression.MemberInit(Expression.New(typeof(ZonePage)),
+                Expression.Bind(typeof(ZonePage).GetProperty(nameof(ZonePage.ZoneId))!, Expression.Property(g, "Key")),
+                Expression.Bind(typeof(ZonePage).GetProperty(nameof(ZonePage.Items))!, items)), g);
+        var pages = size == 0 ? [] : await scoped.GroupBy(p => p.ZoneId!.Value).Select(selector).ToListAsync(ct);
+        var counts = withCount
+            ? await scoped.GroupBy(p => p.ZoneId!.Value).Select(x => new { x.Key, Count = x.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct)
+            : null;
+
+        var result = new Dictionary<int, Connection<Project>>();
+        foreach (var id in ids)
+        {
+            var rows = pages.FirstOrDefault(p => p.ZoneId == id)?.Items ?? [];
+            var edges = rows.Take(size).Select((node, i) => new Edge<Project>(Paging.Cursor(start + i), node)).ToList();
+            var info = new PageInfo(rows.Count > size, start > 0, edges.FirstOrDefault()?.Cursor, edges.LastOrDefault()?.Cursor);
+            var count = counts?.GetValueOrDefault(id) ?? 0;
+            result[id] = new Connection<Project>(edges, info, _ => withCount ? Task.FromResult(count) : throw new InvalidOperationException("totalCount was not selected"));
+        }
+        return result;
+    }
+
+    private static string Describe(object? value) => JsonSerializer.Serialize(value, DescribeOptions);
+
+    private static readonly JsonSerializerOptions DescribeOptions = new(GeoJson.Options) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
+    private sealed class ZonePage
+    {
+        public int ZoneId { get; set; }
+        public List<Project> Items { get; set; } = [];
+    }
+}

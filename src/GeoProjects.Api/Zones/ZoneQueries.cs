@@ -1,0 +1,39 @@
+using GeoProjects.Api.Data;
+using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Querying;
+using GraphQL;
+using GraphQL.Types;
+using Microsoft.EntityFrameworkCore;
+
+namespace GeoProjects.Api.Zones;
+
+public static class ZoneQueries
+{
+    public static void AddZoneQueries(this ObjectGraphType query, QueryingTypes types)
+    {
+        query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<ZoneType>>>>("zones")
+            .Description("功能区列表 · Zones (functional areas and the district), filtered and sorted in PostgreSQL.")
+            .Arguments(
+                new QueryArgument(types.FilterInput(ZoneSchema.Filter)) { Name = "where", Description = "筛选条件 · Filter." },
+                new QueryArgument(new ListGraphType(new NonNullGraphType(types.SortInput(ZoneSchema.Sort)))) { Name = "order", Description = "排序 · Sort order." })
+            .ResolveAsync(async c => await GetZonesAsync(
+                c.RequestServices!.GetRequiredService<GeoProjectsDb>(), c.InputArgument("where"), c.ListArgument("order"), Selection.FieldNames(c), c.CancellationToken));
+
+        query.Field<ZoneType>("zone")
+            .Description("按 ID 获取功能区 · A zone by its global ID.")
+            .Argument<NonNullGraphType<IdGraphType>>("id", "功能区全局 ID · The zone's global ID.")
+            .ResolveAsync(async c => await ZoneSchema.Columns.Apply(
+                    c.RequestServices!.GetRequiredService<GeoProjectsDb>().Zones.AsNoTracking().Where(z => z.Id == NodeId.Decode("Zone", c.GetArgument<string>("id"))),
+                    Selection.FieldNames(c))
+                .SingleOrDefaultAsync(c.CancellationToken));
+    }
+
+    public static async Task<List<Zone>> GetZonesAsync(
+        GeoProjectsDb db, IDictionary<string, object?>? where, IEnumerable<object?>? order, IReadOnlySet<string> fields, CancellationToken ct)
+    {
+        var query = db.Zones.AsNoTracking();
+        if (where is not null) query = query.Where(FilterTranslator.Translate(ZoneSchema.Filter, where));
+        query = SortTranslator.Apply(query, SortTranslator.Translate(ZoneSchema.Sort, order, z => z.Id));
+        return await ZoneSchema.Columns.Apply(query, fields).ToListAsync(ct);
+    }
+}
