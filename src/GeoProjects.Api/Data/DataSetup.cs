@@ -40,24 +40,39 @@ public static class DataSetup
     }
 }
 
-/// <summary>Counts the SQL statements sent, so tests can assert that batching holds.</summary>
+/// <summary>Counts the SQL statements sent (and keeps the last few), so tests can assert that batching holds.</summary>
 public sealed class SqlStatementCounter : DbCommandInterceptor
 {
+    private const int Kept = 50;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _recent = new();
     private int _count;
     public int Count => _count;
-    public void Reset() => Interlocked.Exchange(ref _count, 0);
+    public IReadOnlyList<string> Recent => _recent.ToArray();
+
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _count, 0);
+        _recent.Clear();
+    }
+
+    private void Record(DbCommand command)
+    {
+        Interlocked.Increment(ref _count);
+        _recent.Enqueue(command.CommandText);
+        while (_recent.Count > Kept) _recent.TryDequeue(out _);
+    }
 
     public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
         DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
-        Interlocked.Increment(ref _count);
+        Record(command);
         return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
     }
 
     public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
         DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
     {
-        Interlocked.Increment(ref _count);
+        Record(command);
         return base.ScalarExecutingAsync(command, eventData, result, cancellationToken);
     }
 }

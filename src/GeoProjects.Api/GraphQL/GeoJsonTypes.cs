@@ -86,7 +86,7 @@ public sealed class GeometryScalar : ScalarGraphType
         GraphQLNullValue => null,
         GraphQLStringValue s => ParseString((string)s.Value),
         GraphQLObjectValue o => Parse(GeoJson.ToJson(ToObject(o))),
-        _ => throw new InvalidOperationException("a geometry must be a GeoJSON object"),
+        _ => throw new GeometryInputException("a geometry must be a GeoJSON object"),
     };
 
     public override bool CanParseLiteral(GraphQLValue value) => value is GraphQLNullValue or GraphQLStringValue or GraphQLObjectValue;
@@ -105,12 +105,8 @@ public sealed class GeometryScalar : ScalarGraphType
         catch (JsonException e) { throw new GeometryInputException($"malformed GeoJSON text: {e.Message}"); }
     }
 
-    private static Geometry Parse(JsonElement e)
-    {
-        // Scalar parse failures surface as validation errors; the geometry exception's text is the useful part.
-        try { return GeoJson.Parse(e); }
-        catch (GeometryInputException ex) { throw new InvalidOperationException(ex.Message); }
-    }
+    // Parse failures become GraphQL validation errors; GeoProjectsErrorInfoProvider adds this exception's reason.
+    private static Geometry Parse(JsonElement e) => GeoJson.Parse(e);
 
     private static object? ToObject(GraphQLValue v) => v switch
     {
@@ -122,7 +118,7 @@ public sealed class GeometryScalar : ScalarGraphType
         GraphQLBooleanValue b => b.BoolValue,
         GraphQLEnumValue en => (string)en.Name.Value,
         GraphQLNullValue => null,
-        _ => throw new InvalidOperationException($"unexpected {v.Kind} in a GeoJSON literal"),
+        _ => throw new GeometryInputException($"unexpected {v.Kind} in a GeoJSON literal"),
     };
 }
 
@@ -154,8 +150,8 @@ public sealed class GeoJsonGeometryTypeEnum : EnumerationGraphType
     {
         Name = "GeoJSONGeometryType";
         Description = "GeoJSON 几何类型 · The GeoJSON geometry type.";
-        foreach (var t in new[] { "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection" })
-            Add(t, t, $"GeoJSON {t}");
+        foreach (var (t, zh) in new[] { ("Point", "点"), ("MultiPoint", "多点"), ("LineString", "线"), ("MultiLineString", "多线"), ("Polygon", "面"), ("MultiPolygon", "多面"), ("GeometryCollection", "几何集合") })
+            Add(t, t, $"{zh} · GeoJSON {t}");
     }
 }
 

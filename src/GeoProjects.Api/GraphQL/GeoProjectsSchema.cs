@@ -16,8 +16,11 @@ public sealed class GeoProjectsSchema : Schema
         // Types reached only through GraphQLTypeReference (filter inputs) must be registered by name.
         RegisterType(typeof(GeometryScalar));
         RegisterType(typeof(DateScalar));
-        RegisterType(typeof(DateTimeGraphType));
-        RegisterType(typeof(DecimalGraphType));
+        RegisterType(typeof(DateTimeScalar));
+        RegisterType(typeof(DecimalScalar));
+        RegisterTypeMapping(typeof(decimal), typeof(DecimalScalar));
+        RegisterTypeMapping(typeof(DateTime), typeof(DateTimeScalar));
+        RegisterTypeMapping(typeof(DateOnly), typeof(DateScalar));
         RegisterType(typeof(GeoJsonPointType));
         RegisterType(typeof(GeoJsonPolygonType));
         RegisterType(typeof(GeoJsonMultiPolygonType));
@@ -50,5 +53,24 @@ public sealed class DateScalar : DateOnlyGraphType
     {
         Name = "Date";
         Description = "日期 (ISO-8601, yyyy-MM-dd) · A date without time, ISO-8601 `yyyy-MM-dd`.";
+    }
+}
+
+public sealed class DateTimeScalar : DateTimeGraphType
+{
+    public DateTimeScalar()
+    {
+        Name = "DateTime";
+        Description = "日期时间 (ISO-8601, UTC) · A date and time in ISO-8601, UTC.";
+    }
+}
+
+/// <summary>亿元 amounts are decimals: they keep their scale (30.00) and never pass through binary floating point.</summary>
+public sealed class DecimalScalar : DecimalGraphType
+{
+    public DecimalScalar()
+    {
+        Name = "Decimal";
+        Description = "十进制数 (金额等, 不经二进制浮点) · A decimal number (amounts such as 亿元), exact, never binary floating point.";
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using GeoProjects.Api.Querying;
 using GraphQL;
 using GraphQL.Execution;
+using GraphQL.Validation;
 using GraphQL.Types;
 using GraphQL.Validation.Complexity;
 using GraphQLParser.AST;
@@ -25,10 +26,8 @@ public static class GraphQLSetup
     {
         services.AddSingleton<QueryingTypes>();
         services.AddScoped<RequestLoaders>();
-        // Graph types from GraphQL.NET itself that the schema names directly.
+        // GraphQL.NET's generic enum type is not in our assembly, so AddGraphTypes does not register it.
         services.AddTransient(typeof(EnumerationGraphType<>));
-        services.AddTransient<DateTimeGraphType>();
-        services.AddTransient<DecimalGraphType>();
         services.AddGraphQL(b => b
             .AddSchema<GeoProjectsSchema>()
             .AddGraphTypes(typeof(GraphQLSetup).Assembly)
@@ -45,7 +44,7 @@ public static class GraphQLSetup
                 c.DefaultComplexityImpactDelegate = f =>
                     f.FieldDefinition.Name.StartsWith("__") || f.ParentType.Name.StartsWith("__") ? new FieldComplexityResult(0, 1) : standard(f);
             })
-            .AddErrorInfoProvider(e => e.ExposeExceptionDetails = development && options.ExposeExceptionDetails)
+            .AddErrorInfoProvider(new GeoProjectsErrorInfoProvider(new ErrorInfoProviderOptions { ExposeExceptionDetails = development && options.ExposeExceptionDetails }))
             .AddUnhandledExceptionHandler(ctx =>
             {
                 // Known failures get a code and a message for the client; anything else stays a generic error.
@@ -60,5 +59,21 @@ public static class GraphQLSetup
                 if (code is not null) ctx.Exception = new ExecutionError(message!) { Code = code };
             }));
         return services;
+    }
+}
+
+/// <summary>
+/// GraphQL.NET reports a bad variable or literal as "Unable to convert … to 'Geometry'"; the reason (self-intersection,
+/// unclosed ring, unsupported crs …) is in the inner exception, so it is added to the message.
+/// </summary>
+public sealed class GeoProjectsErrorInfoProvider(ErrorInfoProviderOptions options) : ErrorInfoProvider(options)
+{
+    public override ErrorInfo GetInfo(ExecutionError executionError)
+    {
+        var info = base.GetInfo(executionError);
+        for (Exception? e = executionError.InnerException; e is not null; e = e.InnerException)
+            if (e is GeometryInputException geometry)
+                return info with { Message = $"{info.Message}: {geometry.Message}" };
+        return info;
     }
 }

@@ -179,7 +179,8 @@ public static class FilterTranslator
     private static Expression Distance(FilterField field, IDictionary<string, object?> args, Expression member)
     {
         var operand = Operand(field, args);
-        var geometryMember = Expression.Convert(member, typeof(Geometry));
+        // No Convert to Geometry: a cast in the SQL would hide the column from the geography(location) index.
+        var geometryMember = member;
         var distance = Expression.Call(typeof(GeoSql).GetMethod(nameof(GeoSql.DistanceMetres))!, geometryMember, operand);
         Expression Within(object? d) => Expression.Call(typeof(GeoSql).GetMethod(nameof(GeoSql.WithinMetres))!, geometryMember, operand, Metres(d));
         Expression Metres(object? d) => Parameter(System.Convert.ToDouble(d ?? throw new QueryInputException("FILTER_VALUE_NULL", $"{field.Name}.distance: comparisons need a value"), System.Globalization.CultureInfo.InvariantCulture), typeof(double));
