@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 source db/cluster.sh
 
 url=${GEOPROJECTS_URL:-http://127.0.0.1:5080}
-if [ -z "$GEOPROJECTS_DB" ]; then
+if [ -z "$GEOPROJECTS_EXTERNAL_DB" ]; then
   export ConnectionStrings__GeoProjects="$GEOPROJECTS_SERVER;Database=${GEOPROJECTS_DB_NAME:-geoprojects}"
 fi
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Sourced by run.sh and test.sh. Ensures a PostGIS server and exports GEOPROJECTS_SERVER
 # (a connection string without a database name).
-#  - ConnectionStrings__GeoProjects (or GEOPROJECTS_DB) set: that server is used, no cluster is started.
+#  - ConnectionStrings__GeoProjects set: that database is used, no cluster is started.
 #  - otherwise: a private PostgreSQL 15 + PostGIS 3 cluster under .data/pg on 127.0.0.1:$GEOPROJECTS_PG_PORT.
 # PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` user.
 
-GEOPROJECTS_DB=${ConnectionStrings__GeoProjects:-${GEOPROJECTS_DB:-}}
+GEOPROJECTS_EXTERNAL_DB=${ConnectionStrings__GeoProjects:-}
 
 geoprojects_cluster() {
   local root pgbin pgdata port as=()
@@ -28,9 +28,17 @@ geoprojects_cluster() {
   if [ "$(id -u)" = 0 ]; then
     as=(runuser -u postgres --)
   fi
+  mkdir -p "$root/.data"
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$root/.data" 2>/dev/null; then
+    # The checkout is not reachable by the postgres user (e.g. under a 0700 temp dir): keep the cluster in
+    # postgres's own area, one per checkout, and point .data/pg at it.
+    pgdata="/var/lib/postgresql/geoprojects-$(printf '%s' "$root" | md5sum | cut -c1-12)"
+    ln -sfn "$pgdata" "$root/.data/pg"
+  fi
   mkdir -p "$pgdata"
   if [ "$(id -u)" = 0 ]; then
-    chown postgres:postgres "$root/.data" "$pgdata"
+    chown postgres:postgres "$pgdata"
+    [ -L "$root/.data/pg" ] || chown postgres:postgres "$root/.data"
   fi
   chmod 700 "$pgdata"
   if [ ! -s "$pgdata/PG_VERSION" ]; then
@@ -45,8 +53,8 @@ geoprojects_cluster() {
   GEOPROJECTS_SERVER="Host=127.0.0.1;Port=$port;Username=postgres"
 }
 
-if [ -n "$GEOPROJECTS_DB" ]; then
-  GEOPROJECTS_SERVER=$GEOPROJECTS_DB
+if [ -n "$GEOPROJECTS_EXTERNAL_DB" ]; then
+  GEOPROJECTS_SERVER=$GEOPROJECTS_EXTERNAL_DB
   echo "geoprojects: using the database from ConnectionStrings__GeoProjects; no private cluster started" >&2
 else
   geoprojects_cluster
