@@ -1,7 +1,7 @@
 using GeoProjects.SeedGenerator;
 
 // Regenerates db/seed/*.{geojson,json}. Deterministic: the same code writes the same bytes.
-// Usage: dotnet run --project src/GeoProjects.SeedGenerator -- db/seed
+// Usage: dotnet run --project src/GeoProjects.SeedGenerator -- "$PWD/db/seed"
 var dir = args.Length > 0 ? args[0] : Path.Combine("db", "seed");
 Directory.CreateDirectory(dir);
 foreach (var (name, content) in SeedFiles.Generate())

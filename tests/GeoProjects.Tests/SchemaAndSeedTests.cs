@@ -12,7 +12,7 @@ public sealed class SchemaFileTests
     [Fact]
     public void SchemaGraphqlIsCurrent()
     {
-        // Same registration as Program.cs; regenerate with: dotnet run --project src/GeoProjects.Api -- schema schema.graphql
+        // Same registration as Program.cs; regenerate with: dotnet run --project src/GeoProjects.Api -- schema "$PWD/schema.graphql"
         using var services = new ServiceCollection().AddLogging().AddGeoProjectsSchema(new GraphQLOptions(), development: false).BuildServiceProvider();
         var sdl = SchemaFile.Print(services.GetRequiredService<ISchema>());
 
@@ -55,7 +55,7 @@ public sealed class SeedFileTests
     {
         foreach (var (name, content) in SeedFiles.Generate())
             Assert.True(File.ReadAllText(Path.Combine(Seed.Directory, name)) == content,
-                $"db/seed/{name} differs from the generator's output: dotnet run --project src/GeoProjects.SeedGenerator -- db/seed");
+                $"db/seed/{name} differs from the generator's output: dotnet run --project src/GeoProjects.SeedGenerator -- \"$PWD/db/seed\"");
     }
 
     [Fact]

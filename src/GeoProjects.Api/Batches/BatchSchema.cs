@@ -43,15 +43,7 @@ public sealed class ProjectBatchType : ObjectGraphType<ProjectBatch>
 
 public static class BatchLoaders
 {
-    public static BatchLoader<int, ProjectBatch> ById(IResolveFieldContext c)
-    {
-        var loaders = c.RequestServices!.GetRequiredService<RequestLoaders>();
-        var fields = loaders.Fields("ProjectBatch.byId");
-        fields.UnionWith(Selection.FieldNames(c));
-        var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
-        return loaders.GetOrAdd<int, ProjectBatch>("ProjectBatch.byId", async (ids, ct) =>
-            await BatchSchema.Columns.Apply(db.Batches.AsNoTracking().Where(b => ids.Contains(b.Id)), fields).ToDictionaryAsync(b => b.Id, ct));
-    }
+    public static BatchLoader<int, ProjectBatch> ById(IResolveFieldContext c) => c.LoaderById(db => db.Batches, BatchSchema.Columns, b => b.Id);
 }
 
 public static class BatchQueries
@@ -60,15 +52,11 @@ public static class BatchQueries
     {
         query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProjectBatchType>>>>("batches")
             .Description("项目批次列表 · Project batches (集中开工 / 集中签约 events).")
-            .Arguments(
-                new QueryArgument(types.FilterInput(BatchSchema.Filter)) { Name = "where", Description = "筛选条件 · Filter." },
-                new QueryArgument(new ListGraphType(new NonNullGraphType(types.SortInput(BatchSchema.Sort)))) { Name = "order", Description = "排序 · Sort order." })
+            .Arguments(types.WhereArgument(BatchSchema.Filter), types.OrderArgument(BatchSchema.Sort))
             .ResolveAsync(async c =>
             {
-                var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
-                var query = db.Batches.AsNoTracking();
-                if (c.InputArgument("where") is { } where) query = query.Where(FilterTranslator.Translate(BatchSchema.Filter, where));
-                query = SortTranslator.Apply(query, SortTranslator.Translate(BatchSchema.Sort, c.ListArgument("order"), b => b.Id));
+                var query = c.RequestServices!.GetRequiredService<GeoProjectsDb>().Batches.AsNoTracking()
+                    .Filter(BatchSchema.Filter, c.InputArgument("where")).Sort(BatchSchema.Sort, c.ListArgument("order"), b => b.Id);
                 return await BatchSchema.Columns.Apply(query, Selection.FieldNames(c)).ToListAsync(c.CancellationToken);
             });
     }

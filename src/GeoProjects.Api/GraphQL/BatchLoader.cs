@@ -1,4 +1,9 @@
+using System.Linq.Expressions;
+using GeoProjects.Api.Data;
+using GeoProjects.Api.Querying;
+using GraphQL;
 using GraphQL.DataLoader;
+using Microsoft.EntityFrameworkCore;
 
 namespace GeoProjects.Api.GraphQL;
 
@@ -64,5 +69,32 @@ public sealed class RequestLoaders
     {
         if (!_loaders.TryGetValue(key, out var loader)) _loaders[key] = loader = new BatchLoader<TKey, TValue>(fetch);
         return (BatchLoader<TKey, TValue>)loader;
+    }
+}
+
+public static class LoaderExtensions
+{
+    /// <summary>
+    /// Entities by key: one statement for every key of a level, selecting the union of the fields the
+    /// query asks of them wherever they appear.
+    /// </summary>
+    public static BatchLoader<int, T> LoaderById<T>(
+        this IResolveFieldContext c, Func<GeoProjectsDb, IQueryable<T>> set, Projection<T> columns, Expression<Func<T, int>> key)
+        where T : class
+    {
+        var name = typeof(T).Name + ".byId";
+        var loaders = c.RequestServices!.GetRequiredService<RequestLoaders>();
+        var fields = loaders.Fields(name);
+        fields.UnionWith(Selection.FieldNames(c));
+        var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
+        var keyOf = key.Compile();
+        return loaders.GetOrAdd<int, T>(name, async (ids, ct) =>
+        {
+            var wanted = ids.ToList();
+            Expression<Func<List<int>>> keys = () => wanted; // a closure, so EF sends the keys as one array parameter
+            var contains = Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(int)], keys.Body, key.Body);
+            var rows = await columns.Apply(set(db).AsNoTracking().Where(Expression.Lambda<Func<T, bool>>(contains, key.Parameters)), fields).ToListAsync(ct);
+            return rows.ToDictionary(keyOf);
+        });
     }
 }

@@ -4,7 +4,7 @@ using GraphQL.Utilities;
 
 namespace GeoProjects.Api.GraphQL;
 
-/// <summary>The SDL as committed in /schema.graphql (regenerate: dotnet run --project src/GeoProjects.Api -- schema schema.graphql).</summary>
+/// <summary>The SDL as committed in /schema.graphql (regenerate: dotnet run --project src/GeoProjects.Api -- schema "$PWD/schema.graphql").</summary>
 public static class SchemaFile
 {
     public static string Print(ISchema schema)

@@ -15,7 +15,7 @@ public static class ProjectQueries
         query.Field<ProjectsConnectionType>("projects")
             .Description("重大项目列表: 筛选、排序、游标分页, 均在 PostgreSQL 中执行 · Major projects with filtering, sorting and cursor paging, all run in PostgreSQL.")
             .Arguments(PagingArguments.Both())
-            .Arguments(Where(types), Order(types))
+            .Arguments(types.WhereArgument(ProjectSchema.Filter), types.OrderArgument(ProjectSchema.Sort))
             .ResolveAsync(async c => await GetProjectsAsync(
                 c.RequestServices!.GetRequiredService<GeoProjectsDb>(), c.RequestServices!.GetRequiredService<IOptions<PagingOptions>>().Value,
                 PagingArguments.Read(c), c.InputArgument("where"), c.ListArgument("order"), Selection.ConnectionNodeFields(c), c.CancellationToken));
@@ -28,20 +28,14 @@ public static class ProjectQueries
                 Selection.FieldNames(c), c.CancellationToken));
     }
 
-    public static QueryArgument Where(QueryingTypes types) =>
-        new(types.FilterInput(ProjectSchema.Filter)) { Name = "where", Description = "筛选条件 · Filter (HotChocolate.Data shape)." };
-
-    public static QueryArgument Order(QueryingTypes types) =>
-        new(new ListGraphType(new NonNullGraphType(types.SortInput(ProjectSchema.Sort)))) { Name = "order", Description = "排序 · Sort order; the project id breaks ties." };
-
     public static IQueryable<Project> Filtered(GeoProjectsDb db, IDictionary<string, object?>? where) =>
-        where is null ? db.Projects.AsNoTracking() : db.Projects.AsNoTracking().Where(FilterTranslator.Translate(ProjectSchema.Filter, where));
+        db.Projects.AsNoTracking().Filter(ProjectSchema.Filter, where);
 
     public static Task<Connection<Project>> GetProjectsAsync(
         GeoProjectsDb db, PagingOptions paging, PageArgs page, IDictionary<string, object?>? where, IEnumerable<object?>? order,
         IReadOnlySet<string> fields, CancellationToken ct)
     {
-        var sorted = SortTranslator.Apply(Filtered(db, where), SortTranslator.Translate(ProjectSchema.Sort, order, p => p.Id));
+        var sorted = Filtered(db, where).Sort(ProjectSchema.Sort, order, p => p.Id);
         return Paging.PageAsync(sorted, q => ProjectSchema.Columns.Apply(q, fields), page, paging, ct);
     }
 

@@ -23,29 +23,37 @@ public static class FilterTranslator
         return Expression.Lambda<Func<T, bool>>(Entity(filter, input, p), p);
     }
 
-    private static Expression Entity(IEntityFilter filter, IDictionary<string, object?> input, Expression target)
+    private static Expression Entity(IEntityFilter filter, IDictionary<string, object?> input, Expression target) =>
+        Conjunction(input, nested => Entity(filter, nested, target), (key, value) =>
+        {
+            var field = filter.Fields.FirstOrDefault(f => f.Name == key)
+                ?? throw new QueryInputException("FILTER_FIELD_UNKNOWN", $"{filter.TypeName} has no filterable field '{key}'");
+            if (value is null) return null; // `field: null` means no condition, as in HotChocolate
+            var member = Replace(field.Accessor, target);
+            return field.Operand switch
+            {
+                FilterOperand.Object => Related(field, Dict(value, key), member),
+                FilterOperand.Geometry => Spatial(field, Dict(value, key), member),
+                _ => Scalar(field, Dict(value, key), member),
+            };
+        });
+
+    /// <summary>An input object whose <c>and</c>/<c>or</c> lists hold more of the same; every other entry is AND-ed.</summary>
+    private static Expression Conjunction(
+        IDictionary<string, object?> input, Func<IDictionary<string, object?>, Expression> nested, Func<string, object?, Expression?> entry)
     {
         var parts = new List<Expression>();
         foreach (var (key, value) in input)
         {
             if (key is "and" or "or")
             {
-                var items = List(value, key).Select(v => Entity(filter, Dict(v, key), target)).ToList();
-                if (items.Count == 0) continue;
-                parts.Add(items.Aggregate(key == "and" ? Expression.AndAlso : Expression.OrElse));
-                continue;
+                var items = List(value, key).Select(v => nested(Dict(v, key))).ToList();
+                if (items.Count > 0) parts.Add(items.Aggregate(key == "and" ? Expression.AndAlso : Expression.OrElse));
             }
-            var field = filter.Fields.FirstOrDefault(f => f.Name == key)
-                ?? throw new QueryInputException("FILTER_FIELD_UNKNOWN", $"{filter.TypeName} has no filterable field '{key}'");
-            if (value is null) continue; // `field: null` means no condition, as in HotChocolate
-            var member = Replace(field.Accessor, target);
-            parts.Add(field.Operand switch
+            else if (entry(key, value) is { } part)
             {
-                FilterOperand.Object => Related(field, Dict(value, key), member),
-                FilterOperand.Geometry => Spatial(field, Dict(value, key), member),
-                FilterOperand.String => Scalar(field, Dict(value, key), member),
-                _ => Scalar(field, Dict(value, key), member),
-            });
+                parts.Add(part);
+            }
         }
         return parts.Count == 0 ? Expression.Constant(true) : parts.Aggregate(Expression.AndAlso);
     }
@@ -54,42 +62,29 @@ public static class FilterTranslator
         // A missing relation (NULL foreign key) matches no condition on the related entity.
         Expression.AndAlso(Expression.NotEqual(member, Expression.Constant(null, member.Type)), Entity(field.Related!, input, member));
 
-    private static Expression Scalar(FilterField field, IDictionary<string, object?> input, Expression member)
-    {
-        var parts = new List<Expression>();
-        foreach (var (op, raw) in input)
+    private static Expression Scalar(FilterField field, IDictionary<string, object?> input, Expression member) =>
+        Conjunction(input, nested => Scalar(field, nested, member), (op, raw) => op switch
         {
-            if (op is "and" or "or")
-            {
-                var items = List(raw, op).Select(v => Scalar(field, Dict(v, op), member)).ToList();
-                if (items.Count > 0) parts.Add(items.Aggregate(op == "and" ? Expression.AndAlso : Expression.OrElse));
-                continue;
-            }
-            parts.Add(op switch
-            {
-                "eq" => Expression.Equal(member, Value(field, raw, member.Type)),
-                "neq" => Expression.NotEqual(member, Value(field, raw, member.Type)),
-                "in" => In(field, raw, member),
-                "nin" => Expression.Not(In(field, raw, member)),
-                "gt" => Compare(ExpressionType.GreaterThan, field, raw, member),
-                "ngt" => Expression.Not(Compare(ExpressionType.GreaterThan, field, raw, member)),
-                "gte" => Compare(ExpressionType.GreaterThanOrEqual, field, raw, member),
-                "ngte" => Expression.Not(Compare(ExpressionType.GreaterThanOrEqual, field, raw, member)),
-                "lt" => Compare(ExpressionType.LessThan, field, raw, member),
-                "nlt" => Expression.Not(Compare(ExpressionType.LessThan, field, raw, member)),
-                "lte" => Compare(ExpressionType.LessThanOrEqual, field, raw, member),
-                "nlte" => Expression.Not(Compare(ExpressionType.LessThanOrEqual, field, raw, member)),
-                "contains" => StringCall(nameof(string.Contains), field, raw, member),
-                "ncontains" => Expression.Not(StringCall(nameof(string.Contains), field, raw, member)),
-                "startsWith" => StringCall(nameof(string.StartsWith), field, raw, member),
-                "nstartsWith" => Expression.Not(StringCall(nameof(string.StartsWith), field, raw, member)),
-                "endsWith" => StringCall(nameof(string.EndsWith), field, raw, member),
-                "nendsWith" => Expression.Not(StringCall(nameof(string.EndsWith), field, raw, member)),
-                _ => throw new QueryInputException("FILTER_OPERATION_UNKNOWN", $"'{op}' is not an operation of {field.Name}"),
-            });
-        }
-        return parts.Count == 0 ? Expression.Constant(true) : parts.Aggregate(Expression.AndAlso);
-    }
+            "eq" => Expression.Equal(member, Value(field, raw, member.Type)),
+            "neq" => Expression.NotEqual(member, Value(field, raw, member.Type)),
+            "in" => In(field, raw, member),
+            "nin" => Expression.Not(In(field, raw, member)),
+            "gt" => Compare(ExpressionType.GreaterThan, field, raw, member),
+            "ngt" => Expression.Not(Compare(ExpressionType.GreaterThan, field, raw, member)),
+            "gte" => Compare(ExpressionType.GreaterThanOrEqual, field, raw, member),
+            "ngte" => Expression.Not(Compare(ExpressionType.GreaterThanOrEqual, field, raw, member)),
+            "lt" => Compare(ExpressionType.LessThan, field, raw, member),
+            "nlt" => Expression.Not(Compare(ExpressionType.LessThan, field, raw, member)),
+            "lte" => Compare(ExpressionType.LessThanOrEqual, field, raw, member),
+            "nlte" => Expression.Not(Compare(ExpressionType.LessThanOrEqual, field, raw, member)),
+            "contains" => StringCall(nameof(string.Contains), field, raw, member),
+            "ncontains" => Expression.Not(StringCall(nameof(string.Contains), field, raw, member)),
+            "startsWith" => StringCall(nameof(string.StartsWith), field, raw, member),
+            "nstartsWith" => Expression.Not(StringCall(nameof(string.StartsWith), field, raw, member)),
+            "endsWith" => StringCall(nameof(string.EndsWith), field, raw, member),
+            "nendsWith" => Expression.Not(StringCall(nameof(string.EndsWith), field, raw, member)),
+            _ => throw new QueryInputException("FILTER_OPERATION_UNKNOWN", $"'{op}' is not an operation of {field.Name}"),
+        });
 
     private static Expression Compare(ExpressionType kind, FilterField field, object? raw, Expression member)
     {
@@ -133,33 +128,19 @@ public static class FilterTranslator
         }
     }
 
-    private static Expression Spatial(FilterField field, IDictionary<string, object?> input, Expression member)
-    {
-        var parts = new List<Expression>();
-        foreach (var (op, raw) in input)
+    private static Expression Spatial(FilterField field, IDictionary<string, object?> input, Expression member) =>
+        Conjunction(input, nested => Spatial(field, nested, member), (op, raw) =>
         {
-            if (op is "and" or "or")
-            {
-                var items = List(raw, op).Select(v => Spatial(field, Dict(v, op), member)).ToList();
-                if (items.Count > 0) parts.Add(items.Aggregate(op == "and" ? Expression.AndAlso : Expression.OrElse));
-                continue;
-            }
-            if (raw is null) continue;
+            if (raw is null) return null;
             var negate = op.StartsWith('n') && SpatialPredicates.Contains(op[1..]);
             var name = negate ? op[1..] : op;
             var args = Dict(raw, op);
-            if (name == "distance")
-            {
-                parts.Add(Distance(field, args, member));
-                continue;
-            }
+            if (name == "distance") return Distance(field, args, member);
             if (!SpatialPredicates.Contains(name))
                 throw new QueryInputException("FILTER_OPERATION_UNKNOWN", $"'{op}' is not a spatial operation of {field.Name}");
             var predicate = Expression.Call(member, typeof(Geometry).GetMethod(char.ToUpperInvariant(name[0]) + name[1..], [typeof(Geometry)])!, Operand(field, args));
-            parts.Add(negate ? Expression.Not(predicate) : predicate);
-        }
-        return parts.Count == 0 ? Expression.Constant(true) : parts.Aggregate(Expression.AndAlso);
-    }
+            return negate ? Expression.Not(predicate) : predicate;
+        });
 
     /// <summary>The operation's geometry, buffered by <c>buffer</c> metres on the geography when given.</summary>
     private static Expression Operand(FilterField field, IDictionary<string, object?> args)

@@ -33,6 +33,12 @@ public sealed class QueryingTypes
         return type;
     });
 
+    public QueryArgument WhereArgument(IEntityFilter filter) =>
+        new(FilterInput(filter)) { Name = "where", Description = "筛选条件 (HotChocolate.Data 形式) · Filter, in HotChocolate.Data's shape; fields are AND-ed." };
+
+    public QueryArgument OrderArgument(IEntitySort sort) =>
+        new(new ListGraphType(new NonNullGraphType(SortInput(sort)))) { Name = "order", Description = "排序, 依次生效, 以 ID 兜底 · Sort order; items apply in turn and the key breaks ties." };
+
     public IGraphType SortEnum => Named("SortEnumType", name =>
     {
         var e = new EnumerationGraphType { Name = name, Description = "排序方向 · Sort direction." };

@@ -13,15 +13,7 @@ namespace GeoProjects.Api.Zones;
 public static class ZoneLoaders
 {
     /// <summary>Zones by key, one statement for all keys of a level, selecting the union of the fields asked.</summary>
-    public static BatchLoader<int, Zone> ById(IResolveFieldContext c)
-    {
-        var loaders = c.RequestServices!.GetRequiredService<RequestLoaders>();
-        var fields = loaders.Fields("Zone.byId");
-        fields.UnionWith(Selection.FieldNames(c));
-        var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
-        return loaders.GetOrAdd<int, Zone>("Zone.byId", async (ids, ct) =>
-            await ZoneSchema.Columns.Apply(db.Zones.AsNoTracking().Where(z => ids.Contains(z.Id)), fields).ToDictionaryAsync(z => z.Id, ct));
-    }
+    public static BatchLoader<int, Zone> ById(IResolveFieldContext c) => c.LoaderById(db => db.Zones, ZoneSchema.Columns, z => z.Id);
 
     /// <summary>
     /// One page of each zone's projects, for all zones of a level in one statement (a GroupBy that PostgreSQL

@@ -13,9 +13,7 @@ public static class ZoneQueries
     {
         query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<ZoneType>>>>("zones")
             .Description("功能区列表 · Zones (functional areas and the district), filtered and sorted in PostgreSQL.")
-            .Arguments(
-                new QueryArgument(types.FilterInput(ZoneSchema.Filter)) { Name = "where", Description = "筛选条件 · Filter." },
-                new QueryArgument(new ListGraphType(new NonNullGraphType(types.SortInput(ZoneSchema.Sort)))) { Name = "order", Description = "排序 · Sort order." })
+            .Arguments(types.WhereArgument(ZoneSchema.Filter), types.OrderArgument(ZoneSchema.Sort))
             .ResolveAsync(async c => await GetZonesAsync(
                 c.RequestServices!.GetRequiredService<GeoProjectsDb>(), c.InputArgument("where"), c.ListArgument("order"), Selection.FieldNames(c), c.CancellationToken));
 
@@ -31,9 +29,7 @@ public static class ZoneQueries
     public static async Task<List<Zone>> GetZonesAsync(
         GeoProjectsDb db, IDictionary<string, object?>? where, IEnumerable<object?>? order, IReadOnlySet<string> fields, CancellationToken ct)
     {
-        var query = db.Zones.AsNoTracking();
-        if (where is not null) query = query.Where(FilterTranslator.Translate(ZoneSchema.Filter, where));
-        query = SortTranslator.Apply(query, SortTranslator.Translate(ZoneSchema.Sort, order, z => z.Id));
+        var query = db.Zones.AsNoTracking().Filter(ZoneSchema.Filter, where).Sort(ZoneSchema.Sort, order, z => z.Id);
         return await ZoneSchema.Columns.Apply(query, fields).ToListAsync(ct);
     }
 }

@@ -55,7 +55,7 @@ public sealed class ZoneType : ObjectGraphType<Zone>
         Field<ProjectsConnectionType>("projects")
             .Description("归属于该功能区的项目 (按 zone 关系, 非空间包含) · Projects assigned to this zone (by relation; use a `within` filter for spatial containment).")
             .Arguments(PagingArguments.Forward())
-            .Arguments(ProjectQueries.Where(types), ProjectQueries.Order(types))
+            .Arguments(types.WhereArgument(ProjectSchema.Filter), types.OrderArgument(ProjectSchema.Sort))
             .Resolve(c => ZoneLoaders.Projects(c).Load(c.Source.Id));
     }
 }

@@ -1,0 +1,14 @@
+using System.Linq.Expressions;
+
+namespace GeoProjects.Api.Querying;
+
+public static class QueryableExtensions
+{
+    /// <summary>Applies a parsed `where` input (or nothing, when absent).</summary>
+    public static IQueryable<T> Filter<T>(this IQueryable<T> query, EntityFilter<T> filter, IDictionary<string, object?>? where) =>
+        where is null ? query : query.Where(FilterTranslator.Translate(filter, where));
+
+    /// <summary>Applies a parsed `order` input, then the key, so the order is total.</summary>
+    public static IQueryable<T> Sort<T>(this IQueryable<T> query, EntitySort<T> sort, IEnumerable<object?>? order, Expression<Func<T, int>> key) =>
+        SortTranslator.Apply(query, SortTranslator.Translate(sort, order, key));
+}
