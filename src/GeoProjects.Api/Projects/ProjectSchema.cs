@@ -10,6 +10,10 @@ namespace GeoProjects.Api.Projects;
 /// <summary>What clients may filter, sort and select on a Project.</summary>
 public static class ProjectSchema
 {
+    /// <summary>The start date's year, computed in SQL (date_part), for filters, sorting and statistics by year.</summary>
+    private static readonly System.Linq.Expressions.Expression<Func<Project, int?>> StartYear =
+        p => p.StartDate.HasValue ? p.StartDate.Value.Year : null;
+
     public static readonly EntityFilter<Project> Filter = new EntityFilter<Project>("Project")
         .Id("id", "项目 ID · The project's global ID.", p => p.Id, "Project")
         .Field("code", "项目编码 · Unique project code.", p => p.Code)
@@ -24,6 +28,7 @@ public static class ProjectSchema
         .Field("landAreaMu", "用地面积 (亩) · Land area in 亩 (1 亩 = 666.67 m²).", p => p.LandAreaMu)
         .Field("developer", "建设单位 · Developer.", p => p.Developer)
         .Field("startDate", "开工日期 · Start date.", p => p.StartDate)
+        .Field("startYear", "开工年份 · Year of the start date.", StartYear)
         .Field("dataSource", "数据来源 · PUBLISHED or ILLUSTRATIVE.", p => p.DataSource)
         .Field("location", "项目位置 (点) · Project location (Point); spatial operations, distances in metres.", p => p.Location)
         .Field("site", "项目用地范围 (面) · Project site (Polygon), when known.", p => p.Site)
@@ -45,6 +50,7 @@ public static class ProjectSchema
         .Field("landAreaMu", "用地面积 · Land area.", p => p.LandAreaMu)
         .Field("developer", "建设单位 · Developer.", p => p.Developer)
         .Field("startDate", "开工日期 · Start date.", p => p.StartDate)
+        .Field("startYear", "开工年份 · Start year.", StartYear)
         .Field("dataSource", "数据来源 · Data source.", p => p.DataSource)
         .Field("createdAt", "创建时间 · Created at.", p => p.CreatedAt)
         .Field("updatedAt", "更新时间 · Updated at.", p => p.UpdatedAt)
@@ -55,7 +61,7 @@ public static class ProjectSchema
         .Map("code", p => p.Code).Map("name", p => p.Name).Map("nameEn", p => p.NameEn).Map("sector", p => p.Sector)
         .Map("industryChain", p => p.IndustryChain).Map("status", p => p.Status).Map("totalInvestment", p => p.TotalInvestment)
         .Map("annualPlannedInvestment", p => p.AnnualPlannedInvestment).Map("completedInvestment", p => p.CompletedInvestment)
-        .Map("landAreaMu", p => p.LandAreaMu).Map("developer", p => p.Developer).Map("startDate", p => p.StartDate)
+        .Map("landAreaMu", p => p.LandAreaMu).Map("developer", p => p.Developer).Map("startDate", p => p.StartDate).Map("startYear", p => p.StartDate)
         .Map("batch", p => p.BatchId).Map("zone", p => p.ZoneId).Map("location", p => p.Location).Map("site", p => p.Site)
         .Map("dataSource", p => p.DataSource).Map("sourceNote", p => p.SourceNote)
         .Map("createdAt", p => p.CreatedAt).Map("updatedAt", p => p.UpdatedAt);
@@ -81,6 +87,7 @@ public sealed class ProjectType : ObjectGraphType<Project>
         Field(p => p.LandAreaMu, nullable: true).Description("用地面积 (亩) · Land area in 亩 (1 亩 = 666.67 m²).");
         Field(p => p.Developer, nullable: true).Description("建设单位 · Developer (建设单位).");
         Field<DateScalar>("startDate").Description("开工日期 · Start date.").Resolve(c => c.Source.StartDate);
+        Field<IntGraphType>("startYear").Description("开工年份 · Year of the start date.").Resolve(c => c.Source.StartDate?.Year);
         Field<ProjectBatchType>("batch").Description("所属批次 · The batch (集中开工/签约 event) that announced the project.")
             .Resolve(c => c.Source.BatchId is { } id ? BatchLoaders.ById(c).Load(id) : null);
         Field<ZoneType>("zone").Description("所属功能区 (含该点的最小功能区, 除非另行指定) · The assigned zone: the smallest zone containing the location unless set explicitly.")
