@@ -93,6 +93,15 @@ public sealed class BadInputTests(ApiFixture api)
             null, 400, "complex");
 
     [Fact]
+    public async Task NullWhereAListIsNeeded() =>
+        await RejectedAsync("{ projects(where: { sector: { in: null } }) { nodes { code } } }", null, 200, "FILTER_VALUE_NULL");
+
+    [Fact]
+    public async Task DistanceWithoutAComparison() =>
+        await RejectedAsync("""{ projects(where: { location: { distance: { geometry: { type: "Point", coordinates: [120, 35.9] } } } }) { nodes { code } } }""",
+            null, 200, "FILTER_VALUE_NULL");
+
+    [Fact]
     public async Task NegativeBuffer() =>
         await RejectedAsync("""{ projects(where: { location: { intersects: { geometry: { type: "Point", coordinates: [120, 35.9] }, buffer: -5 } } }) { nodes { code } } }""",
             null, 200, "buffer");

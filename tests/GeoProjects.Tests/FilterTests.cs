@@ -41,6 +41,8 @@ public sealed class FilterTests(ApiFixture api)
         await AssertFilter(new { startDate = new { eq = (string?)null } }, p => p.StartDate is null);
         await AssertFilter(new { startDate = new { neq = (string?)null } }, p => p.StartDate is not null);
         await AssertFilter(new { landAreaMu = new { eq = (decimal?)null } }, p => p.LandMu is null);
+        await AssertFilter(new { sector = new { eq = (string?)null } }, _ => false); // a required field is never null
+        await AssertFilter(new { totalInvestment = new { neq = (decimal?)null } }, _ => true);
     }
 
     [Fact]

@@ -65,8 +65,9 @@ public static class FilterTranslator
     private static Expression Scalar(FilterField field, IDictionary<string, object?> input, Expression member) =>
         Conjunction(input, nested => Scalar(field, nested, member), (op, raw) => op switch
         {
-            "eq" => Expression.Equal(member, Value(field, raw, member.Type)),
-            "neq" => Expression.NotEqual(member, Value(field, raw, member.Type)),
+            // eq/neq null ask "is (not) null"; a required field is never null.
+            "eq" => raw is null && !CanBeNull(member.Type) ? Expression.Constant(false) : Expression.Equal(member, Value(field, raw, member.Type)),
+            "neq" => raw is null && !CanBeNull(member.Type) ? Expression.Constant(true) : Expression.NotEqual(member, Value(field, raw, member.Type)),
             "in" => In(field, raw, member),
             "nin" => Expression.Not(In(field, raw, member)),
             "gt" => Compare(ExpressionType.GreaterThan, field, raw, member),
@@ -99,8 +100,11 @@ public static class FilterTranslator
         return Expression.AndAlso(Expression.NotEqual(member, Expression.Constant(null, typeof(string))), call);
     }
 
+    private static bool CanBeNull(Type t) => !t.IsValueType || Nullable.GetUnderlyingType(t) is not null;
+
     private static Expression In(FilterField field, object? raw, Expression member)
     {
+        if (raw is null) throw new QueryInputException("FILTER_VALUE_NULL", $"{field.Name}: in/nin need a list, not null");
         var itemType = member.Type;
         var list = (IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(itemType))!;
         foreach (var item in List(raw, field.Name)) list.Add(Convert(field, item, itemType));
