@@ -28,16 +28,17 @@ public static class ZoneLoaders
         var loaders = c.RequestServices!.GetRequiredService<RequestLoaders>();
         var fields = loaders.Fields(key);
         fields.UnionWith(Selection.ConnectionNodeFields(c));
-        var withCount = Selection.Selects(c, "totalCount");
+        if (Selection.Selects(c, "totalCount")) fields.Add(CountMarker); // any occurrence asking for it makes the batch count
         var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
         var paging = c.RequestServices!.GetRequiredService<IOptions<PagingOptions>>().Value;
-        return loaders.GetOrAdd<int, Connection<Project>>(key, (ids, ct) => FetchAsync(db, paging, ids, page, where, order, fields, withCount, ct));
+        return loaders.GetOrAdd<int, Connection<Project>>(key, (ids, ct) => FetchAsync(db, paging, ids, page, where, order, fields, ct));
     }
 
     private static async Task<IReadOnlyDictionary<int, Connection<Project>>> FetchAsync(
         GeoProjectsDb db, PagingOptions paging, IReadOnlyList<int> ids, PageArgs page, IDictionary<string, object?>? where,
-        IEnumerable<object?>? order, IReadOnlySet<string> fields, bool withCount, CancellationToken ct)
+        IEnumerable<object?>? order, IReadOnlySet<string> fields, CancellationToken ct)
     {
+        var withCount = fields.Contains(CountMarker);
         Paging.Validate(page, paging);
         var start = page.After is null ? 0 : Paging.Index(page.After) + 1;
         var size = page.First ?? paging.DefaultPageSize;
@@ -55,7 +56,7 @@ public static class ZoneLoaders
             Expression.MemberInit(Expression.New(typeof(ZonePage)),
                 Expression.Bind(typeof(ZonePage).GetProperty(nameof(ZonePage.ZoneId))!, Expression.Property(g, "Key")),
                 Expression.Bind(typeof(ZonePage).GetProperty(nameof(ZonePage.Items))!, items)), g);
-        var pages = size == 0 ? [] : await scoped.GroupBy(p => p.ZoneId!.Value).Select(selector).ToListAsync(ct);
+        var pages = size == 0 ? [] : await scoped.GroupBy(p => p.ZoneId!.Value).Select(selector).ToDictionaryAsync(p => p.ZoneId, p => p.Items, ct);
         var counts = withCount
             ? await scoped.GroupBy(p => p.ZoneId!.Value).Select(x => new { x.Key, Count = x.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct)
             : null;
@@ -63,7 +64,7 @@ public static class ZoneLoaders
         var result = new Dictionary<int, Connection<Project>>();
         foreach (var id in ids)
         {
-            var rows = pages.FirstOrDefault(p => p.ZoneId == id)?.Items ?? [];
+            var rows = pages.GetValueOrDefault(id) ?? [];
             var edges = rows.Take(size).Select((node, i) => new Edge<Project>(Paging.Cursor(start + i), node)).ToList();
             var info = new PageInfo(rows.Count > size, start > 0, edges.FirstOrDefault()?.Cursor, edges.LastOrDefault()?.Cursor);
             var count = counts?.GetValueOrDefault(id) ?? 0;
@@ -71,6 +72,8 @@ public static class ZoneLoaders
         }
         return result;
     }
+
+    private const string CountMarker = "#totalCount";
 
     private static string Describe(object? value) => JsonSerializer.Serialize(value, DescribeOptions);
 
