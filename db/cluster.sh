@@ -46,10 +46,16 @@ geoprojects_cluster() {
     (cd / && "${as[@]}" "$pgbin/initdb" -D "$pgdata" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null)
   fi
   if ! (cd / && "${as[@]}" "$pgbin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1); then
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "geoprojects: port $port is taken by another server; set GEOPROJECTS_PG_PORT to a free port" >&2
+      return 1
+    fi
     (cd / && "${as[@]}" "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
       -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
       start >/dev/null) || { echo "geoprojects: PostgreSQL did not start; see $pgdata/server.log" >&2; tail -5 "$pgdata/server.log" >&2; return 1; }
   fi
+  # A cluster that was already running keeps the port it was started with.
+  port=$(sed -n 4p "$pgdata/postmaster.pid")
   GEOPROJECTS_SERVER="Host=127.0.0.1;Port=$port;Username=postgres"
 }
 
