@@ -19,8 +19,6 @@ public sealed class BatchLoader<TKey, TValue>(Func<IReadOnlyList<TKey>, Cancella
     private readonly Dictionary<TKey, TValue?> _loaded = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public int Fetches { get; private set; }
-
     public IDataLoaderResult<TValue?> Load(TKey key)
     {
         if (!_loaded.ContainsKey(key) && !_pending.Contains(key)) _pending.Add(key);
@@ -36,7 +34,6 @@ public sealed class BatchLoader<TKey, TValue>(Func<IReadOnlyList<TKey>, Cancella
             {
                 var keys = _pending.ToList();
                 _pending.Clear();
-                Fetches++;
                 var values = await fetch(keys, ct);
                 foreach (var k in keys) _loaded[k] = values.TryGetValue(k, out var v) ? v : default;
             }
