@@ -32,6 +32,8 @@ public sealed class ProjectBatchType : ObjectGraphType<ProjectBatch>
     {
         Name = "ProjectBatch";
         Description = "项目批次 · A collective event (集中开工 / 集中签约) that announced a batch of projects.";
+        Interface<NodeInterface>();
+        IsTypeOf = o => o is ProjectBatch;
         Field<NonNullGraphType<IdGraphType>>("id").Description("全局 ID · Global ID, base64 of \"ProjectBatch:<key>\".").Resolve(c => NodeId.Encode("ProjectBatch", c.Source.Id));
         Field(b => b.Name).Description("批次名称 · Batch name.");
         Field<NonNullGraphType<DateScalar>>("date").Description("活动日期 · Date of the event.").Resolve(c => c.Source.Date);

@@ -104,6 +104,8 @@ public static class GeoSql
     public static double DistanceMetres(Geometry a, Geometry b) => throw OnlyInSql();
     public static bool WithinMetres(Geometry a, Geometry b, double metres) => throw OnlyInSql();
     public static Geometry BufferMetres(Geometry g, double metres) => throw OnlyInSql();
+    /// <summary>The geography of a geometry, e.g. for KNN ordering in metres: EF.Functions.DistanceKnn(Geography(a), Geography(b)).</summary>
+    public static Geometry Geography(Geometry g) => throw OnlyInSql();
 
     private static InvalidOperationException OnlyInSql() => new("GeoSql functions run only inside PostgreSQL queries.");
 
@@ -113,6 +115,7 @@ public static class GeoSql
             Fn("st_distance", typeof(double), null, Geog(a[0]), Geog(a[1])));
         b.HasDbFunction(typeof(GeoSql).GetMethod(nameof(WithinMetres))!).HasTranslation(a =>
             Fn("st_dwithin", typeof(bool), null, Geog(a[0]), Geog(a[1]), a[2]));
+        b.HasDbFunction(typeof(GeoSql).GetMethod(nameof(Geography))!).HasTranslation(a => Geog(a[0]));
         b.HasDbFunction(typeof(GeoSql).GetMethod(nameof(BufferMetres))!).HasTranslation(a =>
             Fn("geometry", typeof(Geometry), a[0].TypeMapping, Fn("st_buffer", typeof(Geometry), a[0].TypeMapping, Geog(a[0]), a[1])));
     }

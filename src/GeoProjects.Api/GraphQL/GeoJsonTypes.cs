@@ -129,8 +129,68 @@ public sealed class PositionScalar : ScalarGraphType
         Name = "Position";
         Description = "坐标位置 [经度, 纬度] · A position is an array of numbers. There MUST be two or more elements. The first two elements are longitude and latitude (easting and northing).";
     }
-    public override object? ParseValue(object? value) => value;
+
+    public override object? ParseValue(object? value) => value switch
+    {
+        null => null,
+        double[] d => d,
+        System.Collections.IEnumerable e when value is not string => Position(e.Cast<object?>().Select(Number)),
+        _ => throw new GeometryInputException("a position is an array of numbers [lon, lat]"),
+    };
+
+    public override object? ParseLiteral(GraphQLValue value) => value switch
+    {
+        GraphQLNullValue => null,
+        GraphQLListValue l => Position((l.Values ?? []).Select(v => v switch
+        {
+            GraphQLIntValue i => double.Parse(i.Value.Span, provider: System.Globalization.CultureInfo.InvariantCulture),
+            GraphQLFloatValue f => double.Parse(f.Value.Span, provider: System.Globalization.CultureInfo.InvariantCulture),
+            _ => throw new GeometryInputException("a position is an array of numbers [lon, lat]"),
+        })),
+        _ => throw new GeometryInputException("a position is an array of numbers [lon, lat]"),
+    };
+
+    public override bool CanParseLiteral(GraphQLValue value) => value is GraphQLNullValue or GraphQLListValue;
+    public override bool CanParseValue(object? value) => true;
     public override object? Serialize(object? value) => value;
+
+    private static double Number(object? o) => o switch
+    {
+        null => throw new GeometryInputException("a position has no null numbers"),
+        _ => Convert.ToDouble(o, System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static double[] Position(IEnumerable<double> numbers)
+    {
+        var p = numbers.ToArray();
+        if (p.Length < 2) throw new GeometryInputException("a position needs at least [lon, lat]");
+        return p;
+    }
+}
+
+/// <summary>HC's <c>GeoJSONPointInput</c>; parses to an NTS point in SRID 4326.</summary>
+public sealed class GeoJsonPointInputType : InputObjectGraphType
+{
+    public GeoJsonPointInputType()
+    {
+        Name = "GeoJSONPointInput";
+        Description = "GeoJSON 点输入 (WGS84) · A GeoJSON Point as input, WGS84 lon/lat; crs may be omitted or 4326.";
+        Field<GeoJsonGeometryTypeEnum>("type").Description("几何类型, 须为 Point · The geometry type; Point when given.");
+        Field<PositionScalar>("coordinates").Description("点坐标 [经度, 纬度] · The point's position [lon, lat].");
+        Field<IntGraphType>("crs").Description("坐标参考系 SRID, 仅支持 4326 · The SRID; only 4326 is accepted.");
+    }
+
+    public override object ParseDictionary(IDictionary<string, object?> value)
+    {
+        if (value.TryGetValue("type", out var type) && type is not null && (string)type != "Point")
+            throw new GeometryInputException($"GeoJSONPointInput takes a Point, not a {type}");
+        if (value.TryGetValue("crs", out var crs) && crs is not null && Convert.ToInt32(crs, System.Globalization.CultureInfo.InvariantCulture) != GeoJson.Srid)
+            throw new GeometryInputException($"crs {crs} is not supported: geometries are in SRID {GeoJson.Srid} (WGS84 lon/lat)");
+        if (!value.TryGetValue("coordinates", out var c) || c is not double[] position)
+            throw new GeometryInputException("GeoJSONPointInput needs coordinates [lon, lat]");
+        var json = System.Text.Json.JsonSerializer.SerializeToElement(new { type = "Point", coordinates = position });
+        return GeoJson.Parse(json);
+    }
 }
 
 public sealed class CoordinatesScalar : ScalarGraphType

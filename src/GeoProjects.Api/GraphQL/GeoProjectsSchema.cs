@@ -31,6 +31,7 @@ public sealed class GeoProjectsSchema : Schema
         RegisterType(typeof(EnumerationGraphType<Sector>));
         RegisterType(typeof(EnumerationGraphType<ProjectStatus>));
         RegisterType(typeof(EnumerationGraphType<DataSource>));
+        RegisterType(typeof(EnumerationGraphType<WarningLevel>));
     }
 }
 
@@ -43,6 +44,13 @@ public sealed class QueryType : ObjectGraphType
         this.AddProjectQueries(types);
         this.AddZoneQueries(types);
         this.AddBatchQueries(types);
+        this.AddProjectStatsQueries(types);
+        this.AddNodeQueries(new Dictionary<string, Func<global::GraphQL.IResolveFieldContext, int, object>>
+        {
+            ["Project"] = (c, id) => ProjectLoaders.ById(c).Load(id),
+            ["Zone"] = (c, id) => ZoneLoaders.ById(c).Load(id),
+            ["ProjectBatch"] = (c, id) => BatchLoaders.ById(c).Load(id),
+        });
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Text.Encodings.Web;
+using GeoProjects.Api.Projects;
 using GeoProjects.Api.Querying;
 using GraphQL;
 using GraphQL.Execution;
@@ -16,6 +17,9 @@ public static class GraphQLSetup
     {
         builder.Services.Configure<GraphQLOptions>(builder.Configuration.GetSection("GraphQL"));
         builder.Services.Configure<PagingOptions>(builder.Configuration.GetSection("Paging"));
+        builder.Services.AddOptions<ProgressOptions>().Bind(builder.Configuration.GetSection("Progress"))
+            .Validate(o => 0 <= o.YellowBehindPoints && o.YellowBehindPoints < o.RedBehindPoints, "Progress: need 0 ≤ YellowBehindPoints < RedBehindPoints")
+            .ValidateOnStart();
         builder.Services.AddGeoProjectsSchema(builder.Configuration.GetSection("GraphQL").Get<GraphQLOptions>() ?? new GraphQLOptions(),
             builder.Environment.IsDevelopment());
         return builder;
@@ -25,6 +29,7 @@ public static class GraphQLSetup
     public static IServiceCollection AddGeoProjectsSchema(this IServiceCollection services, GraphQLOptions options, bool development)
     {
         services.AddSingleton<QueryingTypes>();
+        services.AddSingleton(TimeProvider.System);
         services.AddScoped<RequestLoaders>();
         // GraphQL.NET's generic enum type is not in our assembly, so AddGraphTypes does not register it.
         services.AddTransient(typeof(EnumerationGraphType<>));

@@ -3,6 +3,7 @@ using GeoProjects.Api.Data;
 using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Querying;
 using GeoProjects.Api.Zones;
+using GraphQL;
 using GraphQL.Types;
 
 namespace GeoProjects.Api.Projects;
@@ -30,6 +31,10 @@ public static class ProjectSchema
         .Field("startDate", "开工日期 · Start date.", p => p.StartDate)
         .Field("startYear", "开工年份 · Year of the start date.", StartYear)
         .Field("dataSource", "数据来源 · PUBLISHED or ILLUSTRATIVE.", p => p.DataSource)
+        .Field("completionRate", "完成率 = 完成投资 / 年度计划投资 · Completion rate: completed over annual planned investment (0.85 = 85 %).", Progress.CompletionRate)
+        .Computed("scheduleRate", "序时进度 (截至 asOf 的年度时间占比) · Schedule rate: the share of the year elapsed at `asOf` (default today, China time).", Progress.Schedule)
+        .Computed("scheduleGap", "进度差 (百分点) = (完成率 − 序时进度) × 100 · Completion minus schedule, in percentage points (negative = behind).", Progress.ScheduleGap)
+        .Computed("warningLevel", "预警等级 · GREEN / YELLOW / RED from the schedule gap at `asOf`.", Progress.Warning)
         .Field("location", "项目位置 (点) · Project location (Point); spatial operations, distances in metres.", p => p.Location)
         .Field("site", "项目用地范围 (面) · Project site (Polygon), when known.", p => p.Site)
         .Field("createdAt", "创建时间 · When the record was created.", p => p.CreatedAt)
@@ -52,6 +57,10 @@ public static class ProjectSchema
         .Field("startDate", "开工日期 · Start date.", p => p.StartDate)
         .Field("startYear", "开工年份 · Start year.", StartYear)
         .Field("dataSource", "数据来源 · Data source.", p => p.DataSource)
+        .Field("completionRate", "完成率 · Completion rate.", Progress.CompletionRate)
+        .Computed("scheduleRate", "序时进度 · Schedule rate.", Progress.Schedule)
+        .Computed("scheduleGap", "进度差 · Schedule gap in points.", Progress.ScheduleGap)
+        .Computed("warningLevel", "预警等级 · Warning level (GREEN < YELLOW < RED).", Progress.Warning)
         .Field("createdAt", "创建时间 · Created at.", p => p.CreatedAt)
         .Field("updatedAt", "更新时间 · Updated at.", p => p.UpdatedAt)
         .Object("zone", "按所属功能区排序 · Sort by the assigned zone's fields.", p => p.Zone, () => ZoneSchema.Sort)
@@ -64,6 +73,9 @@ public static class ProjectSchema
         .Map("landAreaMu", p => p.LandAreaMu).Map("developer", p => p.Developer).Map("startDate", p => p.StartDate).Map("startYear", p => p.StartDate)
         .Map("batch", p => p.BatchId).Map("zone", p => p.ZoneId).Map("location", p => p.Location).Map("site", p => p.Site)
         .Map("dataSource", p => p.DataSource).Map("sourceNote", p => p.SourceNote)
+        .Map("completionRate", p => p.AnnualPlannedInvestment, p => p.CompletedInvestment)
+        .Map("scheduleGap", p => p.AnnualPlannedInvestment, p => p.CompletedInvestment)
+        .Map("warningLevel", p => p.AnnualPlannedInvestment, p => p.CompletedInvestment)
         .Map("createdAt", p => p.CreatedAt).Map("updatedAt", p => p.UpdatedAt);
 }
 
@@ -73,6 +85,8 @@ public sealed class ProjectType : ObjectGraphType<Project>
     {
         Name = "Project";
         Description = "重大项目 · A major investment project (重大项目) with its location.";
+        Interface<NodeInterface>();
+        IsTypeOf = o => o is Project;
         Field<NonNullGraphType<IdGraphType>>("id").Description("全局 ID (HotChocolate 格式) · Global ID, base64 of \"Project:<key>\" as HotChocolate writes it.")
             .Resolve(c => NodeId.Encode("Project", c.Source.Id));
         Field(p => p.Code).Description("项目编码 · Unique project code.");
@@ -96,6 +110,20 @@ public sealed class ProjectType : ObjectGraphType<Project>
         Field<GeoJsonPolygonType>("site").Description("项目用地范围 · Project site polygon, when known.").Resolve(c => c.Source.Site);
         Field<NonNullGraphType<EnumerationGraphType<DataSource>>>("dataSource").Description("数据来源 · PUBLISHED (cited) or ILLUSTRATIVE (made up).").Resolve(c => c.Source.DataSource);
         Field(p => p.SourceNote).Description("来源说明 · Where the record comes from; ILLUSTRATIVE records say so.");
+        Field<DecimalScalar>("completionRate").Description("完成率 = 完成投资 / 年度计划投资 · Completion rate: completed over annual planned investment (0.85 = 85 %); null without a plan.")
+            .Resolve(c => Progress.CompletionRateOf(c.Source));
+        Field<NonNullGraphType<DecimalScalar>>("scheduleRate").Description("序时进度: 截至 asOf 的年度时间占比 · Schedule rate: the share of the year elapsed at `asOf`.")
+            .Argument<DateScalar>("asOf", "计算日期, 默认今天 (北京时间) · The date to measure at; default today (China time).")
+            .Resolve(c => Progress.ScheduleRate(Progress.Context(c).AsOf));
+        Field<DecimalScalar>("scheduleGap").Description("进度差 (百分点) = (完成率 − 序时进度) × 100 · Completion minus schedule in percentage points; negative is behind.")
+            .Argument<DateScalar>("asOf", "计算日期, 默认今天 (北京时间) · The date to measure at; default today (China time).")
+            .Resolve(c => Progress.ScheduleGapOf(c.Source, Progress.Context(c).AsOf));
+        Field<EnumerationGraphType<WarningLevel>>("warningLevel").Description("预警等级: 落后 10–30 个百分点为黄, 超过 30 为红 (阈值可配置) · YELLOW when 10–30 points behind, RED when more (configurable).")
+            .Argument<DateScalar>("asOf", "计算日期, 默认今天 (北京时间) · The date to measure at; default today (China time).")
+            .Resolve(c => Progress.WarningOf(c.Source, Progress.Context(c)));
+        Field<FloatGraphType>("distance").Description("到给定点的距离 (米, 椭球面) · Distance in metres from the given point, on the spheroid (geography).")
+            .Argument<NonNullGraphType<GeoJsonPointInputType>>("from", "起点 (WGS84) · The point to measure from (WGS84).")
+            .Resolve(c => ProjectLoaders.Distance(c, c.GetArgument<NetTopologySuite.Geometries.Point>("from")).Load(c.Source.Id));
         Field(p => p.CreatedAt).Description("创建时间 (UTC) · When the record was created (UTC).");
         Field(p => p.UpdatedAt).Description("更新时间 (UTC) · When the record was last changed (UTC).");
     }

@@ -12,15 +12,15 @@ public sealed class FilterField
 {
     public required string Name { get; init; }
     public required string Description { get; init; }
-    /// <summary>entity => member, e.g. <c>p => p.TotalInvestment</c>.</summary>
-    public required LambdaExpression Accessor { get; init; }
+    /// <summary>entity => member, e.g. <c>p => p.TotalInvestment</c>; computed per request for fields that depend on it.</summary>
+    public required Func<QueryContext, LambdaExpression> Accessor { get; init; }
     public required FilterOperand Operand { get; init; }
     /// <summary>The filter of the related entity, for <see cref="FilterOperand.Object"/>.</summary>
     public IEntityFilter? Related { get; init; }
     /// <summary>The node type whose IDs this field holds, for <see cref="FilterOperand.Id"/>.</summary>
     public string? NodeType { get; init; }
 
-    public Type ValueType => Accessor.ReturnType;
+    public Type ValueType => Accessor(QueryContext.Default).ReturnType;
 }
 
 public interface IEntityFilter
@@ -38,7 +38,11 @@ public sealed class EntityFilter<T>(string typeName) : IEntityFilter
     public Type EntityType => typeof(T);
     public IReadOnlyList<FilterField> Fields => _fields;
 
-    public EntityFilter<T> Field<TValue>(string name, string description, Expression<Func<T, TValue>> accessor)
+    public EntityFilter<T> Field<TValue>(string name, string description, Expression<Func<T, TValue>> accessor) =>
+        Computed(name, description, _ => accessor);
+
+    /// <summary>A field computed from the request's context (e.g. progress as of a date).</summary>
+    public EntityFilter<T> Computed<TValue>(string name, string description, Func<QueryContext, Expression<Func<T, TValue>>> accessor)
     {
         _fields.Add(new FilterField { Name = name, Description = description, Accessor = accessor, Operand = OperandOf(typeof(TValue)) });
         return this;
@@ -46,14 +50,14 @@ public sealed class EntityFilter<T>(string typeName) : IEntityFilter
 
     public EntityFilter<T> Id(string name, string description, Expression<Func<T, int>> accessor, string nodeType)
     {
-        _fields.Add(new FilterField { Name = name, Description = description, Accessor = accessor, Operand = FilterOperand.Id, NodeType = nodeType });
+        _fields.Add(new FilterField { Name = name, Description = description, Accessor = _ => accessor, Operand = FilterOperand.Id, NodeType = nodeType });
         return this;
     }
 
     public EntityFilter<T> Object<TRelated>(string name, string description, Expression<Func<T, TRelated?>> accessor, Func<EntityFilter<TRelated>> related)
         where TRelated : class
     {
-        _fields.Add(new FilterField { Name = name, Description = description, Accessor = accessor, Operand = FilterOperand.Object, Related = new LazyFilter<TRelated>(related) });
+        _fields.Add(new FilterField { Name = name, Description = description, Accessor = _ => accessor, Operand = FilterOperand.Object, Related = new LazyFilter<TRelated>(related) });
         return this;
     }
 
@@ -83,4 +87,13 @@ public sealed class EntityFilter<T>(string typeName) : IEntityFilter
 public sealed class QueryInputException : global::GraphQL.ExecutionError
 {
     public QueryInputException(string code, string message) : base(message) => Code = code;
+}
+
+/// <summary>
+/// What a request's filters and sorts may depend on besides the row: the date progress is measured at
+/// and the warning thresholds (section "Progress" of the configuration).
+/// </summary>
+public sealed record QueryContext(DateOnly AsOf, decimal YellowBehindPoints, decimal RedBehindPoints)
+{
+    public static QueryContext Default { get; } = new(DateOnly.FromDateTime(DateTime.UtcNow), 10, 30);
 }

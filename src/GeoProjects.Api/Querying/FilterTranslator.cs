@@ -17,22 +17,22 @@ public static class FilterTranslator
     public static readonly string[] StringOperations = ["and", "or", "eq", "neq", "contains", "ncontains", "in", "nin", "startsWith", "nstartsWith", "endsWith", "nendsWith"];
     public static readonly string[] SpatialPredicates = ["contains", "intersects", "overlaps", "touches", "within"];
 
-    public static Expression<Func<T, bool>> Translate<T>(EntityFilter<T> filter, IDictionary<string, object?> input)
+    public static Expression<Func<T, bool>> Translate<T>(EntityFilter<T> filter, IDictionary<string, object?> input, QueryContext? context = null)
     {
         var p = Expression.Parameter(typeof(T), "x");
-        return Expression.Lambda<Func<T, bool>>(Entity(filter, input, p), p);
+        return Expression.Lambda<Func<T, bool>>(Entity(filter, input, p, context ?? QueryContext.Default), p);
     }
 
-    private static Expression Entity(IEntityFilter filter, IDictionary<string, object?> input, Expression target) =>
-        Conjunction(input, nested => Entity(filter, nested, target), (key, value) =>
+    private static Expression Entity(IEntityFilter filter, IDictionary<string, object?> input, Expression target, QueryContext context) =>
+        Conjunction(input, nested => Entity(filter, nested, target, context), (key, value) =>
         {
             var field = filter.Fields.FirstOrDefault(f => f.Name == key)
                 ?? throw new QueryInputException("FILTER_FIELD_UNKNOWN", $"{filter.TypeName} has no filterable field '{key}'");
             if (value is null) return null; // `field: null` means no condition, as in HotChocolate
-            var member = Replace(field.Accessor, target);
+            var member = Replace(field.Accessor(context), target);
             return field.Operand switch
             {
-                FilterOperand.Object => Related(field, Dict(value, key), member),
+                FilterOperand.Object => Related(field, Dict(value, key), member, context),
                 FilterOperand.Geometry => Spatial(field, Dict(value, key), member),
                 _ => Scalar(field, Dict(value, key), member),
             };
@@ -58,9 +58,9 @@ public static class FilterTranslator
         return parts.Count == 0 ? Expression.Constant(true) : parts.Aggregate(Expression.AndAlso);
     }
 
-    private static Expression Related(FilterField field, IDictionary<string, object?> input, Expression member) =>
+    private static Expression Related(FilterField field, IDictionary<string, object?> input, Expression member, QueryContext context) =>
         // A missing relation (NULL foreign key) matches no condition on the related entity.
-        Expression.AndAlso(Expression.NotEqual(member, Expression.Constant(null, member.Type)), Entity(field.Related!, input, member));
+        Expression.AndAlso(Expression.NotEqual(member, Expression.Constant(null, member.Type)), Entity(field.Related!, input, member, context));
 
     private static Expression Scalar(FilterField field, IDictionary<string, object?> input, Expression member) =>
         Conjunction(input, nested => Scalar(field, nested, member), (op, raw) => op switch
@@ -219,11 +219,14 @@ public static class FilterTranslator
     };
 
     /// <summary>Substitutes the accessor's parameter with <paramref name="target"/> (e.g. <c>p.Zone</c>).</summary>
-    public static Expression Replace(LambdaExpression accessor, Expression target) =>
-        new ParameterReplacer(accessor.Parameters[0], target).Visit(accessor.Body);
+    public static Expression Replace(LambdaExpression accessor, Expression target) => Inline(accessor, target);
 
-    private sealed class ParameterReplacer(ParameterExpression from, Expression to) : ExpressionVisitor
+    /// <summary>The lambda's body with its parameters replaced by <paramref name="arguments"/>, in order.</summary>
+    public static Expression Inline(LambdaExpression lambda, params Expression[] arguments) =>
+        new ParameterReplacer(lambda.Parameters.Zip(arguments).ToDictionary(x => x.First, x => x.Second)).Visit(lambda.Body);
+
+    private sealed class ParameterReplacer(Dictionary<ParameterExpression, Expression> map) : ExpressionVisitor
     {
-        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
+        protected override Expression VisitParameter(ParameterExpression node) => map.GetValueOrDefault(node, node);
     }
 }

@@ -6,7 +6,7 @@ public sealed class SortField
 {
     public required string Name { get; init; }
     public required string Description { get; init; }
-    public required LambdaExpression Accessor { get; init; }
+    public required Func<QueryContext, LambdaExpression> Accessor { get; init; }
     public IEntitySort? Related { get; init; }
 }
 
@@ -22,7 +22,10 @@ public sealed class EntitySort<T>(string typeName) : IEntitySort
     public string TypeName => typeName;
     public IReadOnlyList<SortField> Fields => _fields;
 
-    public EntitySort<T> Field<TValue>(string name, string description, Expression<Func<T, TValue>> accessor)
+    public EntitySort<T> Field<TValue>(string name, string description, Expression<Func<T, TValue>> accessor) =>
+        Computed(name, description, _ => accessor);
+
+    public EntitySort<T> Computed<TValue>(string name, string description, Func<QueryContext, Expression<Func<T, TValue>>> accessor)
     {
         _fields.Add(new SortField { Name = name, Description = description, Accessor = accessor });
         return this;
@@ -31,7 +34,7 @@ public sealed class EntitySort<T>(string typeName) : IEntitySort
     public EntitySort<T> Object<TRelated>(string name, string description, Expression<Func<T, TRelated?>> accessor, Func<EntitySort<TRelated>> related)
         where TRelated : class
     {
-        _fields.Add(new SortField { Name = name, Description = description, Accessor = accessor, Related = new LazySort<TRelated>(related) });
+        _fields.Add(new SortField { Name = name, Description = description, Accessor = _ => accessor, Related = new LazySort<TRelated>(related) });
         return this;
     }
 
@@ -48,33 +51,34 @@ public sealed record SortKey(LambdaExpression Key, bool Descending);
 /// <summary>Turns HotChocolate-shaped <c>order: [{ field: ASC }, { zone: { name: DESC } }]</c> into sort keys.</summary>
 public static class SortTranslator
 {
-    public static IReadOnlyList<SortKey> Translate<T>(EntitySort<T> sort, IEnumerable<object?>? order, Expression<Func<T, int>> tieBreaker)
+    public static IReadOnlyList<SortKey> Translate<T>(EntitySort<T> sort, IEnumerable<object?>? order, Expression<Func<T, int>> tieBreaker, QueryContext? context = null)
     {
+        context ??= QueryContext.Default;
         var p = Expression.Parameter(typeof(T), "x");
         var keys = new List<SortKey>();
         foreach (var item in order ?? [])
         {
             if (item is not IDictionary<string, object?> d)
                 throw new QueryInputException("SORT_INVALID", "each order item must be an input object such as { totalInvestment: DESC }");
-            Collect(sort, d, p, keys, p);
+            Collect(sort, d, p, keys, p, context);
         }
         keys.Add(new SortKey(tieBreaker, false)); // a total order, so cursors are stable
         return keys;
     }
 
-    private static void Collect(IEntitySort sort, IDictionary<string, object?> item, Expression target, List<SortKey> keys, ParameterExpression root)
+    private static void Collect(IEntitySort sort, IDictionary<string, object?> item, Expression target, List<SortKey> keys, ParameterExpression root, QueryContext context)
     {
         foreach (var (name, value) in item)
         {
             if (value is null) continue;
             var field = sort.Fields.FirstOrDefault(f => f.Name == name)
                 ?? throw new QueryInputException("SORT_INVALID", $"{sort.TypeName} cannot be sorted by '{name}'");
-            var member = FilterTranslator.Replace(field.Accessor, target);
+            var member = FilterTranslator.Replace(field.Accessor(context), target);
             if (field.Related is not null)
             {
                 if (value is not IDictionary<string, object?> nested)
                     throw new QueryInputException("SORT_INVALID", $"'{name}' takes an input object such as {{ name: ASC }}");
-                Collect(field.Related, nested, member, keys, root);
+                Collect(field.Related, nested, member, keys, root, context);
                 continue;
             }
             var direction = value.ToString();

@@ -31,19 +31,20 @@ public static class ZoneLoaders
         if (Selection.Selects(c, "totalCount")) fields.Add(CountMarker); // any occurrence asking for it makes the batch count
         var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
         var paging = c.RequestServices!.GetRequiredService<IOptions<PagingOptions>>().Value;
-        return loaders.GetOrAdd<int, Connection<Project>>(key, (ids, ct) => FetchAsync(db, paging, ids, page, where, order, fields, ct));
+        var context = Progress.Context(c);
+        return loaders.GetOrAdd<int, Connection<Project>>(key, (ids, ct) => FetchAsync(db, paging, ids, page, where, order, context, fields, ct));
     }
 
     private static async Task<IReadOnlyDictionary<int, Connection<Project>>> FetchAsync(
         GeoProjectsDb db, PagingOptions paging, IReadOnlyList<int> ids, PageArgs page, IDictionary<string, object?>? where,
-        IEnumerable<object?>? order, IReadOnlySet<string> fields, CancellationToken ct)
+        IEnumerable<object?>? order, QueryContext context, IReadOnlySet<string> fields, CancellationToken ct)
     {
         var withCount = fields.Contains(CountMarker);
         Paging.Validate(page, paging);
         var start = page.After is null ? 0 : Paging.Index(page.After) + 1;
         var size = page.First ?? paging.DefaultPageSize;
-        var keys = SortTranslator.Translate(ProjectSchema.Sort, order, p => p.Id);
-        var scoped = ProjectQueries.Filtered(db, where).Where(p => p.ZoneId != null && ids.Contains(p.ZoneId.Value));
+        var keys = SortTranslator.Translate(ProjectSchema.Sort, order, p => p.Id, context);
+        var scoped = ProjectQueries.Filtered(db, where, context).Where(p => p.ZoneId != null && ids.Contains(p.ZoneId.Value));
 
         // g => new ZonePage { ZoneId = g.Key, Items = g.OrderBy(..).Skip(start).Take(size + 1).Select(columns).ToList() }
         var g = Expression.Parameter(typeof(IGrouping<int, Project>), "g");
@@ -77,7 +78,7 @@ public static class ZoneLoaders
 
     private static string Describe(object? value) => JsonSerializer.Serialize(value, DescribeOptions);
 
-    private static readonly JsonSerializerOptions DescribeOptions = new(GeoJson.Options) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+    internal static readonly JsonSerializerOptions DescribeOptions = new(GeoJson.Options) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     private sealed class ZonePage
     {

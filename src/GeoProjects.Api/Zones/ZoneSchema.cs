@@ -40,6 +40,8 @@ public sealed class ZoneType : ObjectGraphType<Zone>
     {
         Name = "Zone";
         Description = "功能区 · A functional area (功能区) of 西海岸新区, or the district itself. Boundaries are approximate.";
+        Interface<NodeInterface>();
+        IsTypeOf = o => o is Zone;
         Field<NonNullGraphType<IdGraphType>>("id").Description("全局 ID · Global ID, base64 of \"Zone:<key>\".").Resolve(c => NodeId.Encode("Zone", c.Source.Id));
         Field(z => z.Code).Description("功能区编码 · Zone code.");
         Field(z => z.Name).Description("功能区名称 · Zone name (Chinese).");
@@ -57,5 +59,9 @@ public sealed class ZoneType : ObjectGraphType<Zone>
             .Arguments(PagingArguments.Forward())
             .Arguments(types.WhereArgument(ProjectSchema.Filter), types.OrderArgument(ProjectSchema.Sort))
             .Resolve(c => ZoneLoaders.Projects(c).Load(c.Source.Id));
+        Field<NonNullGraphType<ProjectStatsGroupType>>("stats")
+            .Description("归属于该功能区的项目合计 (同一层级的所有功能区一条 SQL) · Totals of the projects assigned to this zone; all zones of a level in one statement.")
+            .Arguments(types.WhereArgument(ProjectSchema.Filter))
+            .Resolve(c => ProjectStatsQueries.ZoneStats(c).Load(c.Source.Id));
     }
 }

@@ -1,0 +1,88 @@
+using System.ComponentModel;
+using System.Linq.Expressions;
+using GeoProjects.Api.Data;
+using GeoProjects.Api.Querying;
+using GraphQL;
+
+namespace GeoProjects.Api.Projects;
+
+/// <summary>Section "Progress" of the configuration: how far behind schedule turns a project yellow or red.</summary>
+public sealed class ProgressOptions
+{
+    /// <summary>Percentage points behind the schedule rate from which a project is YELLOW (inclusive).</summary>
+    public decimal YellowBehindPoints { get; set; } = 10;
+    /// <summary>More than this many points behind is RED.</summary>
+    public decimal RedBehindPoints { get; set; } = 30;
+}
+
+[Description("投资进度预警 · Investment progress warning, by how far completion lags the schedule rate (序时进度).")]
+public enum WarningLevel
+{
+    [Description("正常: 落后不足黄色阈值 · On track: less behind than the yellow threshold (10 points by default).")] Green,
+    [Description("黄色预警: 落后 10–30 个百分点 · Behind by the yellow threshold up to the red one (10–30 points by default).")] Yellow,
+    [Description("红色预警: 落后超过 30 个百分点 · Behind by more than the red threshold (30 points by default).")] Red,
+}
+
+/// <summary>
+/// Investment progress as Chinese project offices track it: 完成率 = completed / annual plan; 序时进度 = share of
+/// the year elapsed at a date; the gap between them in percentage points; and a warning level from that gap.
+/// Written as expressions, so PostgreSQL computes them for filters and sorts; in decimal, so thresholds are exact.
+/// </summary>
+public static class Progress
+{
+    /// <summary>序时进度: days elapsed (the day itself included) over the days of the year.</summary>
+    public static decimal ScheduleRate(DateOnly asOf) => (decimal)asOf.DayOfYear / (DateTime.IsLeapYear(asOf.Year) ? 366 : 365);
+
+    public static readonly Expression<Func<Project, decimal?>> CompletionRate =
+        p => p.AnnualPlannedInvestment > 0 && p.CompletedInvestment != null ? p.CompletedInvestment / p.AnnualPlannedInvestment : null;
+
+    public static Expression<Func<Project, decimal?>> ScheduleGap(QueryContext context)
+    {
+        var schedule = ScheduleRate(context.AsOf);
+        return p => p.AnnualPlannedInvestment > 0 && p.CompletedInvestment != null
+            ? (p.CompletedInvestment / p.AnnualPlannedInvestment - schedule) * 100
+            : null;
+    }
+
+    public static Expression<Func<Project, WarningLevel?>> Warning(QueryContext context)
+    {
+        var schedule = ScheduleRate(context.AsOf);
+        var red = -context.RedBehindPoints;
+        var yellow = -context.YellowBehindPoints;
+        return p => p.AnnualPlannedInvestment > 0 && p.CompletedInvestment != null
+            ? (p.CompletedInvestment / p.AnnualPlannedInvestment - schedule) * 100 < red ? WarningLevel.Red
+                : (p.CompletedInvestment / p.AnnualPlannedInvestment - schedule) * 100 <= yellow ? WarningLevel.Yellow
+                : WarningLevel.Green
+            : null;
+    }
+
+    public static Expression<Func<Project, decimal>> Schedule(QueryContext context)
+    {
+        var schedule = ScheduleRate(context.AsOf);
+        return _ => schedule;
+    }
+
+    /// <summary>The request's context: `asOf` when the field has it, else today in China (UTC+8); thresholds from configuration.</summary>
+    public static QueryContext Context(global::GraphQL.IResolveFieldContext c)
+    {
+        var services = c.RequestServices!;
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProgressOptions>>().Value;
+        var asOf = c.HasArgument("asOf") ? c.GetArgument<DateOnly?>("asOf") : null;
+        var today = DateOnly.FromDateTime(services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime.AddHours(8));
+        return new QueryContext(asOf ?? today, options.YellowBehindPoints, options.RedBehindPoints);
+    }
+
+    // The same formulas over a loaded row, for output fields (a test holds them equal to the SQL ones).
+    public static decimal? CompletionRateOf(Project p) =>
+        p.AnnualPlannedInvestment > 0 && p.CompletedInvestment is { } done ? done / p.AnnualPlannedInvestment : null;
+
+    public static decimal? ScheduleGapOf(Project p, DateOnly asOf) => (CompletionRateOf(p) - ScheduleRate(asOf)) * 100;
+
+    public static WarningLevel? WarningOf(Project p, QueryContext c) => ScheduleGapOf(p, c.AsOf) switch
+    {
+        null => null,
+        var gap when gap < -c.RedBehindPoints => WarningLevel.Red,
+        var gap when gap <= -c.YellowBehindPoints => WarningLevel.Yellow,
+        _ => WarningLevel.Green,
+    };
+}

@@ -1,0 +1,162 @@
+using System.ComponentModel;
+using System.Linq.Expressions;
+using System.Text.Json;
+using GeoProjects.Api.Batches;
+using GeoProjects.Api.Data;
+using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Querying;
+using GeoProjects.Api.Zones;
+using GraphQL;
+using GraphQL.Types;
+using Microsoft.EntityFrameworkCore;
+
+namespace GeoProjects.Api.Projects;
+
+[Description("统计分组维度 · A dimension to group project statistics by.")]
+public enum ProjectDimension
+{
+    [Description("行业领域 · Sector.")] Sector,
+    [Description("所属功能区 · Assigned zone.")] Zone,
+    [Description("项目状态 · Lifecycle status.")] Status,
+    [Description("批次 · Batch (集中开工/签约 event).")] Batch,
+    [Description("产业链 · Industry chain.")] IndustryChain,
+    [Description("开工年份 · Start year.")] StartYear,
+}
+
+/// <summary>The group key; members of dimensions not grouped by stay null.</summary>
+public sealed class StatsKey
+{
+    public Sector? Sector { get; set; }
+    public int? ZoneId { get; set; }
+    public ProjectStatus? Status { get; set; }
+    public int? BatchId { get; set; }
+    public string? IndustryChain { get; set; }
+    public int? StartYear { get; set; }
+}
+
+public sealed class ProjectStatsGroup
+{
+    public StatsKey Key { get; set; } = new();
+    public int Count { get; set; }
+    public decimal TotalInvestment { get; set; }
+    public decimal? AnnualPlannedInvestment { get; set; }
+    public decimal? CompletedInvestment { get; set; }
+    // Bounding box of the group's locations (min/max of ST_X/ST_Y); null for an empty total.
+    public double? MinX { get; set; }
+    public double? MinY { get; set; }
+    public double? MaxX { get; set; }
+    public double? MaxY { get; set; }
+
+    public decimal? CompletionRate => AnnualPlannedInvestment > 0 && CompletedInvestment is { } done ? done / AnnualPlannedInvestment : null;
+}
+
+/// <summary>GROUP BY statistics in one SQL statement per request (per level for Zone.stats).</summary>
+public static class ProjectStatsQueries
+{
+    public static void AddProjectStatsQueries(this ObjectGraphType query, QueryingTypes types)
+    {
+        query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProjectStatsGroupType>>>>("projectStats")
+            .Description("项目统计: 按维度分组的数量与投资合计, 一条 GROUP BY SQL · Counts and investment totals grouped by dimensions, in one SQL GROUP BY. No groupBy gives one total.")
+            .Arguments(types.WhereArgument(ProjectSchema.Filter))
+            .Argument<ListGraphType<NonNullGraphType<EnumerationGraphType<ProjectDimension>>>>("groupBy", "分组维度 · Dimensions to group by, e.g. [SECTOR, ZONE].")
+            .Argument<DateScalar>("asOf", "进度类筛选的计算日期, 默认今天 (北京时间) · Date at which progress filters are measured; default today (China time).")
+            .ResolveAsync(async c => await GetStatsAsync(
+                c.RequestServices!.GetRequiredService<GeoProjectsDb>(), c.InputArgument("where"), Progress.Context(c),
+                c.GetArgument<List<ProjectDimension>?>("groupBy") ?? [], c.CancellationToken));
+    }
+
+    public static async Task<List<ProjectStatsGroup>> GetStatsAsync(
+        GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, IReadOnlyCollection<ProjectDimension> groupBy, CancellationToken ct)
+    {
+        var projects = ProjectQueries.Filtered(db, where, context);
+        var groups = groupBy.Count == 0
+            ? await Aggregate(projects, p => 1, _ => new StatsKey()).ToListAsync(ct)
+            : await Aggregate(projects, KeySelector(groupBy), k => k).ToListAsync(ct);
+        // Without groupBy the answer is one total, also when nothing matches.
+        if (groupBy.Count == 0 && groups.Count == 0) groups.Add(new ProjectStatsGroup());
+        return groups.OrderByDescending(g => g.TotalInvestment).ThenByDescending(g => g.Count).ToList();
+    }
+
+    /// <summary>Totals of each zone's assigned projects, for every zone of a level in one statement.</summary>
+    public static BatchLoader<int, ProjectStatsGroup> ZoneStats(IResolveFieldContext c)
+    {
+        var where = c.InputArgument("where");
+        var context = Progress.Context(c);
+        var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
+        var key = "Zone.stats:" + JsonSerializer.Serialize(where, ZoneLoaders.DescribeOptions);
+        return c.RequestServices!.GetRequiredService<RequestLoaders>().GetOrAdd<int, ProjectStatsGroup>(key, async (ids, ct) =>
+        {
+            var scoped = ProjectQueries.Filtered(db, where, context).Where(p => p.ZoneId != null && ids.Contains(p.ZoneId.Value));
+            var rows = await Aggregate(scoped, KeySelector([ProjectDimension.Zone]), k => k).ToListAsync(ct);
+            var byZone = rows.ToDictionary(g => g.Key.ZoneId!.Value);
+            return ids.ToDictionary(id => id, id => byZone.GetValueOrDefault(id) ?? new ProjectStatsGroup { Key = new StatsKey { ZoneId = id } });
+        });
+    }
+
+    private static IQueryable<ProjectStatsGroup> Aggregate<TKey>(
+        IQueryable<Project> projects, Expression<Func<Project, TKey>> key, Expression<Func<TKey, StatsKey>> statsKey)
+    {
+        Expression<Func<IGrouping<TKey, Project>, StatsKey, ProjectStatsGroup>> aggregates = (g, k) => new ProjectStatsGroup
+        {
+            Key = k,
+            Count = g.Count(),
+            TotalInvestment = g.Sum(p => p.TotalInvestment),
+            AnnualPlannedInvestment = g.Sum(p => p.AnnualPlannedInvestment),
+            CompletedInvestment = g.Sum(p => p.CompletedInvestment),
+            MinX = g.Min(p => (double?)p.Location.X),
+            MinY = g.Min(p => (double?)p.Location.Y),
+            MaxX = g.Max(p => (double?)p.Location.X),
+            MaxY = g.Max(p => (double?)p.Location.Y),
+        };
+        var group = aggregates.Parameters[0];
+        var body = FilterTranslator.Inline(aggregates, group, FilterTranslator.Replace(statsKey, Expression.Property(group, nameof(IGrouping<TKey, Project>.Key))));
+        return projects.GroupBy(key).Select(Expression.Lambda<Func<IGrouping<TKey, Project>, ProjectStatsGroup>>(body, group));
+    }
+
+    /// <summary>p => new StatsKey { Sector = p.Sector, … } with only the requested dimensions bound.</summary>
+    private static Expression<Func<Project, StatsKey>> KeySelector(IReadOnlyCollection<ProjectDimension> groupBy)
+    {
+        var p = Expression.Parameter(typeof(Project), "p");
+        var bindings = groupBy.Distinct().Select(d => d switch
+        {
+            ProjectDimension.Sector => Bind(nameof(StatsKey.Sector), (Expression<Func<Project, Sector?>>)(x => x.Sector), p),
+            ProjectDimension.Zone => Bind(nameof(StatsKey.ZoneId), (Expression<Func<Project, int?>>)(x => x.ZoneId), p),
+            ProjectDimension.Status => Bind(nameof(StatsKey.Status), (Expression<Func<Project, ProjectStatus?>>)(x => x.Status), p),
+            ProjectDimension.Batch => Bind(nameof(StatsKey.BatchId), (Expression<Func<Project, int?>>)(x => x.BatchId), p),
+            ProjectDimension.IndustryChain => Bind(nameof(StatsKey.IndustryChain), (Expression<Func<Project, string?>>)(x => x.IndustryChain), p),
+            ProjectDimension.StartYear => Bind(nameof(StatsKey.StartYear), (Expression<Func<Project, int?>>)(x => x.StartDate.HasValue ? x.StartDate.Value.Year : null), p),
+            _ => throw new ArgumentOutOfRangeException(nameof(groupBy), d, null),
+        });
+        return Expression.Lambda<Func<Project, StatsKey>>(Expression.MemberInit(Expression.New(typeof(StatsKey)), bindings), p);
+    }
+
+    private static MemberAssignment Bind(string member, LambdaExpression value, ParameterExpression p) =>
+        Expression.Bind(typeof(StatsKey).GetProperty(member)!, FilterTranslator.Replace(value, p));
+}
+
+public sealed class ProjectStatsGroupType : ObjectGraphType<ProjectStatsGroup>
+{
+    public ProjectStatsGroupType()
+    {
+        Name = "ProjectStatsGroup";
+        Description = "项目统计分组 · One group of project statistics: its keys (null for dimensions not grouped by) and totals.";
+        Field<EnumerationGraphType<Sector>>("sector").Description("分组键: 行业领域 · Group key: sector.").Resolve(c => c.Source.Key.Sector);
+        Field<ZoneType>("zone").Description("分组键: 功能区 · Group key: the assigned zone.")
+            .Resolve(c => c.Source.Key.ZoneId is { } id ? ZoneLoaders.ById(c).Load(id) : null);
+        Field<EnumerationGraphType<ProjectStatus>>("status").Description("分组键: 项目状态 · Group key: status.").Resolve(c => c.Source.Key.Status);
+        Field<ProjectBatchType>("batch").Description("分组键: 批次 · Group key: batch.")
+            .Resolve(c => c.Source.Key.BatchId is { } id ? BatchLoaders.ById(c).Load(id) : null);
+        Field<StringGraphType>("industryChain").Description("分组键: 产业链 · Group key: industry chain.").Resolve(c => c.Source.Key.IndustryChain);
+        Field<IntGraphType>("startYear").Description("分组键: 开工年份 · Group key: start year.").Resolve(c => c.Source.Key.StartYear);
+        Field(x => x.Count).Description("项目数 · Number of projects.");
+        Field(x => x.TotalInvestment).Description("总投资合计 (亿元) · Sum of total investment in 亿元.");
+        Field(x => x.AnnualPlannedInvestment, nullable: true).Description("年度计划投资合计 (亿元) · Sum of annual planned investment in 亿元.");
+        Field(x => x.CompletedInvestment, nullable: true).Description("完成投资合计 (亿元) · Sum of completed investment in 亿元.");
+        Field<DecimalScalar>("completionRate").Description("完成率 = 完成投资合计 / 年度计划合计 · Completed over annual planned, summed over the group.").Resolve(c => c.Source.CompletionRate);
+        Field<ListGraphType<NonNullGraphType<FloatGraphType>>>("bbox").Description("外包框 [minX, minY, maxX, maxY] · Bounding box of the group's project locations.")
+            .Resolve(c => c.Source is { MinX: { } w, MinY: { } s, MaxX: { } e, MaxY: { } n } ? new[] { w, s, e, n } : null);
+        Field<GeoJsonPolygonType>("extent").Description("范围: 外包框面 · The bounding box as a GeoJSON polygon (degenerate for a single project).")
+            .Resolve(c => c.Source is { MinX: { } w, MinY: { } s, MaxX: { } e, MaxY: { } n }
+                ? GeoJson.Factory.CreatePolygon([new(w, s), new(e, s), new(e, n), new(w, n), new(w, s)]) : null);
+    }
+}
