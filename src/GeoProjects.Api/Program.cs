@@ -1,6 +1,7 @@
 using GeoProjects.Api;
 using GeoProjects.Api.Data;
 using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Ide;
 
 // Commands: `migrate` (apply migrations, seed an empty database), `schema [file]` (print the SDL); otherwise serve.
 var (command, rest) = Commands.Split(args);
@@ -8,12 +9,14 @@ var (command, rest) = Commands.Split(args);
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
 builder.AddGeoProjectsData();
 builder.AddGeoProjectsGraphQL();
+builder.AddGeoProjectsIde();
 
 var app = builder.Build();
 if (command is not null)
 {
     return await Commands.RunAsync(app, command, rest);
 }
+app.MapGeoProjectsIde();
 app.MapGeoProjectsGraphQL();
 await app.RunAsync();
 return 0;
