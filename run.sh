@@ -10,8 +10,9 @@ if [ -z "$GEOPROJECTS_EXTERNAL_DB" ]; then
   export ConnectionStrings__GeoProjects="$GEOPROJECTS_SERVER;Database=${GEOPROJECTS_DB_NAME:-geoprojects}"
 fi
 
+src/GeoProjects.Api/Ide/install.sh
 dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly
 api=src/GeoProjects.Api/bin/Release/net10.0/GeoProjects.Api
 "$api" migrate
-echo "GeoProjects API:  $url/graphql  (GraphQL; SDL at $url/graphql?sdl)"
+echo "GeoProjects API:  $url/graphql  (GraphQL over HTTP; open it in a browser for Banana Cake Pop; SDL at $url/graphql?sdl)"
 exec "$api" --urls "$url"

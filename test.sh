@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source db/cluster.sh
 export GEOPROJECTS_TEST_SERVER="$GEOPROJECTS_SERVER"
+src/GeoProjects.Api/Ide/install.sh
+tests/browser-deps.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -18,13 +18,15 @@ namespace GeoProjects.Api.GraphQL;
 public static class GraphQLEndpoint
 {
     public const string ResponseMediaType = "application/graphql-response+json";
+    public const string CorsPolicy = "graphql";
 
-    public static IEndpointRouteBuilder MapGeoProjectsGraphQL(this IEndpointRouteBuilder app)
+    public static WebApplication MapGeoProjectsGraphQL(this WebApplication app)
     {
-        app.MapPost("/graphql", PostAsync);
-        app.MapGet("/graphql", GetAsync);
-        app.MapGet("/graphql/schema", Sdl);
-        app.MapGet("/graphql/schema.graphql", Sdl);
+        app.UseCors(); // the policy applies to the endpoints below only (GraphQL:CorsOrigins)
+        app.MapPost("/graphql", PostAsync).RequireCors(CorsPolicy);
+        app.MapGet("/graphql", GetAsync).RequireCors(CorsPolicy);
+        app.MapGet("/graphql/schema", Sdl).RequireCors(CorsPolicy);
+        app.MapGet("/graphql/schema.graphql", Sdl).RequireCors(CorsPolicy);
         app.MapMethods("/graphql", ["PUT", "PATCH", "DELETE"], (HttpContext http) =>
             Error(http, StatusCodes.Status405MethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET or POST"));
         return app;

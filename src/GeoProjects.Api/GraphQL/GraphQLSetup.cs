@@ -20,8 +20,13 @@ public static class GraphQLSetup
         builder.Services.AddOptions<ProgressOptions>().Bind(builder.Configuration.GetSection("Progress"))
             .Validate(o => 0 <= o.YellowBehindPoints && o.YellowBehindPoints < o.RedBehindPoints, "Progress: need 0 ≤ YellowBehindPoints < RedBehindPoints")
             .ValidateOnStart();
-        builder.Services.AddGeoProjectsSchema(builder.Configuration.GetSection("GraphQL").Get<GraphQLOptions>() ?? new GraphQLOptions(),
-            builder.Environment.IsDevelopment());
+        var options = builder.Configuration.GetSection("GraphQL").Get<GraphQLOptions>() ?? new GraphQLOptions();
+        builder.Services.AddGeoProjectsSchema(options, builder.Environment.IsDevelopment());
+        builder.Services.AddCors(o => o.AddPolicy(GraphQLEndpoint.CorsPolicy, p =>
+        {
+            if (options.CorsOrigins.Contains("*")) p.AllowAnyOrigin(); else p.WithOrigins(options.CorsOrigins);
+            p.WithMethods("GET", "POST").AllowAnyHeader().SetPreflightMaxAge(TimeSpan.FromHours(1));
+        }));
         return builder;
     }
 

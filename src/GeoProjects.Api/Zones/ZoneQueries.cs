@@ -20,10 +20,12 @@ public static class ZoneQueries
         query.Field<ZoneType>("zone")
             .Description("按 ID 获取功能区 · A zone by its global ID.")
             .Argument<NonNullGraphType<IdGraphType>>("id", "功能区全局 ID · The zone's global ID.")
-            .ResolveAsync(async c => await ZoneSchema.Columns.Apply(
-                    c.RequestServices!.GetRequiredService<GeoProjectsDb>().Zones.AsNoTracking().Where(z => z.Id == NodeId.Decode("Zone", c.GetArgument<string>("id"))),
-                    Selection.FieldNames(c))
-                .SingleOrDefaultAsync(c.CancellationToken));
+            .ResolveAsync(async c =>
+            {
+                var id = NodeId.Decode("Zone", c.GetArgument<string>("id")); // outside the query: a bad ID is the client's error
+                return await ZoneSchema.Columns.Apply(c.RequestServices!.GetRequiredService<GeoProjectsDb>().Zones.AsNoTracking().Where(z => z.Id == id), Selection.FieldNames(c))
+                    .SingleOrDefaultAsync(c.CancellationToken);
+            });
     }
 
     public static async Task<List<Zone>> GetZonesAsync(

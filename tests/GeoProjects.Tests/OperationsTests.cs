@@ -1,0 +1,113 @@
+using System.Text.Json;
+using GeoProjects.Api.Ide;
+using GeoProjects.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+
+namespace GeoProjects.Tests;
+
+/// <summary>Every example in docs/operations runs against the seeded database and answers its question.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class OperationsTests(ApiFixture api)
+{
+    private static readonly string Folder = Path.Combine(Seed.RepoRoot, "docs", "operations");
+
+    public static TheoryData<string> Files() => new(Directory.GetFiles(Folder, "*.graphql").Select(Path.GetFileName).Order()!);
+
+    // What each example must answer, checked on its data.
+    private static readonly Dictionary<string, Action<JsonElement>> Checks = new()
+    {
+        ["HeadlineProjects"] = d => Assert.Contains(d.GetProperty("projects").GetProperty("nodes").EnumerateArray(), n => n.GetProperty("name").GetString() == "致真存储芯片制造项目"),
+        ["InvestmentBySectorInZone"] = d => Assert.Equal(
+            Seed.Projects.Where(p => Seed.AssignedZone(p) == "GZK").Sum(p => p.Total),
+            d.GetProperty("projectStats").EnumerateArray().Sum(g => g.GetProperty("totalInvestment").GetDecimal())),
+        ["ArticleFigures"] = d =>
+        {
+            Assert.Equal(88, d.GetProperty("all")[0].GetProperty("count").GetInt32());
+            Assert.Equal(313m, d.GetProperty("all")[0].GetProperty("totalInvestment").GetDecimal());
+            Assert.Equal(new[] { "CITY:35:182", "DISTRICT:53:131" }, d.GetProperty("byLevel").EnumerateArray()
+                .Select(g => $"{g.GetProperty("batch").GetProperty("level").GetString()}:{g.GetProperty("count").GetInt32()}:{g.GetProperty("totalInvestment").GetDecimal():0}").Order());
+        },
+        ["BehindSchedule"] = d => Assert.All(d.GetProperty("projects").GetProperty("nodes").EnumerateArray(), n =>
+        {
+            Assert.Contains(n.GetProperty("warningLevel").GetString(), new[] { "YELLOW", "RED" });
+            Assert.True(n.GetProperty("scheduleGap").GetDecimal() <= -10);
+        }),
+        ["NearThePort"] = d =>
+        {
+            var distances = d.GetProperty("projects").GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("distance").GetDouble()).ToList();
+            Assert.NotEmpty(distances);
+            Assert.Equal(distances.Order(), distances);
+            Assert.All(distances, m => Assert.True(m <= 5000));
+        },
+        ["ZoneTotals"] = d => Assert.Equal(Seed.Projects.Sum(p => p.Total), d.GetProperty("zones").EnumerateArray().Sum(z => z.GetProperty("stats").GetProperty("totalInvestment").GetDecimal())),
+        ["NodeLookup"] = d => Assert.Equal(["致真存储芯片制造项目", "青岛西海岸新区"], d.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("name").GetString())),
+    };
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public async Task ExampleOperationRunsAndAnswers(string file)
+    {
+        var text = await File.ReadAllTextAsync(Path.Combine(Folder, file));
+        var name = System.Text.RegularExpressions.Regex.Match(text, @"^query (\w+)", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value;
+        Assert.StartsWith("# ", text); // a one-line comment of what it answers
+        Assert.True(Checks.ContainsKey(name), $"{file}: no check for operation {name}");
+
+        var r = await api.QueryAsync(text);
+
+        r.AssertNoErrors();
+        Checks[name](r.Data);
+    }
+
+    [Fact]
+    public async Task TheIdeOpensWithTheExamples()
+    {
+        using var client = api.CreateClient();
+        var config = JsonDocument.Parse(await client.GetStringAsync("/graphql/bcp-config.json")).RootElement;
+        var document = config.GetProperty("graphQLDocument").GetString()!;
+
+        Assert.True(config.GetProperty("useBrowserUrlAsEndpoint").GetBoolean());
+        Assert.True(config.GetProperty("disableTelemetry").GetBoolean());
+        Assert.Equal(IdeEndpoints.StarterDocument(Folder), document);
+        foreach (var file in Directory.GetFiles(Folder, "*.graphql"))
+            Assert.Contains(File.ReadAllLines(file)[0], document);
+        (await api.QueryAsync(document)).AssertNoErrors(); // one live operation, the others commented out
+    }
+
+    [Fact]
+    public async Task BrowsersGetTheIdeAndOtherClientsGetGraphQL()
+    {
+        using var client = api.CreateClient(new() { AllowAutoRedirect = false });
+        var html = new HttpRequestMessage(HttpMethod.Get, "/graphql");
+        html.Headers.Accept.ParseAdd("text/html,application/xhtml+xml");
+        var redirect = await client.SendAsync(html);
+        Assert.Equal(System.Net.HttpStatusCode.MovedPermanently, redirect.StatusCode);
+        Assert.Equal("/graphql/", redirect.Headers.Location?.ToString());
+
+        var page = new HttpRequestMessage(HttpMethod.Get, "/graphql/");
+        page.Headers.Accept.ParseAdd("text/html");
+        var index = await client.SendAsync(page);
+        Assert.Contains("<div id=\"root\">", await index.Content.ReadAsStringAsync());
+
+        var query = new HttpRequestMessage(HttpMethod.Get, "/graphql?query=" + Uri.EscapeDataString("{ batches { name } }"));
+        query.Headers.Accept.ParseAdd("text/html,application/json");
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.SendAsync(query)).StatusCode);
+    }
+
+    [Fact]
+    public async Task CorsLetsAConfiguredOriginCallTheApi()
+    {
+        await using var withCors = api.WithWebHostBuilder(b => b.UseSetting("GraphQL:CorsOrigins:0", "https://bcp.example"));
+        using var client = withCors.CreateClient();
+        var preflight = new HttpRequestMessage(HttpMethod.Options, "/graphql");
+        preflight.Headers.Add("Origin", "https://bcp.example");
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        preflight.Headers.Add("Access-Control-Request-Headers", "content-type");
+        var allowed = await client.SendAsync(preflight);
+        Assert.Equal("https://bcp.example", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+
+        var other = new HttpRequestMessage(HttpMethod.Options, "/graphql");
+        other.Headers.Add("Origin", "https://elsewhere.example");
+        other.Headers.Add("Access-Control-Request-Method", "POST");
+        Assert.False((await client.SendAsync(other)).Headers.Contains("Access-Control-Allow-Origin"));
+    }
+}
