@@ -38,15 +38,19 @@ public sealed class IdeBrowserTests(ApiFixture api)
         var response = await page.RunAndWaitForResponseAsync(
             () => page.GetByText("Run", new() { Exact = true }).ClickAsync(),
             r => r.Url == new Uri(origin, "/graphql").ToString() && r.Request.Method == "POST");
+        var body = await response.TextAsync();
         await page.GetByText("致真存储芯片制造项目").First.WaitForAsync(new() { Timeout = 15_000 });
         var screenshot = Path.Combine(AppContext.BaseDirectory, "screenshots", "banana-cake-pop.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
         await page.ScreenshotAsync(new() { Path = screenshot });
+        await page.GetByText("Schema Reference").ClickAsync(); // the documented schema, from introspection
+        await page.GetByText("Major projects with filtering", new() { Exact = false }).First.WaitForAsync(new() { Timeout = 15_000 });
+        await page.ScreenshotAsync(new() { Path = Path.ChangeExtension(screenshot, ".schema.png") });
 
         // Assert: the run answered from our server, and nothing went anywhere else.
         Assert.Equal(200, response.Status);
         Assert.Contains("HeadlineProjects", response.Request.PostData);
-        Assert.Contains("致真存储芯片制造项目", await response.TextAsync());
+        Assert.Contains("致真存储芯片制造项目", body);
         Assert.True(File.Exists(screenshot));
         string[] foreign;
         lock (requests) foreign = requests.Where(u => new Uri(u) is var uri && (uri.Host != origin.Host || uri.Port != origin.Port) && uri.Scheme is "http" or "https" or "ws" or "wss").ToArray();
