@@ -2,6 +2,7 @@ using GeoProjects.Api;
 using GeoProjects.Api.Data;
 using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Ide;
+using GeoProjects.Api.Tiles;
 
 // Commands: `migrate` (apply migrations, seed an empty database), `schema [file]` (print the SDL); otherwise serve.
 var (command, rest) = Commands.Split(args);
@@ -10,6 +11,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = re
 builder.AddGeoProjectsData();
 builder.AddGeoProjectsGraphQL();
 builder.AddGeoProjectsIde();
+builder.AddGeoProjectsTiles();
 
 var app = builder.Build();
 if (command is not null)
@@ -18,5 +20,6 @@ if (command is not null)
 }
 app.MapGeoProjectsIde();
 app.MapGeoProjectsGraphQL();
+app.MapGeoProjectsTiles();
 await app.RunAsync();
 return 0;

@@ -63,11 +63,16 @@ public static class Progress
     }
 
     /// <summary>The request's context: `asOf` when the field has it, else today in China (UTC+8); thresholds from configuration.</summary>
-    public static QueryContext Context(global::GraphQL.IResolveFieldContext c)
+    public static QueryContext Context(global::GraphQL.IResolveFieldContext c) =>
+        Context(c.RequestServices!, c.HasArgument("asOf") ? c.GetArgument<DateOnly?>("asOf") : null);
+
+    /// <summary>The same for map requests, from their `asOf` query parameter.</summary>
+    public static QueryContext Context(HttpContext http) =>
+        Context(http.RequestServices, DateOnly.TryParseExact(http.Request.Query["asOf"].FirstOrDefault(), "yyyy-MM-dd", out var asOf) ? asOf : null);
+
+    public static QueryContext Context(IServiceProvider services, DateOnly? asOf)
     {
-        var services = c.RequestServices!;
         var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProgressOptions>>().Value;
-        var asOf = c.HasArgument("asOf") ? c.GetArgument<DateOnly?>("asOf") : null;
         var today = DateOnly.FromDateTime(services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime.AddHours(8));
         return new QueryContext(asOf ?? today, options.YellowBehindPoints, options.RedBehindPoints);
     }

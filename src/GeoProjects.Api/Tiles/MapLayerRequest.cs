@@ -1,0 +1,76 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using GeoProjects.Api.Crs;
+using GeoProjects.Api.Data;
+using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Querying;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace GeoProjects.Api.Tiles;
+
+/// <summary>What the map front doors (tiles, GeoJSON) share: the `where` filter in GraphQL's model, `crs`, errors, ETags.</summary>
+public sealed record MapLayerRequest(IDictionary<string, object?>? Where, CoordinateSystem Crs)
+{
+    /// <summary>Reads `where` (URL-encoded JSON of <paramref name="filterType"/>) and `crs`; throws <see cref="QueryInputException"/> when bad.</summary>
+    public static async Task<MapLayerRequest> ReadAsync(HttpContext http, string filterType)
+    {
+        var parser = http.RequestServices.GetRequiredService<InputParser>();
+        var where = await parser.ParseAsync(filterType, http.Request.Query["where"].FirstOrDefault(), http.RequestServices, http.RequestAborted);
+        var crsText = http.Request.Query["crs"].FirstOrDefault();
+        var crs = CoordinateSystem.Wgs84;
+        if (!string.IsNullOrEmpty(crsText) && !Enum.TryParse(crsText, ignoreCase: true, out crs))
+            throw new QueryInputException("INVALID_CRS", $"crs '{crsText}' is not one of WGS84, GCJ02, BD09");
+        return new MapLayerRequest(where, crs);
+    }
+
+    /// <summary>SQL turning a stored enum name (AdvancedManufacturing) into GraphQL's (ADVANCED_MANUFACTURING), so every front door spells it alike.</summary>
+    public static string EnumSql(string column) => $"upper(regexp_replace({column}, '([a-z0-9])([A-Z])', '\\1_\\2', 'g'))";
+
+    /// <summary>The SQL name geoprojects_to_crs() takes.</summary>
+    public string CrsName => Crs.ToString().ToUpperInvariant();
+
+    public static IResult BadRequest(QueryInputException e) =>
+        Results.Json(new { error = new { code = e.Code, message = e.Message } }, statusCode: StatusCodes.Status400BadRequest);
+
+    /// <summary>
+    /// The ETag of a response: the database's data version (bumped by triggers on every write) and the request.
+    /// Returns null and writes 304 when the client already has it.
+    /// </summary>
+    public static async Task<string?> CheckETagAsync(HttpContext http, GeoProjectsDb db, string cacheControl)
+    {
+        var version = await db.Database.SqlQueryRaw<long>("SELECT version AS \"Value\" FROM data_version").SingleAsync(http.RequestAborted);
+        var request = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(http.Request.Path + http.Request.QueryString)))[..16];
+        var etag = $"\"v{version}-{request}\"";
+        http.Response.Headers.ETag = etag;
+        http.Response.Headers.CacheControl = cacheControl;
+        if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Select(t => t.Trim()).Contains(etag)))
+        {
+            http.Response.StatusCode = StatusCodes.Status304NotModified;
+            return null;
+        }
+        return etag;
+    }
+
+    /// <summary>
+    /// Runs SQL that wraps the query EF Core generated for a filtered IQueryable (as CTE `q`), with its parameters:
+    /// the filter is translated once, by the same code as GraphQL, and PostGIS does the rest.
+    /// </summary>
+    public static async Task<object?> ScalarAroundAsync<T>(GeoProjectsDb db, IQueryable<T> query, Func<string, string> sql, IReadOnlyDictionary<string, object> parameters, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using DbCommand command = query.CreateDbCommand();
+            command.CommandText = sql($"WITH q AS ({command.CommandText})\n");
+            foreach (var (name, value) in parameters) command.Parameters.Add(new NpgsqlParameter(name, value));
+            var result = await command.ExecuteScalarAsync(ct);
+            return result is DBNull ? null : result;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Globalization;
+using GeoProjects.Api.Crs;
+using GeoProjects.Api.Data;
+using GeoProjects.Api.GraphQL;
+using Microsoft.EntityFrameworkCore;
+using GeoProjects.Api.Projects;
+using GeoProjects.Api.Querying;
+using GeoProjects.Api.Zones;
+using Microsoft.Extensions.Options;
+using NetTopologySuite.Geometries;
+
+namespace GeoProjects.Api.Tiles;
+
+/// <summary>
+/// Mapbox Vector Tiles made in PostGIS (ST_TileEnvelope, ST_AsMVTGeom, ST_AsMVT) for projects and zones, with the
+/// GraphQL filter model, clusters at low zoom, Chinese basemap CRSs, ETags from the database's data version, TileJSON.
+/// </summary>
+public static class TileEndpoints
+{
+    public const string MediaType = "application/vnd.mapbox-vector-tile";
+    // Clients revalidate every time; an unchanged tile costs a 304 and one tiny query.
+    private const string CacheControl = "public, max-age=0, must-revalidate";
+
+    public static IHostApplicationBuilder AddGeoProjectsTiles(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<TileOptions>(builder.Configuration.GetSection("Tiles"));
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapGeoProjectsTiles(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/tiles/projects/{z:int}/{x:int}/{y:int}.mvt", ProjectsTileAsync);
+        app.MapGet("/tiles/zones/{z:int}/{x:int}/{y:int}.mvt", ZonesTileAsync);
+        app.MapGet("/tiles/projects.json", (HttpContext http, IOptions<TileOptions> o) => TileJsonAsync(http, "projects", o.Value));
+        app.MapGet("/tiles/zones.json", (HttpContext http, IOptions<TileOptions> o) => TileJsonAsync(http, "zones", o.Value));
+        app.MapGeoProjectsGeoJson();
+        return app;
+    }
+
+    private static async Task<IResult> ProjectsTileAsync(HttpContext http, GeoProjectsDb db, IOptions<TileOptions> options, int z, int x, int y)
+    {
+        var (tile, error) = TileAddress.Parse(z, x, y);
+        if (tile is not { } t) return MapLayerRequest.BadRequest(new QueryInputException("INVALID_TILE", error!));
+        try
+        {
+            var request = await MapLayerRequest.ReadAsync(http, "ProjectFilterInput");
+            if (await MapLayerRequest.CheckETagAsync(http, db, CacheControl) is null) return Results.Empty;
+            var o = options.Value;
+            var box = SearchBox(t, request.Crs);
+            var rows = ProjectQueries.Filtered(db, request.Where, Progress.Context(http))
+                .Where(p => p.Location.Intersects(box))
+                .OrderBy(p => p.Id).Take(o.MaxFeatures)
+                .Select(p => new { p.Id, p.Code, p.Name, p.Sector, p.Status, p.TotalInvestment, ZoneName = p.Zone!.Name, p.Location });
+            var parameters = new Dictionary<string, object> { ["tile_z"] = t.Z, ["tile_x"] = t.X, ["tile_y"] = t.Y, ["tile_crs"] = request.CrsName };
+            string Sql(string with) => t.Z < o.ClusterBelowZoom ? with + ClusterSql : with + ProjectSql;
+            // Clusters: a global grid of 8×8 cells per tile, so no cluster straddles two tiles and counts add up.
+            parameters["tile_cell"] = t.Size / 8;
+            var bytes = (byte[]?)await MapLayerRequest.ScalarAroundAsync(db, rows, Sql, parameters, http.RequestAborted);
+            return Tile(bytes);
+        }
+        catch (QueryInputException e)
+        {
+            return MapLayerRequest.BadRequest(e);
+        }
+    }
+
+    private static readonly string ProjectSql = $$"""
+        SELECT ST_AsMVT(t.*, 'projects', 4096, 'geom', 'id') FROM (
+          SELECT ST_AsMVTGeom(ST_Transform(geoprojects_to_crs(q."Location", @tile_crs), 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 64, true) AS geom,
+                 q."Id" AS id, q."Code" AS code, q."Name" AS name, {{MapLayerRequest.EnumSql("q.\"Sector\"")}} AS sector, {{MapLayerRequest.EnumSql("q.\"Status\"")}} AS status,
+                 q."TotalInvestment"::float8 AS total_investment, q."ZoneName" AS zone_name
+          FROM q) t
+        WHERE t.geom IS NOT NULL
+        """;
+
+    private const string ClusterSql = """
+        , m AS (SELECT ST_Transform(geoprojects_to_crs(q."Location", @tile_crs), 3857) AS g, q."TotalInvestment" AS investment, q."Id" AS id FROM q),
+        c AS (
+          SELECT count(*)::int AS count, sum(investment)::float8 AS total_investment, min(id) AS first_id, ST_Centroid(ST_Collect(g)) AS center
+          FROM m GROUP BY floor((ST_X(g) + 20037508.342789244) / @tile_cell), floor((ST_Y(g) + 20037508.342789244) / @tile_cell))
+        SELECT ST_AsMVT(t.*, 'clusters', 4096, 'geom') FROM (
+          SELECT ST_AsMVTGeom(center, ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 0, true) AS geom, count, total_investment,
+                 CASE WHEN count = 1 THEN first_id END AS project_id
+          FROM c) t
+        WHERE t.geom IS NOT NULL
+        """;
+
+    private static async Task<IResult> ZonesTileAsync(HttpContext http, GeoProjectsDb db, IOptions<TileOptions> options, int z, int x, int y)
+    {
+        var (tile, error) = TileAddress.Parse(z, x, y);
+        if (tile is not { } t) return MapLayerRequest.BadRequest(new QueryInputException("INVALID_TILE", error!));
+        try
+        {
+            var request = await MapLayerRequest.ReadAsync(http, "ZoneFilterInput");
+            if (await MapLayerRequest.CheckETagAsync(http, db, CacheControl) is null) return Results.Empty;
+            var box = SearchBox(t, request.Crs);
+            var rows = db.Zones.Filter(ZoneSchema.Filter, request.Where).Where(zone => zone.Boundary.Intersects(box))
+                .OrderBy(zone => zone.Id).Take(options.Value.MaxFeatures)
+                .Select(zone => new { zone.Id, zone.Code, zone.Name, zone.NameEn, zone.Kind, zone.Boundary });
+            var parameters = new Dictionary<string, object> { ["tile_z"] = t.Z, ["tile_x"] = t.X, ["tile_y"] = t.Y, ["tile_crs"] = request.CrsName };
+            var bytes = (byte[]?)await MapLayerRequest.ScalarAroundAsync(db, rows, with => with + ZoneSql, parameters, http.RequestAborted);
+            return Tile(bytes);
+        }
+        catch (QueryInputException e)
+        {
+            return MapLayerRequest.BadRequest(e);
+        }
+    }
+
+    private static readonly string ZoneSql = $$"""
+        SELECT ST_AsMVT(t.*, 'zones', 4096, 'geom', 'id') FROM (
+          SELECT ST_AsMVTGeom(ST_Transform(geoprojects_to_crs(q."Boundary", @tile_crs), 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 64, true) AS geom,
+                 q."Id" AS id, q."Code" AS code, q."Name" AS name, q."NameEn" AS name_en, {{MapLayerRequest.EnumSql("q.\"Kind\"")}} AS kind
+          FROM q) t
+        WHERE t.geom IS NOT NULL
+        """;
+
+    private static IResult Tile(byte[]? bytes) => bytes is { Length: > 0 } ? Results.Bytes(bytes, MediaType) : Results.NoContent();
+
+    /// <summary>
+    /// The WGS84 area whose features can land in the tile: the tile's bounds in the basemap's CRS, with a margin
+    /// (the MVT buffer plus the GCJ/BD offsets), brought back to WGS84. Feeds the GiST index.
+    /// </summary>
+    private static Geometry SearchBox(TileAddress t, CoordinateSystem crs)
+    {
+        var (w, s, e, n) = t.Bounds(margin: 64.0 / 4096);
+        var box = GeoJson.Factory.ToGeometry(new Envelope(w, e, s, n));
+        if (crs == CoordinateSystem.Wgs84) return box;
+        // The offsets are under 0.01° in China; widen by that much rather than reshape the box.
+        var back = ChineseCrs.Convert(box, crs, inverse: true).EnvelopeInternal;
+        back.ExpandBy(0.01);
+        return GeoJson.Factory.ToGeometry(back);
+    }
+
+    private static async Task<IResult> TileJsonAsync(HttpContext http, string layer, TileOptions options)
+    {
+        var db = http.RequestServices.GetRequiredService<GeoProjectsDb>();
+        var extent = await db.Zones.Select(z => z.Boundary).ToListAsync(http.RequestAborted);
+        var env = new Envelope();
+        foreach (var g in extent) env.ExpandToInclude(g.EnvelopeInternal);
+        if (env.IsNull) env = new Envelope(-180, 180, -85, 85);
+        var query = http.Request.QueryString.HasValue ? http.Request.QueryString.Value : "";
+        var origin = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
+        static string F(double d) => d.ToString("0.######", CultureInfo.InvariantCulture);
+        object[] layers = layer == "projects"
+            ?
+            [
+                new { id = "projects", description = "重大项目 · Major projects (points), from the cluster zoom up", minzoom = options.ClusterBelowZoom, maxzoom = TileAddress.MaxZoom,
+                    fields = new Dictionary<string, string>
+                    {
+                        ["id"] = "Number: project key (the GraphQL ID is base64 of \"Project:<id>\")", ["code"] = "String: 项目编码 project code",
+                        ["name"] = "String: 项目名称 name", ["sector"] = "String: 行业领域 sector (AdvancedManufacturing, …)", ["status"] = "String: 项目状态 status",
+                        ["total_investment"] = "Number: 总投资 total investment, 亿元", ["zone_name"] = "String: 所属功能区 assigned zone",
+                    } },
+                new { id = "clusters", description = "项目聚合 · Projects aggregated on a grid of 8×8 cells per tile, below the cluster zoom", minzoom = 0, maxzoom = options.ClusterBelowZoom - 1,
+                    fields = new Dictionary<string, string>
+                    {
+                        ["count"] = "Number: 项目数 projects in the cell", ["total_investment"] = "Number: 总投资合计 summed investment, 亿元",
+                        ["project_id"] = "Number: the project's key when the cluster holds one project",
+                    } },
+            ]
+            :
+            [
+                new { id = "zones", description = "功能区 · Zones (approximate boundaries)", minzoom = 0, maxzoom = TileAddress.MaxZoom,
+                    fields = new Dictionary<string, string>
+                    {
+                        ["id"] = "Number: zone key", ["code"] = "String: 功能区编码 zone code", ["name"] = "String: 名称 name (Chinese)",
+                        ["name_en"] = "String: English name", ["kind"] = "String: 区域类型 kind",
+                    } },
+            ];
+        http.Response.Headers.CacheControl = "no-cache";
+        return Results.Json(new
+        {
+            tilejson = "3.0.0",
+            name = layer == "projects" ? "GeoProjects 重大项目" : "GeoProjects 功能区",
+            description = layer == "projects" ? "西海岸新区重大项目 · Major projects of 青岛西海岸新区" : "西海岸新区功能区 · Functional areas of 青岛西海岸新区 (approximate)",
+            version = "1.0.0",
+            attribution = "GeoProjects; boundaries approximate; most projects ILLUSTRATIVE",
+            scheme = "xyz",
+            tiles = new[] { $"{origin}/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt{query}" },
+            minzoom = 0,
+            maxzoom = TileAddress.MaxZoom,
+            bounds = new[] { env.MinX, env.MinY, env.MaxX, env.MaxY }.Select(d => double.Parse(F(d), CultureInfo.InvariantCulture)),
+            center = new object[] { double.Parse(F(env.Centre.X), CultureInfo.InvariantCulture), double.Parse(F(env.Centre.Y), CultureInfo.InvariantCulture), 9 },
+            vector_layers = layers,
+        });
+    }
+}

@@ -1,0 +1,13 @@
+namespace GeoProjects.Api.Tiles;
+
+/// <summary>Section "Tiles" of the configuration.</summary>
+public sealed class TileOptions
+{
+    /// <summary>Below this zoom, projects come as clusters (a grid of 8×8 cells per tile).</summary>
+    public int ClusterBelowZoom { get; set; } = 11;
+    /// <summary>At most this many features in one tile.</summary>
+    public int MaxFeatures { get; set; } = 20_000;
+    /// <summary>GeoJSON: default and maximum `limit`.</summary>
+    public int GeoJsonDefaultLimit { get; set; } = 1_000;
+    public int GeoJsonMaxLimit { get; set; } = 10_000;
+}
