@@ -1,10 +1,12 @@
 using System.Text.Json;
 using GraphQL;
+using GraphQL.Builders;
 using GraphQL.Types;
 using GraphQLParser.AST;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.IO.Converters;
 using NetTopologySuite.Operation.Valid;
+using GeoProjects.Api.Crs;
 
 namespace GeoProjects.Api.GraphQL;
 
@@ -24,9 +26,7 @@ public static class GeoJson
     {
         if (json.ValueKind != JsonValueKind.Object)
             throw new GeometryInputException("a geometry must be a GeoJSON object such as {\"type\":\"Point\",\"coordinates\":[120.0,35.9]}");
-        if (json.TryGetProperty("crs", out var crs) && crs.ValueKind != JsonValueKind.Null &&
-            !(crs.ValueKind == JsonValueKind.Number && crs.TryGetInt32(out var srid) && srid == Srid))
-            throw new GeometryInputException($"crs {crs.GetRawText()} is not supported: geometries are in SRID {Srid} (WGS84 lon/lat)");
+        var system = CoordinateSystemOf(json);
         var withoutCrs = json.TryGetProperty("crs", out _)
             ? JsonSerializer.SerializeToElement(json.EnumerateObject().Where(p => p.Name != "crs").ToDictionary(p => p.Name, p => p.Value))
             : json;
@@ -47,7 +47,22 @@ public static class GeoJson
         if (!valid.IsValid)
             throw new GeometryInputException($"invalid {g.GeometryType}: {valid.ValidationError.Message} at [{valid.ValidationError.Coordinate.X}, {valid.ValidationError.Coordinate.Y}]");
         g.SRID = Srid;
-        return g;
+        // A polygon drawn on an AMap (GCJ-02) or Baidu (BD-09) page is brought back to WGS84 before it filters anything.
+        return ChineseCrs.Convert(g, system, inverse: true);
+    }
+
+    /// <summary>`crs`: absent, 4326, "EPSG:4326" or "WGS84" for WGS84; "GCJ02" or "BD09" for the Chinese basemaps.</summary>
+    private static CoordinateSystem CoordinateSystemOf(JsonElement json)
+    {
+        if (!json.TryGetProperty("crs", out var crs) || crs.ValueKind == JsonValueKind.Null) return CoordinateSystem.Wgs84;
+        if (crs.ValueKind == JsonValueKind.Number && crs.TryGetInt32(out var srid) && srid == Srid) return CoordinateSystem.Wgs84;
+        if (crs.ValueKind == JsonValueKind.String)
+        {
+            var name = crs.GetString()!.Replace("-", "").Replace("_", "");
+            if (name.Equals("EPSG:4326", StringComparison.OrdinalIgnoreCase)) return CoordinateSystem.Wgs84;
+            if (Enum.TryParse<CoordinateSystem>(name, ignoreCase: true, out var system)) return system;
+        }
+        throw new GeometryInputException($"crs {crs.GetRawText()} is not supported: use 4326 (WGS84), \"GCJ02\" or \"BD09\"");
     }
 
     public static JsonElement ToJson(object? value) => value switch
@@ -64,13 +79,22 @@ public static class GeoJson
 
 public sealed class GeometryInputException(string message) : Exception(message);
 
+public static class CrsArgument
+{
+    /// <summary>Adds `crs: CoordinateSystem = WGS84` to a geometry field and converts its value for the basemap asked for.</summary>
+    public static FieldBuilder<TSource, object> WithCrs<TSource>(this FieldBuilder<TSource, object> field, Func<TSource, Geometry?> geometry) =>
+        field.Argument<EnumerationGraphType<CoordinateSystem>>("crs", "输出坐标系, 默认 WGS84 · Coordinate system of the output: WGS84 (default), GCJ02 (AMap/Tencent) or BD09 (Baidu).",
+                a => a.DefaultValue = CoordinateSystem.Wgs84)
+            .Resolve(c => geometry(c.Source) is { } g ? ChineseCrs.Convert(g, c.GetArgument("crs", CoordinateSystem.Wgs84)) : null);
+}
+
 /// <summary>HC's <c>Geometry</c> scalar: a GeoJSON geometry object, as literal, variable or JSON string.</summary>
 public sealed class GeometryScalar : ScalarGraphType
 {
     public GeometryScalar()
     {
         Name = "Geometry";
-        Description = "GeoJSON 几何对象 (RFC 7946), 经纬度 WGS84 (SRID 4326); 省略 crs 即为 4326 · A GeoJSON geometry object in WGS84 lon/lat (SRID 4326); `crs` may be omitted or 4326.";
+        Description = "GeoJSON 几何对象 (RFC 7946); 省略 crs 即为 WGS84 (4326), 也可为 \"GCJ02\" (高德/腾讯) 或 \"BD09\" (百度) · A GeoJSON geometry object; without `crs` it is WGS84 lon/lat (SRID 4326); `crs` may also be \"GCJ02\" (AMap/Tencent) or \"BD09\" (Baidu), converted to WGS84 on input.";
     }
 
     public override object? ParseValue(object? value) => value switch

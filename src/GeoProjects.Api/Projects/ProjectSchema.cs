@@ -106,8 +106,8 @@ public sealed class ProjectType : ObjectGraphType<Project>
             .Resolve(c => c.Source.BatchId is { } id ? BatchLoaders.ById(c).Load(id) : null);
         Field<ZoneType>("zone").Description("所属功能区 (含该点的最小功能区, 除非另行指定) · The assigned zone: the smallest zone containing the location unless set explicitly.")
             .Resolve(c => c.Source.ZoneId is { } id ? ZoneLoaders.ById(c).Load(id) : null);
-        Field<NonNullGraphType<GeoJsonPointType>>("location").Description("项目位置 (WGS84) · Project location (WGS84 point).").Resolve(c => c.Source.Location);
-        Field<GeoJsonPolygonType>("site").Description("项目用地范围 · Project site polygon, when known.").Resolve(c => c.Source.Site);
+        Field<NonNullGraphType<GeoJsonPointType>>("location").Description("项目位置 · Project location (a point; WGS84 unless crs asks for GCJ02/BD09).").WithCrs(p => p.Location);
+        Field<GeoJsonPolygonType>("site").Description("项目用地范围 · Project site polygon, when known.").WithCrs(p => p.Site);
         Field<NonNullGraphType<EnumerationGraphType<DataSource>>>("dataSource").Description("数据来源 · PUBLISHED (cited) or ILLUSTRATIVE (made up).").Resolve(c => c.Source.DataSource);
         Field(p => p.SourceNote).Description("来源说明 · Where the record comes from; ILLUSTRATIVE records say so.");
         Field<DecimalScalar>("completionRate").Description("完成率 = 完成投资 / 年度计划投资 · Completion rate: completed over annual planned investment (0.85 = 85 %); null without a plan.")

@@ -47,7 +47,7 @@ public sealed class ZoneType : ObjectGraphType<Zone>
         Field(z => z.Name).Description("功能区名称 · Zone name (Chinese).");
         Field(z => z.NameEn).Description("英文名称 · English name.");
         Field<NonNullGraphType<EnumerationGraphType<ZoneKind>>>("kind").Description("区域类型 · Kind of zone.").Resolve(c => c.Source.Kind);
-        Field<NonNullGraphType<GeoJsonMultiPolygonType>>("boundary").Description("边界 (WGS84) · Boundary (WGS84 MultiPolygon).").Resolve(c => c.Source.Boundary);
+        Field<NonNullGraphType<GeoJsonMultiPolygonType>>("boundary").Description("边界 · Boundary (MultiPolygon; WGS84 unless crs asks for GCJ02/BD09).").WithCrs(z => z.Boundary);
         Field(z => z.AreaKm2).Description("面积 (km², 在椭球面上计算) · Area in km², computed on the spheroid.");
         Field<ZoneType>("parent").Description("上级区域 · The zone this one lies in.")
             .Resolve(c => c.Source.ParentId is { } id ? ZoneLoaders.ById(c).Load(id) : null);
