@@ -119,3 +119,18 @@ public static class ChineseCrs
         return ret;
     }
 }
+
+/// <summary>The GraphQL enum, spelled as map people write the names (WGS84, GCJ02, BD09), not WGS_84.</summary>
+public sealed class CoordinateSystemEnum : global::GraphQL.Types.EnumerationGraphType
+{
+    public CoordinateSystemEnum()
+    {
+        Name = "CoordinateSystem";
+        Description = typeof(CoordinateSystem).GetCustomAttributes(typeof(DescriptionAttribute), false).Cast<DescriptionAttribute>().Single().Description;
+        foreach (var value in Enum.GetValues<CoordinateSystem>())
+        {
+            var description = typeof(CoordinateSystem).GetField(value.ToString())!.GetCustomAttributes(typeof(DescriptionAttribute), false).Cast<DescriptionAttribute>().Single().Description;
+            Add(value.ToString().ToUpperInvariant(), value, description);
+        }
+    }
+}

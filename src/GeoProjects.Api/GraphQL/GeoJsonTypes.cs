@@ -83,7 +83,7 @@ public static class CrsArgument
 {
     /// <summary>Adds `crs: CoordinateSystem = WGS84` to a geometry field and converts its value for the basemap asked for.</summary>
     public static FieldBuilder<TSource, object> WithCrs<TSource>(this FieldBuilder<TSource, object> field, Func<TSource, Geometry?> geometry) =>
-        field.Argument<EnumerationGraphType<CoordinateSystem>>("crs", "输出坐标系, 默认 WGS84 · Coordinate system of the output: WGS84 (default), GCJ02 (AMap/Tencent) or BD09 (Baidu).",
+        field.Argument<CoordinateSystemEnum>("crs", "输出坐标系, 默认 WGS84 · Coordinate system of the output: WGS84 (default), GCJ02 (AMap/Tencent) or BD09 (Baidu).",
                 a => a.DefaultValue = CoordinateSystem.Wgs84)
             .Resolve(c => geometry(c.Source) is { } g ? ChineseCrs.Convert(g, c.GetArgument("crs", CoordinateSystem.Wgs84)) : null);
 }

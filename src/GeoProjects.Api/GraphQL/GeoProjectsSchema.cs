@@ -32,7 +32,7 @@ public sealed class GeoProjectsSchema : Schema
         RegisterType(typeof(EnumerationGraphType<ProjectStatus>));
         RegisterType(typeof(EnumerationGraphType<DataSource>));
         RegisterType(typeof(EnumerationGraphType<WarningLevel>));
-        RegisterType(typeof(EnumerationGraphType<GeoProjects.Api.Crs.CoordinateSystem>));
+        RegisterType(typeof(GeoProjects.Api.Crs.CoordinateSystemEnum));
     }
 }
 
