@@ -2,6 +2,7 @@ using GeoProjects.Api;
 using GeoProjects.Api.Data;
 using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Ide;
+using GeoProjects.Api.Map;
 using GeoProjects.Api.Tiles;
 
 // Commands: `migrate` (apply migrations, seed an empty database), `schema [file]` (print the SDL); otherwise serve.
@@ -12,6 +13,7 @@ builder.AddGeoProjectsData();
 builder.AddGeoProjectsGraphQL();
 builder.AddGeoProjectsIde();
 builder.AddGeoProjectsTiles();
+builder.AddGeoProjectsWebMap();
 
 var app = builder.Build();
 if (command is not null)
@@ -21,5 +23,6 @@ if (command is not null)
 app.MapGeoProjectsIde();
 app.MapGeoProjectsGraphQL();
 app.MapGeoProjectsTiles();
+app.MapGeoProjectsWebMap();
 await app.RunAsync();
 return 0;

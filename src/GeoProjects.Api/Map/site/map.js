@@ -1,0 +1,220 @@
+// The GeoProjects web map: OpenLayers over our vector tiles (/tiles/...), with the same filter model as GraphQL.
+// The filter state lives in the URL, so a view can be shared.
+(async function () {
+  'use strict';
+
+  const SECTORS = [
+    ['ADVANCED_MANUFACTURING', '先进制造', 'Advanced manufacturing', '#1f77b4'],
+    ['HIGH_END_CHEMICALS', '高端化工', 'High-end chemicals', '#d62728'],
+    ['MARINE_ECONOMY', '海洋经济', 'Marine economy', '#17becf'],
+    ['CULTURE_TOURISM', '文化旅游', 'Culture & tourism', '#9467bd'],
+    ['NEW_ENERGY_MATERIALS', '新能源新材料', 'New energy & materials', '#2ca02c'],
+    ['MODERN_SERVICES', '现代服务业', 'Modern services', '#ff7f0e'],
+    ['INFRASTRUCTURE', '基础设施', 'Infrastructure', '#7f7f7f'],
+    ['PUBLIC_SERVICES', '民生/社会事业', 'Public services', '#e377c2'],
+    ['DIGITAL_ECONOMY', '数字经济', 'Digital economy', '#bcbd22'],
+  ];
+  const STATUSES = [
+    ['RESERVE', '储备', 'Reserve'], ['SIGNED', '签约', 'Signed'], ['STARTED', '开工', 'Started'],
+    ['UNDER_CONSTRUCTION', '在建', 'Under construction'], ['COMPLETED', '竣工', 'Completed'], ['IN_OPERATION', '投产', 'In operation'],
+  ];
+  const sectorInfo = Object.fromEntries(SECTORS.map(([key, zh, en, color]) => [key, { zh, en, color }]));
+  const config = await (await fetch('/map/config.json')).json();
+
+  async function graphql(query, variables) {
+    const response = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Accept': 'application/graphql-response+json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = await response.json();
+    if (body.errors) throw new Error(body.errors.map(e => e.message).join('; '));
+    return body.data;
+  }
+
+  // ---- filter state <-> URL <-> ProjectFilterInput ----
+  function readState() {
+    const p = new URLSearchParams(location.search);
+    const list = name => (p.get(name) || '').split(',').filter(Boolean);
+    return { sectors: list('sectors'), statuses: list('status'), min: p.get('min') || '', max: p.get('max') || '', zone: p.get('zone') || '' };
+  }
+  function writeState(s) {
+    const p = new URLSearchParams();
+    if (s.sectors.length) p.set('sectors', s.sectors.join(','));
+    if (s.statuses.length) p.set('status', s.statuses.join(','));
+    if (s.min !== '') p.set('min', s.min);
+    if (s.max !== '') p.set('max', s.max);
+    if (s.zone) p.set('zone', s.zone);
+    history.replaceState(null, '', p.toString() ? '?' + p : location.pathname);
+  }
+  function where(s) {
+    const w = {};
+    if (s.sectors.length) w.sector = { in: s.sectors };
+    if (s.statuses.length) w.status = { in: s.statuses };
+    const investment = {};
+    if (s.min !== '') investment.gte = Number(s.min);
+    if (s.max !== '') investment.lte = Number(s.max);
+    if (Object.keys(investment).length) w.totalInvestment = investment;
+    if (s.zone) w.zone = { code: { eq: s.zone } };
+    return Object.keys(w).length ? w : null;
+  }
+  function tileUrl(layer, w) {
+    const q = new URLSearchParams();
+    if (w) q.set('where', JSON.stringify(w));
+    if (config.crs !== 'WGS84') q.set('crs', config.crs);
+    return `/tiles/${layer}/{z}/{x}/{y}.mvt` + (q.toString() ? '?' + q : '');
+  }
+
+  // ---- panel ----
+  const sectorBox = document.getElementById('sectors');
+  for (const [key, zh, en, color] of SECTORS) {
+    sectorBox.insertAdjacentHTML('beforeend', `<label><input type="checkbox" name="sector" value="${key}"><span class="swatch" style="background:${color}"></span>${zh} <small>${en}</small></label><br>`);
+    document.getElementById('legend-sectors').insertAdjacentHTML('beforeend', `<li><span class="swatch" style="background:${color}"></span>${zh} · ${en}</li>`);
+  }
+  const statusBox = document.getElementById('statuses');
+  for (const [key, zh, en] of STATUSES)
+    statusBox.insertAdjacentHTML('beforeend', `<label><input type="checkbox" name="status" value="${key}">${zh} <small>${en}</small></label>`);
+  const zoneSelect = document.getElementById('zone');
+  const { zones } = await graphql('{ zones(order: [{ areaKm2: DESC }]) { code name nameEn } }');
+  for (const z of zones) zoneSelect.insertAdjacentHTML('beforeend', `<option value="${z.code}">${z.name} · ${z.nameEn}</option>`);
+
+  function showState(s) {
+    for (const box of document.querySelectorAll('input[name=sector]')) box.checked = s.sectors.includes(box.value);
+    for (const box of document.querySelectorAll('input[name=status]')) box.checked = s.statuses.includes(box.value);
+    document.getElementById('min').value = s.min;
+    document.getElementById('max').value = s.max;
+    zoneSelect.value = s.zone;
+  }
+  function stateFromForm() {
+    return {
+      sectors: [...document.querySelectorAll('input[name=sector]:checked')].map(b => b.value),
+      statuses: [...document.querySelectorAll('input[name=status]:checked')].map(b => b.value),
+      min: document.getElementById('min').value, max: document.getElementById('max').value, zone: zoneSelect.value,
+    };
+  }
+
+  // ---- map ----
+  const crsQuery = config.crs !== 'WGS84' ? `?crs=${config.crs}` : '';
+  const styleCache = {};
+  function projectStyle(feature) {
+    if (feature.get('layer') === 'clusters') {
+      const count = feature.get('count');
+      const key = 'c' + count;
+      return styleCache[key] ??= new ol.style.Style({
+        image: new ol.style.Circle({ radius: 9 + 4 * Math.sqrt(count), fill: new ol.style.Fill({ color: 'rgba(31,119,180,0.55)' }), stroke: new ol.style.Stroke({ color: '#fff', width: 2 }) }),
+        text: new ol.style.Text({ text: String(count), font: 'bold 12px sans-serif', fill: new ol.style.Fill({ color: '#fff' }) }),
+      });
+    }
+    const sector = sectorInfo[feature.get('sector')] || { color: '#555' };
+    const radius = Math.round(4 + 3 * Math.sqrt(feature.get('total_investment') || 0));
+    const key = feature.get('sector') + radius;
+    return styleCache[key] ??= new ol.style.Style({
+      image: new ol.style.Circle({ radius, fill: new ol.style.Fill({ color: sector.color + 'cc' }), stroke: new ol.style.Stroke({ color: '#fff', width: 1.5 }) }),
+    });
+  }
+  const zoneStyle = feature => new ol.style.Style({
+    stroke: new ol.style.Stroke({ color: feature.get('kind') === 'DISTRICT' ? '#57606a' : '#0969da', width: feature.get('kind') === 'DISTRICT' ? 2 : 1.2, lineDash: feature.get('kind') === 'DISTRICT' ? undefined : [6, 4] }),
+    fill: new ol.style.Fill({ color: feature.get('kind') === 'DISTRICT' ? 'rgba(255,255,255,0.4)' : 'rgba(9,105,218,0.05)' }),
+    text: feature.get('kind') === 'DISTRICT' ? undefined : new ol.style.Text({
+      text: `${feature.get('name')}\n${feature.get('nameEn')}`, font: '12px "WenQuanYi Zen Hei", "Noto Sans CJK SC", sans-serif',
+      fill: new ol.style.Fill({ color: '#0b3d91' }), stroke: new ol.style.Stroke({ color: '#fff', width: 3 }), overflow: true,
+    }),
+  });
+
+  const layers = [];
+  if (config.basemap) layers.push(new ol.layer.Tile({ source: new ol.source.XYZ({ url: config.basemap.url, attributions: config.basemap.attribution }) }));
+  const zonesSource = new ol.source.Vector({ url: '/geojson/zones' + crsQuery, format: new ol.format.GeoJSON() });
+  layers.push(new ol.layer.Vector({ source: zonesSource, style: zoneStyle, declutter: true }));
+  let state = readState();
+  const projectsSource = new ol.source.VectorTile({ format: new ol.format.MVT(), url: tileUrl('projects', where(state)), maxZoom: 16 });
+  const projectsLayer = new ol.layer.VectorTile({ source: projectsSource, style: projectStyle, declutter: false });
+  // The features of the tiles loaded for the current filter, by tile, so tests and the console can ask what is shown.
+  let loadedTiles = new Map();
+  projectsSource.on('tileloadend', e => loadedTiles.set(e.tile.getTileCoord().join('/'), e.tile.getFeatures()));
+  layers.push(projectsLayer);
+
+  const popup = new ol.Overlay({ element: document.getElementById('popup'), positioning: 'bottom-center', offset: [0, -12], autoPan: { animation: { duration: 0 }, margin: 20 } });
+  const map = new ol.Map({
+    target: 'map', layers, overlays: [popup],
+    view: new ol.View({ center: ol.proj.fromLonLat(config.center), zoom: config.zoom, maxZoom: 18 }),
+  });
+
+  // ---- stats (GraphQL projectStats with the same filter) ----
+  async function loadStats(w) {
+    const data = await graphql(`query($where: ProjectFilterInput) {
+      bySector: projectStats(where: $where, groupBy: [SECTOR]) { sector count totalInvestment }
+      total: projectStats(where: $where) { count totalInvestment } }`, { where: w });
+    const body = document.querySelector('#stats tbody');
+    body.innerHTML = data.bySector.map(g => `<tr data-sector="${g.sector}"><td><span class="swatch" style="background:${sectorInfo[g.sector]?.color}"></span>${sectorInfo[g.sector]?.zh ?? g.sector} <small>${sectorInfo[g.sector]?.en ?? ''}</small></td><td class="num">${g.count}</td><td class="num">${Number(g.totalInvestment).toFixed(2)}</td></tr>`).join('');
+    const t = data.total[0];
+    document.querySelector('#stats tfoot').innerHTML = `<tr><td>合计 · Total</td><td class="num" id="total-count">${t.count}</td><td class="num" id="total-investment">${Number(t.totalInvestment).toFixed(2)}</td></tr>`;
+  }
+
+  function apply(s) {
+    state = s;
+    writeState(s);
+    loadedTiles = new Map();
+    projectsSource.setUrl(tileUrl('projects', where(s)));
+    popup.setPosition(undefined);
+    document.getElementById('popup').classList.remove('open');
+    return loadStats(where(s));
+  }
+  document.getElementById('filters').addEventListener('submit', e => { e.preventDefault(); apply(stateFromForm()); });
+  document.getElementById('reset').addEventListener('click', () => { const empty = { sectors: [], statuses: [], min: '', max: '', zone: '' }; showState(empty); apply(empty); });
+
+  // ---- popup ----
+  const escapeHtml = s => String(s ?? '').replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  async function showProject(id, coordinate) {
+    const { project: p } = await graphql(`query($id: ID!) { project(id: $id) {
+      code name nameEn sector status industryChain totalInvestment annualPlannedInvestment completedInvestment landAreaMu developer startDate
+      dataSource sourceNote zone { name nameEn } batch { name } } }`, { id: btoa('Project:' + id) });
+    if (!p) return;
+    const sector = sectorInfo[p.sector] || { zh: p.sector, en: '' };
+    const status = STATUSES.find(s => s[0] === p.status) || [p.status, p.status, ''];
+    document.getElementById('popup-content').innerHTML = `
+      <h3>${escapeHtml(p.name)}</h3><div><small>${escapeHtml(p.nameEn)}</small></div>
+      <span class="badge ${p.dataSource === 'PUBLISHED' ? 'published' : ''}">${p.dataSource === 'PUBLISHED' ? '公开发布 · Published' : '示例数据 · Illustrative'}</span>
+      <dl>
+        <dt>编码 · Code</dt><dd>${escapeHtml(p.code)}</dd>
+        <dt>行业 · Sector</dt><dd>${sector.zh} · ${sector.en}</dd>
+        <dt>产业链 · Chain</dt><dd>${escapeHtml(p.industryChain ?? '—')}</dd>
+        <dt>状态 · Status</dt><dd>${status[1]} · ${status[2]}</dd>
+        <dt>总投资 · Total</dt><dd>${p.totalInvestment} 亿元</dd>
+        <dt>用地 · Land</dt><dd>${p.landAreaMu ?? '—'} 亩</dd>
+        <dt>功能区 · Zone</dt><dd>${escapeHtml(p.zone?.name ?? '—')}</dd>
+        <dt>批次 · Batch</dt><dd>${escapeHtml(p.batch?.name ?? '—')}</dd>
+        <dt>开工 · Start</dt><dd>${p.startDate ?? '—'}</dd>
+      </dl>
+      <p class="note">${escapeHtml(p.sourceNote)}</p>`;
+    popup.setPosition(coordinate);
+    document.getElementById('popup').classList.add('open');
+  }
+  map.on('singleclick', async event => {
+    const feature = map.forEachFeatureAtPixel(event.pixel, f => f, { layerFilter: l => l === projectsLayer, hitTolerance: 4 });
+    if (!feature) return;
+    if (feature.get('layer') === 'clusters') {
+      if (feature.get('count') === 1 && feature.get('project_id')) return showProject(feature.get('project_id'), event.coordinate);
+      return map.getView().animate({ center: event.coordinate, zoom: map.getView().getZoom() + 2, duration: 250 });
+    }
+    await showProject(feature.getId() ?? feature.get('id'), event.coordinate);
+  });
+  document.getElementById('popup-close').addEventListener('click', () => { popup.setPosition(undefined); document.getElementById('popup').classList.remove('open'); });
+
+  showState(state);
+  await loadStats(where(state));
+
+  // For tests and the console: what the map shows now.
+  window.geoprojects = {
+    map, config,
+    renderedProjects() {
+      const view = map.getView();
+      const extent = view.calculateExtent(map.getSize());
+      const z = projectsSource.getTileGrid().getZForResolution(view.getResolution());
+      return [...loadedTiles].filter(([key]) => Number(key.split('/')[0]) === z).flatMap(([, features]) => features)
+        .filter(f => ol.extent.intersects(f.getExtent(), extent))
+        .map(f => ({ layer: f.get('layer'), id: f.getId() ?? f.get('id') ?? f.get('project_id'), count: f.get('count') ?? 1 }));
+    },
+    pixelOf(lon, lat) { return map.getPixelFromCoordinate(ol.proj.fromLonLat([lon, lat])); },
+    ready: true,
+  };
+})();

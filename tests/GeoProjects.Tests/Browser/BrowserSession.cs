@@ -1,0 +1,74 @@
+using System.Net;
+using GeoProjects.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace GeoProjects.Tests.Browser;
+
+/// <summary>
+/// The app on a real Kestrel port (same database as the other tests) and headless Debian Chromium through
+/// Playwright, recording every page and service-worker request so a test can prove nothing left the server.
+/// </summary>
+public sealed class BrowserSession : IAsyncDisposable
+{
+    // The flags this workplace's Chromium needs headless as root, and that keep its own housekeeping traffic off.
+    private static readonly string[] ChromiumArgs =
+        ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+    private readonly WebApplicationFactory<Program> _server;
+    private readonly IPlaywright _playwright;
+    private readonly IBrowser _browser;
+    private readonly List<string> _requests = [];
+
+    public Uri Origin { get; }
+    public IPage Page { get; }
+
+    private BrowserSession(WebApplicationFactory<Program> server, Uri origin, IPlaywright playwright, IBrowser browser, IPage page)
+    {
+        (_server, Origin, _playwright, _browser, Page) = (server, origin, playwright, browser, page);
+        page.Context.Request += (_, r) => { lock (_requests) _requests.Add(r.Url); };
+    }
+
+    public static async Task<BrowserSession> StartAsync(ApiFixture api)
+    {
+        var server = api.WithWebHostBuilder(_ => { });
+        server.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        server.StartServer();
+        var origin = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumArgs });
+        var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        return new BrowserSession(server, origin, playwright, browser, await context.NewPageAsync());
+    }
+
+    public string Url(string path) => new Uri(Origin, path).ToString();
+
+    public IReadOnlyList<string> Requests
+    {
+        get { lock (_requests) return _requests.ToList(); }
+    }
+
+    /// <summary>Requests that went anywhere but the app's own origin.</summary>
+    public IReadOnlyList<string> ForeignRequests => Requests
+        .Select(u => new Uri(u))
+        .Where(u => u.Scheme is "http" or "https" or "ws" or "wss" && (u.Host != Origin.Host || u.Port != Origin.Port))
+        .Select(u => u.ToString()).ToList();
+
+    public async Task<string> ScreenshotAsync(string name)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "screenshots", name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await Page.ScreenshotAsync(new() { Path = path });
+        return path;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _server.DisposeAsync();
+    }
+}

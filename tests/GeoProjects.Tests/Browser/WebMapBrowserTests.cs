@@ -1,0 +1,59 @@
+using System.Text.Json;
+using GeoProjects.Tests.Infrastructure;
+
+namespace GeoProjects.Tests.Browser;
+
+/// <summary>The web map at / in headless Chromium: offline, filtered like GraphQL, with stats and popups.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class WebMapBrowserTests(ApiFixture api)
+{
+    private const string RenderedCount = "() => window.geoprojects.renderedProjects().reduce((n, f) => n + f.count, 0)";
+
+    [Fact]
+    public async Task MapShowsFiltersAndExplainsTheProjects()
+    {
+        await using var browser = await BrowserSession.StartAsync(api);
+        var page = browser.Page;
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+
+        // The seeded projects, as clusters at the start zoom.
+        await page.GotoAsync(browser.Url("/"));
+        await page.WaitForFunctionAsync("() => window.geoprojects && window.geoprojects.ready", null, new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync($"() => ({RenderedCount})() === {Seed.Projects.Count}", null, new() { Timeout = 30_000 });
+        Assert.Equal(Seed.Projects.Count.ToString(), await page.InnerTextAsync("#total-count"));
+        await browser.ScreenshotAsync("map-all.png");
+
+        // 古镇口核心区 + 先进制造: fewer features and the stats panel follow the same filter.
+        var expected = Seed.Projects.Count(p => Seed.AssignedZone(p) == "GZK" && p.Sector == "ADVANCED_MANUFACTURING");
+        await page.SelectOptionAsync("#zone", "GZK");
+        await page.CheckAsync("input[name=sector][value=ADVANCED_MANUFACTURING]");
+        await page.ClickAsync("#apply");
+        await page.WaitForFunctionAsync($"() => document.querySelector('#total-count')?.textContent === '{expected}'", null, new() { Timeout = 15_000 });
+        await page.WaitForFunctionAsync($"() => ({RenderedCount})() === {expected}", null, new() { Timeout = 15_000 });
+        Assert.Single(await page.QuerySelectorAllAsync("#stats tbody tr"));
+        Assert.Contains("zone=GZK", page.Url);
+        Assert.Contains("sectors=ADVANCED_MANUFACTURING", page.Url);
+        await browser.ScreenshotAsync("map-guzhenkou-manufacturing.png");
+
+        // Click 致真's symbol (unclustered from zoom 11): its popup.
+        var zhizhen = Seed.Projects.Single(p => p.Code == "XHA-2023-D01").Location;
+        await page.EvaluateAsync($"() => {{ const v = window.geoprojects.map.getView(); v.setZoom(14); v.setCenter(ol.proj.fromLonLat([{zhizhen.X}, {zhizhen.Y}])); }}");
+        await page.WaitForFunctionAsync("() => window.geoprojects.renderedProjects().some(f => f.layer === 'projects' && f.id === 1)", null, new() { Timeout = 15_000 });
+        await page.WaitForTimeoutAsync(300); // one frame for the symbols to be drawn
+        var pixel = await page.EvaluateAsync<double[]>($"() => window.geoprojects.pixelOf({zhizhen.X}, {zhizhen.Y})");
+        await page.Mouse.ClickAsync((float)pixel[0], (float)pixel[1]);
+        await page.Locator("#popup.open").GetByText("致真存储芯片制造项目").WaitForAsync(new() { Timeout = 15_000 });
+        Assert.Contains("30", await page.InnerTextAsync("#popup-content"));
+        await browser.ScreenshotAsync("map-popup-zhizhen.png");
+
+        // A shared URL restores the filter.
+        await page.GotoAsync(page.Url);
+        await page.WaitForFunctionAsync($"() => document.querySelector('#total-count')?.textContent === '{expected}'", null, new() { Timeout = 15_000 });
+        Assert.True(await page.IsCheckedAsync("input[name=sector][value=ADVANCED_MANUFACTURING]"));
+
+        Assert.Empty(errors);
+        Assert.Empty(browser.ForeignRequests);
+        Assert.Contains(browser.Requests, u => u.Contains("/tiles/projects/") && u.Contains("where="));
+    }
+}
