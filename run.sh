@@ -10,7 +10,7 @@ if [ -z "$GEOPROJECTS_EXTERNAL_DB" ]; then
   export ConnectionStrings__GeoProjects="$GEOPROJECTS_SERVER;Database=${GEOPROJECTS_DB_NAME:-geoprojects}"
 fi
 
-src/GeoProjects.Api/Ide/install.sh
+src/GeoProjects.Api/install-web-assets.sh
 dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly
 api=src/GeoProjects.Api/bin/Release/net10.0/GeoProjects.Api
 "$api" migrate

@@ -5,8 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source db/cluster.sh
 export GEOPROJECTS_TEST_SERVER="$GEOPROJECTS_SERVER"
-src/GeoProjects.Api/Ide/install.sh
-tests/browser-deps.sh
+tests/deps.sh   # Chromium, CJK font, GDAL, and the npm packages (IDE, map, CRS oracle)
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
