@@ -96,7 +96,7 @@ public sealed class OperationsTests(ApiFixture api)
     [Fact]
     public async Task CorsLetsAConfiguredOriginCallTheApi()
     {
-        await using var withCors = api.WithWebHostBuilder(b => b.UseSetting("GraphQL:CorsOrigins:0", "https://bcp.example"));
+        await using var withCors = api.WithWebHostBuilder(b => b.UseSetting("Cors:AllowedOrigins:0", "https://bcp.example"));
         using var client = withCors.CreateClient();
         var preflight = new HttpRequestMessage(HttpMethod.Options, "/graphql");
         preflight.Headers.Add("Origin", "https://bcp.example");
@@ -109,5 +109,27 @@ public sealed class OperationsTests(ApiFixture api)
         other.Headers.Add("Origin", "https://elsewhere.example");
         other.Headers.Add("Access-Control-Request-Method", "POST");
         Assert.False((await client.SendAsync(other)).Headers.Contains("Access-Control-Allow-Origin"));
+
+        // A map page on that origin may load the TileJSON and tiles too.
+        var tileJson = new HttpRequestMessage(HttpMethod.Get, "/tiles/projects.json");
+        tileJson.Headers.Add("Origin", "https://bcp.example");
+        Assert.Equal("https://bcp.example", (await client.SendAsync(tileJson)).Headers.GetValues("Access-Control-Allow-Origin").Single());
+    }
+
+    [Fact]
+    public async Task TheWebMapTakesAConfiguredBasemapAndItsCrs()
+    {
+        using var offline = api.CreateClient();
+        var standard = JsonDocument.Parse(await offline.GetStringAsync("/map/config.json")).RootElement;
+        Assert.Equal(JsonValueKind.Null, standard.GetProperty("basemap").ValueKind); // no external basemap by default
+        Assert.Equal("WGS84", standard.GetProperty("crs").GetString());
+
+        await using var amap = api.WithWebHostBuilder(b => b
+            .UseSetting("Map:BasemapUrl", "https://webrd01.is.autonavi.com/appmaptile?style=8&x={x}&y={y}&z={z}")
+            .UseSetting("Map:BasemapCrs", "GCJ02"));
+        using var client = amap.CreateClient();
+        var config = JsonDocument.Parse(await client.GetStringAsync("/map/config.json")).RootElement;
+        Assert.Equal("GCJ02", config.GetProperty("crs").GetString());
+        Assert.Contains("autonavi", config.GetProperty("basemap").GetProperty("url").GetString());
     }
 }

@@ -18,15 +18,14 @@ namespace GeoProjects.Api.GraphQL;
 public static class GraphQLEndpoint
 {
     public const string ResponseMediaType = "application/graphql-response+json";
-    public const string CorsPolicy = "graphql";
 
     public static WebApplication MapGeoProjectsGraphQL(this WebApplication app)
     {
-        app.UseCors(); // the policy applies to the endpoints below only (GraphQL:CorsOrigins)
-        app.MapPost("/graphql", PostAsync).RequireCors(CorsPolicy);
-        app.MapGet("/graphql", GetAsync).RequireCors(CorsPolicy);
-        app.MapGet("/graphql/schema", Sdl).RequireCors(CorsPolicy);
-        app.MapGet("/graphql/schema.graphql", Sdl).RequireCors(CorsPolicy);
+        app.UseCors(); // the policy applies only to endpoints that require it (Cors:AllowedOrigins)
+        app.MapPost("/graphql", PostAsync).RequireCors(CorsSetup.Policy);
+        app.MapGet("/graphql", GetAsync).RequireCors(CorsSetup.Policy);
+        app.MapGet("/graphql/schema", Sdl).RequireCors(CorsSetup.Policy);
+        app.MapGet("/graphql/schema.graphql", Sdl).RequireCors(CorsSetup.Policy);
         app.MapMethods("/graphql", ["PUT", "PATCH", "DELETE"], (HttpContext http) =>
             Error(http, StatusCodes.Status405MethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET or POST"));
         return app;

@@ -8,6 +8,5 @@ public sealed class GraphQLOptions
     public int MaxComplexity { get; set; } = 20_000;
     public long MaxRequestBytes { get; set; } = 256 * 1024;
     public bool ExposeExceptionDetails { get; set; }
-    /// <summary>Origins allowed to call /graphql from a browser (e.g. a Banana Cake Pop app elsewhere); "*" for any. Empty: same origin only.</summary>
-    public string[] CorsOrigins { get; set; } = [];
+
 }

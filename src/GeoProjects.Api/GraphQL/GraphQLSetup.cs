@@ -22,11 +22,7 @@ public static class GraphQLSetup
             .ValidateOnStart();
         var options = builder.Configuration.GetSection("GraphQL").Get<GraphQLOptions>() ?? new GraphQLOptions();
         builder.Services.AddGeoProjectsSchema(options, builder.Environment.IsDevelopment());
-        builder.Services.AddCors(o => o.AddPolicy(GraphQLEndpoint.CorsPolicy, p =>
-        {
-            if (options.CorsOrigins.Contains("*")) p.AllowAnyOrigin(); else p.WithOrigins(options.CorsOrigins);
-            p.WithMethods("GET", "POST").AllowAnyHeader().SetPreflightMaxAge(TimeSpan.FromHours(1));
-        }));
+        builder.AddGeoProjectsCors();
         return builder;
     }
 
@@ -86,5 +82,25 @@ public sealed class GeoProjectsErrorInfoProvider(ErrorInfoProviderOptions option
             if (e is GeometryInputException geometry)
                 return info with { Message = $"{info.Message}: {geometry.Message}" };
         return info;
+    }
+}
+
+/// <summary>
+/// Section "Cors": origins allowed to call the API from a browser (a Banana Cake Pop app, a MapLibre page
+/// elsewhere); "*" for any. Empty: same origin only. Applies to /graphql, /tiles and /geojson.
+/// </summary>
+public static class CorsSetup
+{
+    public const string Policy = "geoprojects";
+
+    public static IHostApplicationBuilder AddGeoProjectsCors(this IHostApplicationBuilder builder)
+    {
+        var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
+        builder.Services.AddCors(o => o.AddPolicy(Policy, p =>
+        {
+            if (origins.Contains("*")) p.AllowAnyOrigin(); else p.WithOrigins(origins);
+            p.WithMethods("GET", "POST").AllowAnyHeader().WithExposedHeaders("ETag").SetPreflightMaxAge(TimeSpan.FromHours(1));
+        }));
+        return builder;
     }
 }

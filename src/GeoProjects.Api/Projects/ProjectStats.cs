@@ -156,7 +156,7 @@ public sealed class ProjectStatsGroupType : ObjectGraphType<ProjectStatsGroup>
         Field<ListGraphType<NonNullGraphType<FloatGraphType>>>("bbox").Description("外包框 [minX, minY, maxX, maxY] · Bounding box of the group's project locations.")
             .Resolve(c => c.Source is { MinX: { } w, MinY: { } s, MaxX: { } e, MaxY: { } n } ? new[] { w, s, e, n } : null);
         Field<GeoJsonPolygonType>("extent").Description("范围: 外包框面 · The bounding box as a GeoJSON polygon (degenerate for a single project).")
-            .Resolve(c => c.Source is { MinX: { } w, MinY: { } s, MaxX: { } e, MaxY: { } n }
+            .WithCrs(g => g is { MinX: { } w, MinY: { } s, MaxX: { } e, MaxY: { } n }
                 ? GeoJson.Factory.CreatePolygon([new(w, s), new(e, s), new(e, n), new(w, n), new(w, s)]) : null);
     }
 }

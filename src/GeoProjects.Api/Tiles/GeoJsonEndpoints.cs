@@ -1,4 +1,5 @@
 using GeoProjects.Api.Data;
+using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Projects;
 using GeoProjects.Api.Querying;
 using GeoProjects.Api.Zones;
@@ -13,8 +14,8 @@ public static class GeoJsonEndpoints
 
     public static IEndpointRouteBuilder MapGeoProjectsGeoJson(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/geojson/projects", ProjectsAsync);
-        app.MapGet("/geojson/zones", ZonesAsync);
+        app.MapGet("/geojson/projects", ProjectsAsync).RequireCors(CorsSetup.Policy);
+        app.MapGet("/geojson/zones", ZonesAsync).RequireCors(CorsSetup.Policy);
         return app;
     }
 

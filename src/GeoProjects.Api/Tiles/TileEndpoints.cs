@@ -29,10 +29,11 @@ public static class TileEndpoints
 
     public static IEndpointRouteBuilder MapGeoProjectsTiles(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/tiles/projects/{z:int}/{x:int}/{y:int}.mvt", ProjectsTileAsync);
-        app.MapGet("/tiles/zones/{z:int}/{x:int}/{y:int}.mvt", ZonesTileAsync);
-        app.MapGet("/tiles/projects.json", (HttpContext http, IOptions<TileOptions> o) => TileJsonAsync(http, "projects", o.Value));
-        app.MapGet("/tiles/zones.json", (HttpContext http, IOptions<TileOptions> o) => TileJsonAsync(http, "zones", o.Value));
+        // Map clients on other origins (Cors:AllowedOrigins) may use the tiles, as they may the GraphQL endpoint.
+        app.MapGet("/tiles/projects/{z:int}/{x:int}/{y:int}.mvt", ProjectsTileAsync).RequireCors(CorsSetup.Policy);
+        app.MapGet("/tiles/zones/{z:int}/{x:int}/{y:int}.mvt", ZonesTileAsync).RequireCors(CorsSetup.Policy);
+        app.MapGet("/tiles/projects.json", (HttpContext http, IOptions<TileOptions> o) => TileJsonAsync(http, "projects", o.Value)).RequireCors(CorsSetup.Policy);
+        app.MapGet("/tiles/zones.json", (HttpContext http, IOptions<TileOptions> o) => TileJsonAsync(http, "zones", o.Value)).RequireCors(CorsSetup.Policy);
         app.MapGeoProjectsGeoJson();
         return app;
     }
@@ -47,12 +48,13 @@ public static class TileEndpoints
             if (await MapLayerRequest.CheckETagAsync(http, db, CacheControl) is null) return Results.Empty;
             var o = options.Value;
             var box = SearchBox(t, request.Crs);
-            var rows = ProjectQueries.Filtered(db, request.Where, Progress.Context(http))
-                .Where(p => p.Location.Intersects(box))
-                .OrderBy(p => p.Id).Take(o.MaxFeatures)
-                .Select(p => new { p.Id, p.Code, p.Name, p.Sector, p.Status, p.TotalInvestment, ZoneName = p.Zone!.Name, p.Location });
+            var clustered = t.Z < o.ClusterBelowZoom;
+            var filtered = ProjectQueries.Filtered(db, request.Where, Progress.Context(http)).Where(p => p.Location.Intersects(box));
+            // Clusters aggregate every matching project (a z5 tile stays at most 64 features); points are capped.
+            if (!clustered) filtered = filtered.OrderBy(p => p.Id).Take(o.MaxFeatures);
+            var rows = filtered.Select(p => new { p.Id, p.Code, p.Name, p.Sector, p.Status, p.TotalInvestment, ZoneName = p.Zone!.Name, p.Location });
             var parameters = new Dictionary<string, object> { ["tile_z"] = t.Z, ["tile_x"] = t.X, ["tile_y"] = t.Y, ["tile_crs"] = request.CrsName };
-            string Sql(string with) => t.Z < o.ClusterBelowZoom ? with + ClusterSql : with + ProjectSql;
+            string Sql(string with) => clustered ? with + ClusterSql : with + ProjectSql;
             // Clusters: a global grid of 8×8 cells per tile, so no cluster straddles two tiles and counts add up.
             parameters["tile_cell"] = t.Size / 8;
             var bytes = (byte[]?)await MapLayerRequest.ScalarAroundAsync(db, rows, Sql, parameters, http.RequestAborted);
