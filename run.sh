@@ -14,5 +14,5 @@ src/GeoProjects.Api/install-web-assets.sh
 dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly
 api=src/GeoProjects.Api/bin/Release/net10.0/GeoProjects.Api
 "$api" migrate
-echo "GeoProjects API:  $url/graphql  (GraphQL over HTTP; open it in a browser for Banana Cake Pop; SDL at $url/graphql?sdl)"
+echo "GeoProjects:  map $url/   GraphQL $url/graphql (Banana Cake Pop in a browser; SDL at ?sdl)   TileJSON $url/tiles/projects.json"
 exec "$api" --urls "$url"

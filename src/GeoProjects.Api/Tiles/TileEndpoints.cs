@@ -38,27 +38,45 @@ public static class TileEndpoints
         return app;
     }
 
-    private static async Task<IResult> ProjectsTileAsync(HttpContext http, GeoProjectsDb db, IOptions<TileOptions> options, int z, int x, int y)
+    private static Task<IResult> ProjectsTileAsync(HttpContext http, GeoProjectsDb db, IOptions<TileOptions> options, int z, int x, int y) =>
+        ServeTileAsync(http, db, z, x, y, "ProjectFilterInput", async (request, t, parameters) =>
+        {
+            var o = options.Value;
+            var clustered = t.Z < o.ClusterBelowZoom;
+            var box = SearchBox(t, request.Crs);
+            var filtered = ProjectQueries.Filtered(db, request.Where, Progress.Context(http)).Where(p => p.Location.Intersects(box));
+            // Clusters aggregate every matching project (a z5 tile stays at most 64 features); points are capped.
+            if (!clustered) filtered = filtered.OrderBy(p => p.Id).Take(o.MaxFeatures);
+            var rows = filtered.Select(p => new { p.Id, p.Code, p.Name, p.Sector, p.Status, p.TotalInvestment, ZoneName = p.Zone!.Name, p.Location });
+            // Clusters: a global grid of 8×8 cells per tile, so no cluster straddles two tiles and counts add up.
+            parameters["tile_cell"] = t.Size / 8;
+            return (byte[]?)await MapLayerRequest.ScalarAroundAsync(db, rows, with => with + (clustered ? ClusterSql : ProjectSql), parameters, http.RequestAborted);
+        });
+
+    private static Task<IResult> ZonesTileAsync(HttpContext http, GeoProjectsDb db, IOptions<TileOptions> options, int z, int x, int y) =>
+        ServeTileAsync(http, db, z, x, y, "ZoneFilterInput", async (request, t, parameters) =>
+        {
+            var box = SearchBox(t, request.Crs);
+            var rows = db.Zones.Filter(ZoneSchema.Filter, request.Where).Where(zone => zone.Boundary.Intersects(box))
+                .OrderBy(zone => zone.Id).Take(options.Value.MaxFeatures)
+                .Select(zone => new { zone.Id, zone.Code, zone.Name, zone.NameEn, zone.Kind, zone.Boundary });
+            return (byte[]?)await MapLayerRequest.ScalarAroundAsync(db, rows, with => with + ZoneSql, parameters, http.RequestAborted);
+        });
+
+    /// <summary>What every tile shares: address checks, the filter, the ETag, 204 for an empty tile, 400s.</summary>
+    private static async Task<IResult> ServeTileAsync(
+        HttpContext http, GeoProjectsDb db, int z, int x, int y, string filterType,
+        Func<MapLayerRequest, TileAddress, Dictionary<string, object>, Task<byte[]?>> render)
     {
         var (tile, error) = TileAddress.Parse(z, x, y);
         if (tile is not { } t) return MapLayerRequest.BadRequest(new QueryInputException("INVALID_TILE", error!));
         try
         {
-            var request = await MapLayerRequest.ReadAsync(http, "ProjectFilterInput");
+            var request = await MapLayerRequest.ReadAsync(http, filterType);
             if (await MapLayerRequest.CheckETagAsync(http, db, CacheControl) is null) return Results.Empty;
-            var o = options.Value;
-            var box = SearchBox(t, request.Crs);
-            var clustered = t.Z < o.ClusterBelowZoom;
-            var filtered = ProjectQueries.Filtered(db, request.Where, Progress.Context(http)).Where(p => p.Location.Intersects(box));
-            // Clusters aggregate every matching project (a z5 tile stays at most 64 features); points are capped.
-            if (!clustered) filtered = filtered.OrderBy(p => p.Id).Take(o.MaxFeatures);
-            var rows = filtered.Select(p => new { p.Id, p.Code, p.Name, p.Sector, p.Status, p.TotalInvestment, ZoneName = p.Zone!.Name, p.Location });
             var parameters = new Dictionary<string, object> { ["tile_z"] = t.Z, ["tile_x"] = t.X, ["tile_y"] = t.Y, ["tile_crs"] = request.CrsName };
-            string Sql(string with) => clustered ? with + ClusterSql : with + ProjectSql;
-            // Clusters: a global grid of 8×8 cells per tile, so no cluster straddles two tiles and counts add up.
-            parameters["tile_cell"] = t.Size / 8;
-            var bytes = (byte[]?)await MapLayerRequest.ScalarAroundAsync(db, rows, Sql, parameters, http.RequestAborted);
-            return Tile(bytes);
+            var bytes = await render(request, t, parameters);
+            return bytes is { Length: > 0 } ? Results.Bytes(bytes, MediaType) : Results.NoContent();
         }
         catch (QueryInputException e)
         {
@@ -87,28 +105,6 @@ public static class TileEndpoints
         WHERE t.geom IS NOT NULL
         """;
 
-    private static async Task<IResult> ZonesTileAsync(HttpContext http, GeoProjectsDb db, IOptions<TileOptions> options, int z, int x, int y)
-    {
-        var (tile, error) = TileAddress.Parse(z, x, y);
-        if (tile is not { } t) return MapLayerRequest.BadRequest(new QueryInputException("INVALID_TILE", error!));
-        try
-        {
-            var request = await MapLayerRequest.ReadAsync(http, "ZoneFilterInput");
-            if (await MapLayerRequest.CheckETagAsync(http, db, CacheControl) is null) return Results.Empty;
-            var box = SearchBox(t, request.Crs);
-            var rows = db.Zones.Filter(ZoneSchema.Filter, request.Where).Where(zone => zone.Boundary.Intersects(box))
-                .OrderBy(zone => zone.Id).Take(options.Value.MaxFeatures)
-                .Select(zone => new { zone.Id, zone.Code, zone.Name, zone.NameEn, zone.Kind, zone.Boundary });
-            var parameters = new Dictionary<string, object> { ["tile_z"] = t.Z, ["tile_x"] = t.X, ["tile_y"] = t.Y, ["tile_crs"] = request.CrsName };
-            var bytes = (byte[]?)await MapLayerRequest.ScalarAroundAsync(db, rows, with => with + ZoneSql, parameters, http.RequestAborted);
-            return Tile(bytes);
-        }
-        catch (QueryInputException e)
-        {
-            return MapLayerRequest.BadRequest(e);
-        }
-    }
-
     private static readonly string ZoneSql = $$"""
         SELECT ST_AsMVT(t.*, 'zones', 4096, 'geom', 'id') FROM (
           SELECT ST_AsMVTGeom(ST_Transform(geoprojects_to_crs(q."Boundary", @tile_crs), 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 64, true) AS geom,
@@ -116,8 +112,6 @@ public static class TileEndpoints
           FROM q) t
         WHERE t.geom IS NOT NULL
         """;
-
-    private static IResult Tile(byte[]? bytes) => bytes is { Length: > 0 } ? Results.Bytes(bytes, MediaType) : Results.NoContent();
 
     /// <summary>
     /// The WGS84 area whose features can land in the tile: the tile's bounds in the basemap's CRS, with a margin
