@@ -3,6 +3,7 @@ using GeoProjects.Api.Data;
 using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Ide;
 using GeoProjects.Api.Map;
+using GeoProjects.Api.Ogc;
 using GeoProjects.Api.Tiles;
 
 // Commands: `migrate` (apply migrations, seed an empty database), `schema [file]` (print the SDL); otherwise serve.
@@ -24,5 +25,6 @@ app.MapGeoProjectsIde();
 app.MapGeoProjectsGraphQL();
 app.MapGeoProjectsTiles();
 app.MapGeoProjectsWebMap();
+app.MapGeoProjectsOgc();
 await app.RunAsync();
 return 0;

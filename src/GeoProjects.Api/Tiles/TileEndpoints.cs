@@ -128,13 +128,18 @@ public static class TileEndpoints
         return GeoJson.Factory.ToGeometry(back);
     }
 
+    /// <summary>The extent of the data: every zone (the district among them) and every project, from their envelopes.</summary>
+    public static async Task<Envelope> ExtentAsync(GeoProjectsDb db, CancellationToken ct)
+    {
+        var env = new Envelope();
+        foreach (var g in await db.Zones.Select(z => z.Boundary).ToListAsync(ct)) env.ExpandToInclude(g.EnvelopeInternal);
+        foreach (var p in await db.Projects.Select(p => p.Location).ToListAsync(ct)) env.ExpandToInclude(p.EnvelopeInternal);
+        return env.IsNull ? new Envelope(-180, 180, -85, 85) : env;
+    }
+
     private static async Task<IResult> TileJsonAsync(HttpContext http, string layer, TileOptions options)
     {
-        var db = http.RequestServices.GetRequiredService<GeoProjectsDb>();
-        var extent = await db.Zones.Select(z => z.Boundary).ToListAsync(http.RequestAborted);
-        var env = new Envelope();
-        foreach (var g in extent) env.ExpandToInclude(g.EnvelopeInternal);
-        if (env.IsNull) env = new Envelope(-180, 180, -85, 85);
+        var env = await ExtentAsync(http.RequestServices.GetRequiredService<GeoProjectsDb>(), http.RequestAborted);
         var query = http.Request.QueryString.HasValue ? http.Request.QueryString.Value : "";
         var origin = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
         static string F(double d) => d.ToString("0.######", CultureInfo.InvariantCulture);

@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GeoProjects.Api.Crs;
+using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Querying;
+using NetTopologySuite.Geometries;
+
+namespace GeoProjects.Api.Ogc;
+
+/// <summary>
+/// Turns an items request (property equality, bbox, datetime, CQL2 filter) into the JSON of GraphQL's filter
+/// input for the collection; the caller parses that with <see cref="InputParser"/>, as tiles and GraphQL do.
+/// </summary>
+public static class OgcFilter
+{
+    public static JsonObject? Build(HttpRequest request, OgcCollection collection, out string? problem)
+    {
+        problem = null;
+        var parts = new List<JsonObject>();
+        var q = request.Query;
+        foreach (var queryable in collection.Properties)
+            if (q.TryGetValue(queryable.Name, out var values))
+            {
+                // `zone` matches a zone's name or code, as users type either.
+                var value = Literal(queryable, values.ToString());
+                parts.Add(queryable.Name == "zone"
+                    ? new JsonObject { ["zone"] = new JsonObject { ["or"] = new JsonArray(new JsonObject { ["name"] = new JsonObject { ["eq"] = value?.DeepClone() } }, new JsonObject { ["code"] = new JsonObject { ["eq"] = value?.DeepClone() } }) } }
+                    : queryable.Where(new JsonObject { ["eq"] = value }));
+            }
+        if (q.TryGetValue("bbox", out var bbox))
+            parts.Add(collection.GeometryProperty.Where(new JsonObject { ["intersects"] = new JsonObject { ["geometry"] = GeometryJson(Bbox(bbox.ToString(), q["bbox-crs"].FirstOrDefault())) } }));
+        if (q.TryGetValue("datetime", out var datetime))
+        {
+            if (collection.Find("startDate") is not { } startDate) throw Invalid("datetime", $"collection {collection.Id} has no temporal property");
+            parts.Add(startDate.Where(Datetime(datetime.ToString())));
+        }
+        if (q.TryGetValue("filter", out var filter))
+        {
+            var lang = q["filter-lang"].FirstOrDefault() ?? "cql2-text";
+            var crs = q["filter-crs"].FirstOrDefault();
+            if (crs is not null && crs != OgcCrs.Crs84Uri) throw Invalid("filter-crs", $"only {OgcCrs.Crs84Uri} is supported");
+            var node = lang switch
+            {
+                "cql2-text" => Cql2.ParseText(filter.ToString()),
+                "cql2-json" => Cql2.ParseJson(filter.ToString()),
+                _ => throw Invalid("filter-lang", "use cql2-text or cql2-json"),
+            };
+            parts.Add(ToWhere(node, collection, negate: false));
+        }
+        return parts.Count switch { 0 => null, 1 => parts[0], _ => new JsonObject { ["and"] = new JsonArray(parts.ToArray<JsonNode?>()) } };
+    }
+
+    public static QueryInputException Invalid(string parameter, string message) => new("InvalidParameterValue", $"{parameter}: {message}");
+
+    private static JsonNode? Literal(Queryable queryable, string text) => queryable.Type switch
+    {
+        "number" => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? JsonValue.Create(d) : throw Invalid(queryable.Name, $"'{text}' is not a number"),
+        "boolean" => bool.TryParse(text, out var b) ? JsonValue.Create(b) : throw Invalid(queryable.Name, $"'{text}' is not true or false"),
+        _ => JsonValue.Create(text),
+    };
+
+    private static Geometry Bbox(string text, string? crs)
+    {
+        var n = text.Split(',').Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
+        if (n.Length != 4 || n.Any(double.IsNaN)) throw Invalid("bbox", "four numbers: minx,miny,maxx,maxy (6-number 3D boxes are not supported)");
+        var (minLon, minLat, maxLon, maxLat) = OgcCrs.BboxToCrs84(crs, n[0], n[1], n[2], n[3]);
+        if (minLon > maxLon || minLat > maxLat) throw Invalid("bbox", "min must not exceed max");
+        return GeoJson.Factory.ToGeometry(new Envelope(minLon, maxLon, minLat, maxLat));
+    }
+
+    private static JsonObject Datetime(string text)
+    {
+        static string? Date(string s)
+        {
+            if (s is ".." or "") return null;
+            if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            throw Invalid("datetime", $"'{s}' is not an RFC 3339 date or date-time");
+        }
+        var range = text.Split('/');
+        if (range.Length == 1) return new JsonObject { ["eq"] = Date(range[0]) ?? throw Invalid("datetime", "an instant cannot be '..'") };
+        if (range.Length != 2) throw Invalid("datetime", "an instant or an interval start/end");
+        var op = new JsonObject();
+        if (Date(range[0]) is { } from) op["gte"] = from;
+        if (Date(range[1]) is { } to) op["lte"] = to;
+        return op;
+    }
+
+    public static JsonNode GeometryJson(Geometry g) => JsonSerializer.SerializeToNode(g, GeoJson.Options)!;
+
+    private static readonly Dictionary<string, (string Op, string Negated)> Comparisons = new()
+    {
+        ["="] = ("eq", "neq"), ["<>"] = ("neq", "eq"), ["<"] = ("lt", "nlt"), ["<="] = ("lte", "nlte"), [">"] = ("gt", "ngt"), [">="] = ("gte", "ngte"),
+    };
+
+    /// <summary>CQL2 → filter input JSON; NOT is pushed down to the operations' negated forms (De Morgan for AND/OR).</summary>
+    public static JsonObject ToWhere(Cql2.Node node, OgcCollection collection, bool negate)
+    {
+        Queryable Property(string name, bool geometry = false)
+        {
+            var q = collection.Find(name) ?? throw Cql2.Error($"'{name}' is not a queryable of {collection.Id}; see /ogc/collections/{collection.Id}/queryables");
+            if (q.IsGeometry != geometry) throw Cql2.Error(geometry ? $"'{name}' is not a geometry" : $"'{name}' is a geometry; use a spatial function");
+            return q;
+        }
+        switch (node)
+        {
+            case Cql2.Logical l:
+                var op = (l.Op == "and") != negate ? "and" : "or";
+                return new JsonObject { [op] = new JsonArray(l.Args.Select(a => (JsonNode?)ToWhere(a, collection, negate)).ToArray()) };
+            case Cql2.Not n:
+                return ToWhere(n.Arg, collection, !negate);
+            case Cql2.Compare c:
+                var (positive, negated) = Comparisons[c.Op];
+                return Property(c.Property).Where(new JsonObject { [negate ? negated : positive] = c.Value?.DeepClone() });
+            case Cql2.Like like:
+                return Property(like.Property).Where(Like(like.Pattern, negate));
+            case Cql2.In i:
+                return Property(i.Property).Where(new JsonObject { [negate ? "nin" : "in"] = new JsonArray(i.Values.Select(v => v?.DeepClone()).ToArray()) });
+            case Cql2.Between b:
+                var p = Property(b.Property);
+                return negate
+                    ? new JsonObject { ["or"] = new JsonArray(p.Where(new JsonObject { ["lt"] = b.Low?.DeepClone() }), p.Where(new JsonObject { ["gt"] = b.High?.DeepClone() })) }
+                    : p.Where(new JsonObject { ["gte"] = b.Low?.DeepClone(), ["lte"] = b.High?.DeepClone() });
+            case Cql2.IsNull isNull:
+                return Property(isNull.Property).Where(new JsonObject { [negate ? "neq" : "eq"] = null });
+            case Cql2.Spatial s:
+                var g = Property(s.Property, geometry: true);
+                if (s.Op == "s_dwithin")
+                    return g.Where(new JsonObject { ["distance"] = new JsonObject { ["geometry"] = GeometryJson(s.Geometry), [negate ? "gt" : "lte"] = s.Metres } });
+                var name = s.Op[2..]; // intersects, within, contains
+                return g.Where(new JsonObject { [negate ? "n" + name : name] = new JsonObject { ["geometry"] = GeometryJson(s.Geometry) } });
+            default:
+                throw Cql2.Error($"unsupported expression {node.GetType().Name}");
+        }
+    }
+
+    /// <summary>LIKE patterns the filter model can express: 'x', 'x%', '%x', '%x%' (no '_', no inner '%').</summary>
+    private static JsonObject Like(string pattern, bool negate)
+    {
+        var starts = pattern.StartsWith('%');
+        var ends = pattern.Length > 1 && pattern.EndsWith('%');
+        var core = pattern[(starts ? 1 : 0)..(ends ? pattern.Length - 1 : pattern.Length)];
+        if (core.Contains('%') || core.Contains('_') || core.Length == 0)
+            throw Cql2.Error($"LIKE '{pattern}': supported patterns are 'x', 'x%', '%x' and '%x%' ('_' and inner '%' are not)");
+        var op = (starts, ends) switch { (true, true) => "contains", (false, true) => "startsWith", (true, false) => "endsWith", _ => "eq" };
+        if (negate) op = op == "eq" ? "neq" : "n" + op;
+        return new JsonObject { [op] = core };
+    }
+}
+
+/// <summary>The CRSs the OGC API offers (Part 2), with axis order as their definitions say.</summary>
+public static class OgcCrs
+{
+    public const string Crs84Uri = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+    public const string Epsg4326Uri = "http://www.opengis.net/def/crs/EPSG/0/4326";
+    public const string Epsg4490Uri = "http://www.opengis.net/def/crs/EPSG/0/4490";
+    public const string Epsg3857Uri = "http://www.opengis.net/def/crs/EPSG/0/3857";
+    public static readonly string[] Supported = [Crs84Uri, Epsg4326Uri, Epsg4490Uri, Epsg3857Uri];
+
+    /// <summary>The canonical name: a URI above, or GCJ02 / BD09 (the map layer's option, asked for by name).</summary>
+    public static string Normalize(string? crs, string parameter)
+    {
+        if (string.IsNullOrEmpty(crs)) return Crs84Uri;
+        var c = crs.Trim('[', ']', '<', '>');
+        if (Supported.Contains(c)) return c;
+        if (c.Equals("GCJ02", StringComparison.OrdinalIgnoreCase) || c.Equals("BD09", StringComparison.OrdinalIgnoreCase)) return c.ToUpperInvariant();
+        throw OgcFilter.Invalid(parameter, $"'{crs}' is not supported; use one of {string.Join(", ", Supported)}, or GCJ02 / BD09");
+    }
+
+    public static (double MinLon, double MinLat, double MaxLon, double MaxLat) BboxToCrs84(string? crs, double a, double b, double c, double d)
+    {
+        switch (Normalize(crs, "bbox-crs"))
+        {
+            case Epsg4326Uri or Epsg4490Uri: return (b, a, d, c); // lat/lon axis order
+            case Epsg3857Uri:
+                static (double, double) Inverse(double x, double y) => (x / 20037508.342789244 * 180, Math.Atan(Math.Sinh(y / 20037508.342789244 * Math.PI)) * 180 / Math.PI);
+                var (w, s) = Inverse(a, b);
+                var (e, n) = Inverse(c, d);
+                return (w, s, e, n);
+            case "GCJ02" or "BD09":
+                var system = Enum.Parse<CoordinateSystem>(Normalize(crs, "bbox-crs"), ignoreCase: true);
+                var sw = ChineseCrs.ToWgs84(system, a, b);
+                var ne = ChineseCrs.ToWgs84(system, c, d);
+                return (sw.Lon, sw.Lat, ne.Lon, ne.Lat);
+            default: return (a, b, c, d);
+        }
+    }
+
+    /// <summary>SQL turning a stored (CRS84) geometry into the output CRS, and the precision worth printing.</summary>
+    public static (string Sql, int Digits) Output(string crs, string geometry) => crs switch
+    {
+        Epsg4326Uri or Epsg4490Uri => ($"ST_FlipCoordinates({geometry})", 7),
+        Epsg3857Uri => ($"ST_Transform({geometry}, 3857)", 2),
+        "GCJ02" or "BD09" => ($"geoprojects_to_crs({geometry}, '{crs}')", 7),
+        _ => (geometry, 7),
+    };
+
+    public static string ContentCrs(string crs) => crs is "GCJ02" or "BD09" ? $"<urn:geoprojects:crs:{crs.ToLowerInvariant()}>" : $"<{crs}>";
+}

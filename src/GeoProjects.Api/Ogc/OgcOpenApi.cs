@@ -1,0 +1,102 @@
+using System.Text.Json.Nodes;
+
+namespace GeoProjects.Api.Ogc;
+
+/// <summary>
+/// The OpenAPI 3.0 document of /ogc, describing the parameters and limits we actually implement. GDAL reads it:
+/// it sends an attribute filter (`-where "sector='…'"`) to the server only as a parameter declared here.
+/// </summary>
+public static class OgcOpenApi
+{
+    public const string MediaType = "application/vnd.oai.openapi+json;version=3.0";
+
+    public static IResult Respond(HttpContext http) => Results.Text(Document(http).ToJsonString(), MediaType + "; charset=utf-8");
+
+    public static JsonObject Document(HttpContext http)
+    {
+        var paths = new JsonObject
+        {
+            ["/"] = Get("Landing page", "landing"),
+            ["/conformance"] = Get("Conformance classes", "conformance"),
+            ["/api"] = Get("This OpenAPI document", "api"),
+            ["/collections"] = Get("Feature collections", "collections"),
+        };
+        foreach (var c in OgcCollection.All)
+        {
+            paths[$"/collections/{c.Id}"] = Get($"Collection {c.Id}", $"{c.Id}-collection");
+            paths[$"/collections/{c.Id}/queryables"] = Get($"Queryables of {c.Id} (JSON Schema)", $"{c.Id}-queryables");
+            var parameters = new JsonArray(
+                Parameter("limit", "Page size.", new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = OgcEndpoints.MaxLimit, ["default"] = OgcEndpoints.DefaultLimit }),
+                Parameter("offset", "Index of the first feature; `next` links carry it.", new JsonObject { ["type"] = "integer", ["minimum"] = 0, ["default"] = 0 }),
+                Parameter("bbox", "minx,miny,maxx,maxy in bbox-crs (CRS84 by default).", new JsonObject { ["type"] = "array", ["minItems"] = 4, ["maxItems"] = 4, ["items"] = new JsonObject { ["type"] = "number" } }, explode: false),
+                Parameter("bbox-crs", "CRS of bbox.", new JsonObject { ["type"] = "string", ["format"] = "uri", ["default"] = OgcCrs.Crs84Uri }),
+                Parameter("crs", "Output CRS: " + string.Join(", ", OgcCrs.Supported) + "; or GCJ02 / BD09 for Chinese basemaps.", new JsonObject { ["type"] = "string", ["default"] = OgcCrs.Crs84Uri }),
+                Parameter("properties", "Comma-separated properties to return.", new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } }, explode: false),
+                Parameter("sortby", "Comma-separated properties, each prefixed + (ascending, default) or -.", new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } }, explode: false),
+                Parameter("filter", "A CQL2 expression over the queryables.", new JsonObject { ["type"] = "string" }),
+                Parameter("filter-lang", "cql2-text (default) or cql2-json.", new JsonObject { ["type"] = "string", ["enum"] = new JsonArray("cql2-text", "cql2-json"), ["default"] = "cql2-text" }),
+                Parameter("filter-crs", "CRS of geometry literals in filter.", new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(OgcCrs.Crs84Uri) }),
+                Parameter("f", "Output format.", new JsonObject { ["type"] = "string", ["enum"] = new JsonArray("json", "html") }));
+            if (c.Find("startDate") is not null)
+                parameters.Add(Parameter("datetime", "An RFC 3339 date or interval (a/b, ../b, a/..) on startDate.", new JsonObject { ["type"] = "string" }));
+            foreach (var q in c.Properties)
+            {
+                var schema = new JsonObject { ["type"] = q.Type };
+                if (q.Enum is { } e) schema["enum"] = new JsonArray(e.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+                parameters.Add(Parameter(q.Name, q.Description + " (equality).", schema));
+            }
+            paths[$"/collections/{c.Id}/items"] = new JsonObject
+            {
+                ["get"] = new JsonObject
+                {
+                    ["summary"] = $"Features of {c.Id}",
+                    ["operationId"] = $"{c.Id}-items",
+                    ["parameters"] = parameters,
+                    ["responses"] = Responses("application/geo+json"),
+                },
+            };
+            paths[$"/collections/{c.Id}/items/{{featureId}}"] = new JsonObject
+            {
+                ["get"] = new JsonObject
+                {
+                    ["summary"] = $"One feature of {c.Id}",
+                    ["operationId"] = $"{c.Id}-item",
+                    ["parameters"] = new JsonArray(
+                        new JsonObject { ["name"] = "featureId", ["in"] = "path", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "integer" } },
+                        Parameter("crs", "Output CRS.", new JsonObject { ["type"] = "string" })),
+                    ["responses"] = Responses("application/geo+json"),
+                },
+            };
+        }
+        return new JsonObject
+        {
+            ["openapi"] = "3.0.3",
+            ["info"] = new JsonObject { ["title"] = "GeoProjects OGC API – Features", ["version"] = "1.0.0", ["description"] = "重大项目与功能区 · Major projects and zones of 青岛西海岸新区." },
+            ["servers"] = new JsonArray(new JsonObject { ["url"] = OgcEndpoints.Url(http, "/ogc") }),
+            ["paths"] = paths,
+        };
+    }
+
+    private static JsonObject Get(string summary, string id) => new()
+    {
+        ["get"] = new JsonObject { ["summary"] = summary, ["operationId"] = id, ["responses"] = Responses("application/json") },
+    };
+
+    private static JsonObject Responses(string type) => new()
+    {
+        ["200"] = new JsonObject { ["description"] = "OK", ["content"] = new JsonObject { [type] = new JsonObject(), ["text/html"] = new JsonObject() } },
+        ["400"] = new JsonObject { ["description"] = "Invalid parameter (OGC exception: code, description)" },
+        ["404"] = new JsonObject { ["description"] = "Not found" },
+    };
+
+    private static JsonObject Parameter(string name, string description, JsonObject schema, bool explode = true) => new()
+    {
+        ["name"] = name,
+        ["in"] = "query",
+        ["required"] = false,
+        ["description"] = description,
+        ["style"] = "form",
+        ["explode"] = explode,
+        ["schema"] = schema,
+    };
+}
