@@ -189,12 +189,9 @@ public sealed class VectorTileTests(ApiFixture api)
         await File.WriteAllBytesAsync(file, await client.GetByteArrayAsync($"/tiles/projects/12/{x}/{y}.mvt"));
         try
         {
-            var info = Process.Start(new ProcessStartInfo("ogrinfo", ["-ro", "-al", "-oo", $"X={x}", "-oo", $"Y={y}", "-oo", "Z=12", file])
-                { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var output = await info.StandardOutput.ReadToEndAsync();
-            await info.WaitForExitAsync();
+            var (exitCode, output) = await LiveServer.RunAsync("ogrinfo", "-ro", "-al", "-oo", $"X={x}", "-oo", $"Y={y}", "-oo", "Z=12", file);
 
-            Assert.Equal(0, info.ExitCode);
+            Assert.Equal(0, exitCode);
             Assert.Contains("Layer name: projects", output);
             Assert.Contains("致真存储芯片制造项目", output);
             Assert.Matches(@"Feature Count: [1-9]", output);

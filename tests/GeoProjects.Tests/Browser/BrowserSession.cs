@@ -1,9 +1,4 @@
-using System.Net;
 using GeoProjects.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace GeoProjects.Tests.Browser;
@@ -18,7 +13,7 @@ public sealed class BrowserSession : IAsyncDisposable
     private static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
-    private readonly WebApplicationFactory<Program> _server;
+    private readonly LiveServer _server;
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
     private readonly List<string> _requests = [];
@@ -26,22 +21,19 @@ public sealed class BrowserSession : IAsyncDisposable
     public Uri Origin { get; }
     public IPage Page { get; }
 
-    private BrowserSession(WebApplicationFactory<Program> server, Uri origin, IPlaywright playwright, IBrowser browser, IPage page)
+    private BrowserSession(LiveServer server, IPlaywright playwright, IBrowser browser, IPage page)
     {
-        (_server, Origin, _playwright, _browser, Page) = (server, origin, playwright, browser, page);
+        (_server, Origin, _playwright, _browser, Page) = (server, server.Origin, playwright, browser, page);
         page.Context.Request += (_, r) => { lock (_requests) _requests.Add(r.Url); };
     }
 
     public static async Task<BrowserSession> StartAsync(ApiFixture api)
     {
-        var server = api.WithWebHostBuilder(_ => { });
-        server.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        server.StartServer();
-        var origin = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var server = new LiveServer(api);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumArgs });
         var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
-        return new BrowserSession(server, origin, playwright, browser, await context.NewPageAsync());
+        return new BrowserSession(server, playwright, browser, await context.NewPageAsync());
     }
 
     public string Url(string path) => new Uri(Origin, path).ToString();
