@@ -25,6 +25,8 @@ public static class DataSetup
         var options = builder.Configuration.GetSection("Database").Get<DatabaseOptions>() ?? new DatabaseOptions();
         var configured = builder.Configuration.GetConnectionString(ConnectionName);
         builder.Services.AddSingleton<SqlStatementCounter>();
+        builder.Services.AddScoped<GeoProjects.Api.Import.ProjectImporter>();
+        builder.Services.AddScoped<GeoProjects.Api.Import.ProjectExporter>();
         builder.Services.AddDbContext<GeoProjectsDb>((sp, o) => Configure(o,
             configured ?? throw new InvalidOperationException(
                 $"No database configured: set ConnectionStrings__{ConnectionName} (./run.sh sets it for the private cluster)."),

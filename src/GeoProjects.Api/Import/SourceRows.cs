@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using CsvHelper;
+using CsvHelper.Configuration;
+using GeoProjects.Api.GraphQL;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.IO;
+
+namespace GeoProjects.Api.Import;
+
+/// <summary>One row of an input file: its number (line or feature), its fields by canonical name, its geometry.</summary>
+public sealed record SourceRow(int Number, IReadOnlyDictionary<string, string?> Fields, Geometry? Geometry, string? GeometryError);
+
+/// <summary>Streams rows from files without loading them whole.</summary>
+public static class SourceRows
+{
+    public static IAsyncEnumerable<SourceRow> ReadAsync(string path, ImportMapping mapping, CancellationToken ct) =>
+        Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".geojson" or ".json" => GeoJsonAsync(path, mapping, ct),
+            ".csv" => CsvAsync(path, mapping, ct),
+            var other => throw new ImportException($"unsupported file type '{other}': use .geojson or .csv (Shapefile and GeoPackage are not supported yet)"),
+        };
+
+    /// <summary>The coordinate system a GeoJSON file declares in its top-level `coordinateSystem` (as our exports write it), if it comes before the features.</summary>
+    public static async Task<string?> DeclaredCrsAsync(string path, CancellationToken ct)
+    {
+        if (Path.GetExtension(path).ToLowerInvariant() is not (".geojson" or ".json")) return null;
+        string? crs = null;
+        await foreach (var _ in FeaturesAsync(path, c => crs = c, ct)) break;
+        return crs;
+    }
+
+    private static async IAsyncEnumerable<SourceRow> GeoJsonAsync(string path, ImportMapping mapping, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var number = 0;
+        await foreach (var feature in FeaturesAsync(path, _ => { }, ct))
+        {
+            number++;
+            var fields = new Dictionary<string, string?>();
+            if (feature.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object)
+                foreach (var p in properties.EnumerateObject())
+                    if (mapping.Field(p.Name) is { } name)
+                        fields[name] = p.Value.ValueKind switch
+                        {
+                            JsonValueKind.Null or JsonValueKind.Undefined => null,
+                            JsonValueKind.String => p.Value.GetString(),
+                            _ => p.Value.GetRawText(),
+                        };
+            Geometry? geometry = null;
+            string? error = null;
+            if (feature.TryGetProperty("geometry", out var g) && g.ValueKind == JsonValueKind.Object)
+            {
+                try { geometry = g.Deserialize<Geometry>(GeoJson.Options); }
+                catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or NotSupportedException) { error = $"malformed geometry: {e.Message}"; }
+            }
+            yield return new SourceRow(number, fields, geometry, error);
+        }
+    }
+
+    /// <summary>
+    /// The features of a FeatureCollection, one JsonElement at a time, read with Utf8JsonReader over a growing
+    /// buffer: memory holds one feature, not the file.
+    /// </summary>
+    private static async IAsyncEnumerable<JsonElement> FeaturesAsync(string path, Action<string> onCrs, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var stream = File.OpenRead(path);
+        var buffer = new byte[1 << 16];
+        var length = 0;
+        var eof = false;
+        var state = new JsonReaderState();
+        var inFeatures = false;
+        var done = false;
+        while (!done)
+        {
+            if (!eof)
+            {
+                if (length == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                var read = await stream.ReadAsync(buffer.AsMemory(length), ct);
+                if (read == 0) eof = true;
+                length += read;
+            }
+            var features = new List<JsonElement>();
+            var consumed = Scan(buffer.AsSpan(0, length), eof, ref state, ref inFeatures, ref done, features, onCrs);
+            foreach (var f in features) yield return f;
+            Buffer.BlockCopy(buffer, consumed, buffer, 0, length - consumed);
+            length -= consumed;
+            if (eof && !done && consumed == 0 && features.Count == 0) throw new ImportException("the GeoJSON file ends in the middle of a value, or has no \"features\" array");
+        }
+    }
+
+    private static int Scan(ReadOnlySpan<byte> data, bool final, ref JsonReaderState state, ref bool inFeatures, ref bool done, List<JsonElement> features, Action<string> onCrs)
+    {
+        var reader = new Utf8JsonReader(data, final, state);
+        try
+        {
+            while (!done)
+            {
+                // Each step consumes whole tokens or values; when the data ends inside one, go back to `before`.
+                var before = reader;
+                if (!reader.Read()) { reader = before; break; }
+                if (inFeatures)
+                {
+                    if (reader.TokenType == JsonTokenType.EndArray) { done = true; break; }
+                    if (reader.TokenType != JsonTokenType.StartObject) throw new ImportException("\"features\" must hold objects");
+                    if (!JsonDocument.TryParseValue(ref reader, out var document)) { reader = before; break; }
+                    features.Add(document!.RootElement.Clone());
+                    document.Dispose();
+                }
+                else if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
+                {
+                    var name = reader.GetString();
+                    if (!reader.Read()) { reader = before; break; }
+                    if (name == "features")
+                    {
+                        if (reader.TokenType != JsonTokenType.StartArray) throw new ImportException("\"features\" must be an array");
+                        inFeatures = true;
+                    }
+                    else if (name == "coordinateSystem" && reader.TokenType == JsonTokenType.String) onCrs(reader.GetString()!);
+                    else if (!reader.TrySkip()) { reader = before; break; }
+                }
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new ImportException($"the GeoJSON file is not valid JSON: {e.Message}");
+        }
+        state = reader.CurrentState;
+        return (int)reader.BytesConsumed;
+    }
+
+    private static async IAsyncEnumerable<SourceRow> CsvAsync(string path, ImportMapping mapping, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var text = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
+        using var csv = new CsvReader(text, new CsvConfiguration(CultureInfo.InvariantCulture) { TrimOptions = TrimOptions.Trim, BadDataFound = null });
+        if (!await csv.ReadAsync() || !csv.ReadHeader()) yield break;
+        var headers = csv.HeaderRecord!.Select(h => mapping.Field(h)).ToArray();
+        while (await csv.ReadAsync())
+        {
+            ct.ThrowIfCancellationRequested();
+            var fields = new Dictionary<string, string?>();
+            for (var i = 0; i < headers.Length; i++)
+                if (headers[i] is { } name)
+                    fields[name] = csv.GetField(i) is { Length: > 0 } value ? value : null;
+            Geometry? geometry = null;
+            string? error = null;
+            var lon = fields.GetValueOrDefault("lon");
+            var lat = fields.GetValueOrDefault("lat");
+            if (fields.GetValueOrDefault("wkt") is { } wkt)
+            {
+                try { geometry = new WKTReader(GeoJson.Factory.GeometryServices).Read(wkt); }
+                catch (Exception e) when (e is ParseException or ArgumentException) { error = $"malformed WKT: {e.Message}"; }
+            }
+            else if (lon is not null || lat is not null)
+            {
+                if (double.TryParse(lon, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.TryParse(lat, NumberStyles.Float, CultureInfo.InvariantCulture, out var y))
+                    geometry = GeoJson.Factory.CreatePoint(new Coordinate(x, y));
+                else error = $"lon/lat '{lon}', '{lat}' are not numbers";
+            }
+            // The line in the file: the header is line 1.
+            yield return new SourceRow(csv.Parser.Row, fields, geometry, error);
+        }
+    }
+}
+
+public sealed class ImportException(string message) : Exception(message);

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Text;
+using GeoProjects.Api.Crs;
+using GeoProjects.Api.Import;
+using GeoProjects.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace GeoProjects.Tests;
+
+/// <summary>Import and export of GeoJSON and CSV: round trips, validation before any write, one transaction.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class ImportExportTests(ApiFixture api)
+{
+    private async Task<T> WithScopeAsync<T>(Func<IServiceProvider, Task<T>> work)
+    {
+        await using var scope = api.Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider);
+    }
+
+    private Task<int> ExportAsync(string path, CoordinateSystem crs = CoordinateSystem.Wgs84) =>
+        WithScopeAsync(s => s.GetRequiredService<ProjectExporter>().ExportAsync(path, null, crs));
+
+    private Task<ImportResult> ImportAsync(string path, string? crs = null) =>
+        WithScopeAsync(s => s.GetRequiredService<ProjectImporter>().ImportAsync(path, new ImportOptions(crs)));
+
+    private static string Temp(string extension) => Path.Combine(Path.GetTempPath(), $"geoprojects-{Guid.NewGuid():N}{extension}");
+
+    private async Task<long> CountAsync(string codePrefix)
+    {
+        await using var c = await api.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM projects WHERE code LIKE $1", c);
+        count.Parameters.Add(new() { Value = codePrefix + "%" });
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    private async Task DeleteAsync(string codePrefix)
+    {
+        await using var c = await api.OpenAsync();
+        await using var delete = new NpgsqlCommand("DELETE FROM projects WHERE code LIKE $1", c);
+        delete.Parameters.Add(new() { Value = codePrefix + "%" });
+        await delete.ExecuteNonQueryAsync();
+    }
+
+    [Theory]
+    [InlineData(".geojson", CoordinateSystem.Wgs84)]
+    [InlineData(".csv", CoordinateSystem.Wgs84)]
+    [InlineData(".geojson", CoordinateSystem.Gcj02)]
+    public async Task ExportImportExportGivesIdenticalRecords(string extension, CoordinateSystem crs)
+    {
+        var (first, second) = (Temp(extension), Temp(extension));
+        try
+        {
+            Assert.Equal(Seed.Projects.Count, await ExportAsync(first, crs));
+            var imported = await ImportAsync(first, extension == ".csv" && crs != CoordinateSystem.Wgs84 ? crs.ToString() : null);
+            Assert.True(imported.Succeeded, string.Join("\n", imported.Errors));
+            Assert.Equal((Seed.Projects.Count, 0, Seed.Projects.Count), (imported.Rows, imported.Inserted, imported.Updated));
+            await ExportAsync(second, crs);
+            Assert.Equal(await File.ReadAllTextAsync(first), await File.ReadAllTextAsync(second));
+        }
+        finally
+        {
+            File.Delete(first);
+            File.Delete(second);
+        }
+    }
+
+    [Fact]
+    public async Task ThreeBadRowsAmongAThousandWriteNothingAndAreAllReported()
+    {
+        var file = Temp(".csv");
+        var lines = new StringBuilder("项目编码,项目名称,行业领域,项目状态,总投资(亿元),经度,纬度\n");
+        for (var i = 1; i <= 1000; i++)
+        {
+            var (total, sector, lon, lat) = i switch
+            {
+                10 => ("-3", "先进制造", "119.97", "35.78"),   // negative investment
+                500 => ("1.5", "航天", "119.97", "35.78"),      // unknown sector
+                999 => ("1.5", "海洋经济", "2.35", "48.85"),   // outside China
+                _ => ("1.5", "先进制造", "119.97", "35.78"),
+            };
+            lines.Append($"T-BAD-{i:0000},测试项目 {i},{sector},在建,{total},{lon},{lat}\n");
+        }
+        await File.WriteAllTextAsync(file, lines.ToString());
+        try
+        {
+            var result = await ImportAsync(file);
+
+            Assert.False(result.Succeeded);
+            Assert.Equal([11, 501, 1000], result.Errors.Select(e => e.Row)); // file lines; the header is line 1
+            Assert.Contains("must be ≥ 0", result.Errors[0].Reason);
+            Assert.Contains("航天", result.Errors[1].Reason);
+            Assert.Contains("outside China", result.Errors[2].Reason);
+            Assert.Equal(0, await CountAsync("T-BAD-"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task ChineseColumnsAndGcj02CoordinatesAreMappedAndZonesAssigned()
+    {
+        var file = Temp(".csv");
+        var lyt = Seed.Zone("LYT").Boundary.InteriorPoint;
+        var (gLon, gLat) = ChineseCrs.FromWgs84(CoordinateSystem.Gcj02, lyt.X, lyt.Y);
+        await File.WriteAllTextAsync(file,
+            "项目编码,项目名称,行业领域,项目状态,总投资(亿元),用地面积(亩),开工日期,经度,纬度,来源说明\n" +
+            $"T-NEW-1,测试项目,文化旅游,在建,12.5,80,2024/3/1,{gLon},{gLat},ILLUSTRATIVE: test row\n");
+        try
+        {
+            var result = await ImportAsync(file, "GCJ02");
+            Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+            Assert.Equal(1, result.Inserted);
+
+            var r = await api.QueryAsync("""{ projects(where: { code: { eq: "T-NEW-1" } }) { nodes { sector status totalInvestment landAreaMu startDate location { coordinates } zone { code } } } }""");
+            var p = r.Data.GetProperty("projects").GetProperty("nodes")[0];
+            Assert.Equal("CULTURE_TOURISM", p.GetProperty("sector").GetString());
+            Assert.Equal("UNDER_CONSTRUCTION", p.GetProperty("status").GetString());
+            Assert.Equal(12.5m, p.GetProperty("totalInvestment").GetDecimal());
+            Assert.Equal("2024-03-01", p.GetProperty("startDate").GetString());
+            Assert.Equal("LYT", p.GetProperty("zone").GetProperty("code").GetString()); // the spatial join, smallest zone
+            var c = p.GetProperty("location").GetProperty("coordinates");
+            Assert.True(Geodesic.Metres(lyt.X, lyt.Y, c[0].GetDouble(), c[1].GetDouble()) < 0.5);
+        }
+        finally
+        {
+            File.Delete(file);
+            await DeleteAsync("T-NEW-");
+        }
+    }
+
+    [Fact]
+    public async Task TheCommandLineExportsAndReportsBadInput()
+    {
+        var file = Temp(".geojson");
+        var app = Path.Combine(AppContext.BaseDirectory, "GeoProjects.Api.dll");
+        async Task<(int Code, string Output)> RunAsync(params string[] args)
+        {
+            var start = new ProcessStartInfo("dotnet", [app, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.Environment["ConnectionStrings__GeoProjects"] = api.ConnectionString;
+            var p = Process.Start(start)!;
+            var output = await p.StandardOutput.ReadToEndAsync() + await p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            return (p.ExitCode, output);
+        }
+        try
+        {
+            var (code, output) = await RunAsync("export", file, "--where", """{"sector":{"eq":"HIGH_END_CHEMICALS"}}""");
+            Assert.True(code == 0, output);
+            Assert.Contains($"exported {Seed.Projects.Count(p => p.Sector == "HIGH_END_CHEMICALS")} projects", output);
+
+            var (bad, message) = await RunAsync("import", "/nonexistent/file.geojson");
+            Assert.Equal(2, bad);
+            Assert.Contains("no file", message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
