@@ -65,6 +65,82 @@ public sealed class ImportExportTests(ApiFixture api)
         }
     }
 
+    [Theory]
+    [InlineData(".shp")]
+    [InlineData(".zip")]
+    [InlineData(".gpkg")]
+    public async Task ShapefileAndGeoPackageRoundTripTheRegistry(string extension)
+    {
+        var (file, before, after) = (Temp(extension), Temp(".geojson"), Temp(".geojson"));
+        try
+        {
+            await ExportAsync(before);
+            Assert.Equal(Seed.Projects.Count, await ExportAsync(file));
+            var imported = await ImportAsync(file);
+            Assert.True(imported.Succeeded, string.Join("\n", imported.Errors));
+            Assert.Equal(Seed.Projects.Count, imported.Updated);
+            await ExportAsync(after);
+            // Identical records: the one note longer than a DBF field (254 bytes) is the only difference a Shapefile may make.
+            var expected = await File.ReadAllTextAsync(before);
+            var actual = await File.ReadAllTextAsync(after);
+            if (extension == ".gpkg") Assert.Equal(expected, actual);
+            else
+            {
+                var longNote = Seed.Projects.Single(p => p.DataSource == "PUBLISHED").SourceNote;
+                Assert.Equal(expected.Replace(longNote, ""), System.Text.RegularExpressions.Regex.Replace(actual, "\"sourceNote\":\"《满弓紧弦[^\"]*\"", "\"sourceNote\":\"\""));
+            }
+            var (code, info) = await LiveServer.RunAsync("ogrinfo", "-ro", "-so", "-al", extension == ".zip" ? "/vsizip/" + file : file);
+            Assert.True(code == 0, info);
+            Assert.Contains($"Feature Count: {Seed.Projects.Count}", info);
+        }
+        finally
+        {
+            foreach (var f in new[] { file, before, after, Path.ChangeExtension(file, ".dbf"), Path.ChangeExtension(file, ".shx"), Path.ChangeExtension(file, ".prj"), Path.ChangeExtension(file, ".cpg") })
+                File.Delete(f);
+            await ImportAsync(Path.Combine(Seed.RepoRoot, "db", "seed", "projects.geojson")); // back to the seed's notes, whatever happened
+        }
+    }
+
+    [Fact]
+    public async Task ShapefileWithGbkChineseAttributesImports()
+    {
+        var shp = Temp(".shp");
+        System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
+        var gbk = System.Text.Encoding.GetEncoding(936);
+        var options = new NetTopologySuite.IO.Esri.Shapefiles.Writers.ShapefileWriterOptions(NetTopologySuite.IO.Esri.ShapeType.Point) { Encoding = gbk };
+        foreach (var name in new[] { "code", "项目名称", "行业领域", "项目状态", "建设单位" }) options.AddCharacterField(name, 100);
+        options.AddField<double>("total_inv");
+        using (var writer = NetTopologySuite.IO.Esri.Shapefile.OpenWrite(shp, options))
+        {
+            writer.Geometry = new NetTopologySuite.Geometries.Point(120.10, 35.90);
+            writer.Fields["code"].Value = "T-GBK-1";
+            writer.Fields["项目名称"].Value = "灵山湾影视配套项目(测试)";
+            writer.Fields["行业领域"].Value = "文化旅游";
+            writer.Fields["项目状态"].Value = "签约";
+            writer.Fields["建设单位"].Value = "测试单位";
+            writer.Fields["total_inv"].Value = 8.5;
+            writer.Write();
+        }
+        await File.WriteAllTextAsync(Path.ChangeExtension(shp, ".cpg"), "GBK");
+        try
+        {
+            var result = await ImportAsync(shp);
+            Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+            var r = await api.QueryAsync("""{ projects(where: { code: { eq: "T-GBK-1" } }) { nodes { name sector status developer totalInvestment } } }""");
+            var p = r.Data.GetProperty("projects").GetProperty("nodes")[0];
+            Assert.Equal("灵山湾影视配套项目(测试)", p.GetProperty("name").GetString());
+            Assert.Equal("CULTURE_TOURISM", p.GetProperty("sector").GetString());
+            Assert.Equal("SIGNED", p.GetProperty("status").GetString());
+            Assert.Equal("测试单位", p.GetProperty("developer").GetString());
+            Assert.Equal(8.5m, p.GetProperty("totalInvestment").GetDecimal());
+        }
+        finally
+        {
+            foreach (var ext in new[] { ".shp", ".shx", ".dbf", ".cpg", ".prj" }) File.Delete(Path.ChangeExtension(shp, ext));
+            await DeleteAsync("T-GBK-");
+        }
+    }
+
     [Fact]
     public async Task ThreeBadRowsAmongAThousandWriteNothingAndAreAllReported()
     {

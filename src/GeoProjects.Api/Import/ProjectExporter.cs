@@ -31,7 +31,10 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         {
             ".geojson" or ".json" => await GeoJsonAsync(path, rows, crs, ct),
             ".csv" => await CsvAsync(path, rows, crs, ct),
-            var other => throw new ImportException($"unsupported file type '{other}': use .geojson or .csv (Shapefile and GeoPackage are not supported yet)"),
+            ".shp" => await ShapefileAsync(path, rows, Wgs84Only(crs, "Shapefile"), ct),
+            ".zip" => await ZippedShapefileAsync(path, rows, Wgs84Only(crs, "Shapefile"), ct),
+            ".gpkg" => await GeoPackageAsync(path, rows, Wgs84Only(crs, "GeoPackage"), ct),
+            var other => throw new ImportException($"unsupported file type '{other}': use .geojson, .csv, .shp, .zip (a zipped Shapefile) or .gpkg"),
         };
     }
 
@@ -84,12 +87,118 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         return count;
     }
 
+    // A .prj or GeoPackage srs can say WGS84 but not GCJ-02/BD-09 (no EPSG code): those formats are exported in WGS84.
+    private static CoordinateSystem Wgs84Only(CoordinateSystem crs, string format) => crs == CoordinateSystem.Wgs84 ? crs
+        : throw new ImportException($"{format} exports are in WGS84 (its CRS metadata cannot name {crs.ToString().ToUpperInvariant()}); use .geojson or .csv for GCJ02/BD09");
+
+    /// <summary>Shapefile column names (DBF allows 10 characters); db/import-mapping.json maps them back.</summary>
+    private static readonly Dictionary<string, string> DbfNames = new()
+    {
+        ["nameEn"] = "name_en", ["industryChain"] = "chain", ["totalInvestment"] = "total_inv", ["annualPlannedInvestment"] = "annual_inv",
+        ["completedInvestment"] = "done_inv", ["landAreaMu"] = "land_mu", ["startDate"] = "start_date", ["dataSource"] = "data_src", ["sourceNote"] = "src_note",
+    };
+
+    private const string Wgs84Prj = "GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]";
+
+    private static async Task<int> ShapefileAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
+    {
+        var options = new NetTopologySuite.IO.Esri.Shapefiles.Writers.ShapefileWriterOptions(NetTopologySuite.IO.Esri.ShapeType.Point)
+        {
+            Encoding = new UTF8Encoding(false),
+            Projection = Wgs84Prj,
+        };
+        foreach (var (name, _) in Fields(Empty))
+        {
+            var dbf = DbfNames.GetValueOrDefault(name, name);
+            if (name is "totalInvestment" or "annualPlannedInvestment" or "completedInvestment" or "landAreaMu") options.AddField<double>(dbf);
+            else options.AddCharacterField(dbf, 254);
+        }
+        var count = 0;
+        var truncated = 0;
+        using (var writer = NetTopologySuite.IO.Esri.Shapefile.OpenWrite(path, options))
+        {
+            await foreach (var r in rows.WithCancellation(ct))
+            {
+                foreach (var (name, value) in Fields(r))
+                {
+                    var field = writer.Fields[DbfNames.GetValueOrDefault(name, name)];
+                    if (name is "totalInvestment" or "annualPlannedInvestment" or "completedInvestment" or "landAreaMu")
+                        field.Value = value is null ? null : double.Parse(value, CultureInfo.InvariantCulture);
+                    else
+                    {
+                        // DBF text holds 254 bytes: longer values are cut at a character boundary, and counted.
+                        var text = value;
+                        while (text is not null && Encoding.UTF8.GetByteCount(text) > 254) text = text[..^1];
+                        if (text != value) truncated++;
+                        field.Value = text;
+                    }
+                }
+                writer.Geometry = GraphQL.GeoJson.Factory.CreatePoint(new NetTopologySuite.Geometries.Coordinate(r.Lon, r.Lat));
+                writer.Write();
+                count++;
+            }
+        }
+        await File.WriteAllTextAsync(Path.ChangeExtension(path, ".cpg"), "UTF-8", ct);
+        if (truncated > 0) Console.Error.WriteLine($"warning: {truncated} text values longer than the 254 bytes a Shapefile holds were shortened");
+        return count;
+    }
+
+    private static async Task<int> ZippedShapefileAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
+    {
+        var folder = Directory.CreateTempSubdirectory("geoprojects-shp-").FullName;
+        try
+        {
+            var count = await ShapefileAsync(Path.Combine(folder, "projects.shp"), rows, crs, ct);
+            if (File.Exists(path)) File.Delete(path);
+            System.IO.Compression.ZipFile.CreateFromDirectory(folder, path);
+            return count;
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<int> GeoPackageAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
+    {
+        var names = Fields(Empty).Select(f => f.Name).ToList();
+        var columns = names.Select(n => (n, n is "totalInvestment" or "annualPlannedInvestment" or "completedInvestment" or "landAreaMu" ? "REAL" : "TEXT")).ToList();
+        using var connection = GeoPackageFile.Create(path, columns);
+        using var tx = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = $"INSERT INTO projects (geom, {string.Join(", ", names.Select(n => $"\"{n}\""))}) VALUES ($geom, {string.Join(", ", names.Select((_, i) => $"$p{i}"))})";
+        var envelope = new NetTopologySuite.Geometries.Envelope();
+        var count = 0;
+        await foreach (var r in rows.WithCancellation(ct))
+        {
+            insert.Parameters.Clear();
+            var point = GraphQL.GeoJson.Factory.CreatePoint(new NetTopologySuite.Geometries.Coordinate(r.Lon, r.Lat));
+            envelope.ExpandToInclude(point.Coordinate);
+            insert.Parameters.AddWithValue("$geom", GeoPackageFile.Blob(point));
+            var i = 0;
+            foreach (var (name, value) in Fields(r))
+            {
+                object? v = value is null ? DBNull.Value
+                    : name is "totalInvestment" or "annualPlannedInvestment" or "completedInvestment" or "landAreaMu" ? double.Parse(value, CultureInfo.InvariantCulture) : value;
+                insert.Parameters.AddWithValue($"$p{i++}", v ?? DBNull.Value);
+            }
+            insert.ExecuteNonQuery();
+            count++;
+        }
+        tx.Commit();
+        GeoPackageFile.SetExtent(connection, envelope);
+        return count;
+    }
+
+    private static readonly Row Empty = new("", "", null, default, null, default, 0, null, null, null, null, null, null, null, default, "", 0, 0);
+
     private static async Task<int> CsvAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
     {
         // UTF-8 with a BOM, so spreadsheet programs read 中文 right.
         await using var text = new StreamWriter(path, false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
         await using var csv = new CsvWriter(text, CultureInfo.InvariantCulture);
-        var header = Fields(new Row("", "", null, default, null, default, 0, null, null, null, null, null, null, null, default, "", 0, 0)).Select(f => f.Name).Append("lon").Append("lat");
+        var header = Fields(Empty).Select(f => f.Name).Append("lon").Append("lat");
         foreach (var h in header) csv.WriteField(h);
         await csv.NextRecordAsync();
         var count = 0;

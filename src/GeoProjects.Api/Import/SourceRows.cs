@@ -20,13 +20,30 @@ public static class SourceRows
         {
             ".geojson" or ".json" => GeoJsonAsync(path, mapping, ct),
             ".csv" => CsvAsync(path, mapping, ct),
-            var other => throw new ImportException($"unsupported file type '{other}': use .geojson or .csv (Shapefile and GeoPackage are not supported yet)"),
+            ".shp" or ".zip" => ShapefileAsync(path, mapping, ct),
+            ".gpkg" => GeoPackageFile.ReadAsync(path, mapping, ct),
+            var other => throw new ImportException($"unsupported file type '{other}': use .geojson, .csv, .shp, .zip (a zipped Shapefile) or .gpkg"),
         };
 
-    /// <summary>The coordinate system a GeoJSON file declares in its top-level `coordinateSystem` (as our exports write it), if it comes before the features.</summary>
+    /// <summary>
+    /// The coordinate system a file declares: a GeoJSON's top-level `coordinateSystem` (as our exports write it,
+    /// when it comes before the features), a Shapefile's .prj, a GeoPackage's srs.
+    /// </summary>
     public static async Task<string?> DeclaredCrsAsync(string path, CancellationToken ct)
     {
-        if (Path.GetExtension(path).ToLowerInvariant() is not (".geojson" or ".json")) return null;
+        switch (Path.GetExtension(path).ToLowerInvariant())
+        {
+            case ".shp" or ".zip":
+                using (var shp = OpenShapefile(path, out var temp))
+                {
+                    try { return CrsOfWkt(shp.Projection); }
+                    finally { if (temp is not null) Directory.Delete(temp, recursive: true); }
+                }
+            case ".gpkg":
+                return await GeoPackageFile.CrsAsync(path, ct);
+            case not (".geojson" or ".json"):
+                return null;
+        }
         string? crs = null;
         await foreach (var _ in FeaturesAsync(path, c => crs = c, ct)) break;
         return crs;
@@ -130,6 +147,97 @@ public static class SourceRows
         return (int)reader.BytesConsumed;
     }
 
+    private static async IAsyncEnumerable<SourceRow> ShapefileAsync(string path, ImportMapping mapping, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var reader = OpenShapefile(path, out var temp);
+        try
+        {
+            var number = 0;
+            while (reader.Read(out var deleted))
+            {
+                ct.ThrowIfCancellationRequested();
+                number++;
+                if (deleted) continue;
+                var fields = new Dictionary<string, string?>();
+                foreach (var field in reader.Fields)
+                    if (mapping.Field(field.Name) is { } name)
+                        fields[name] = field.Value switch
+                        {
+                            null => null,
+                            string text => string.IsNullOrWhiteSpace(text) ? null : text.Trim(),
+                            DateTime d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                            var other => other.ToString(),
+                        };
+                var geometry = reader.Geometry is { IsEmpty: false } g ? g : null;
+                yield return new SourceRow(number, fields, geometry, geometry is null ? "the record has no geometry" : null);
+                await Task.Yield();
+            }
+        }
+        finally
+        {
+            reader.Dispose();
+            if (temp is not null) Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    /// <summary>Opens a .shp, or the .shp inside a .zip (extracted to a temporary folder the caller deletes).</summary>
+    private static NetTopologySuite.IO.Esri.Shapefiles.Readers.ShapefileReader OpenShapefile(string path, out string? temp)
+    {
+        temp = null;
+        var shp = path;
+        if (Path.GetExtension(path).Equals(".zip", StringComparison.OrdinalIgnoreCase))
+        {
+            temp = Directory.CreateTempSubdirectory("geoprojects-shp-").FullName;
+            System.IO.Compression.ZipFile.ExtractToDirectory(path, temp);
+            shp = Directory.GetFiles(temp, "*.shp", SearchOption.AllDirectories).FirstOrDefault()
+                ?? throw new ImportException($"{Path.GetFileName(path)} holds no .shp file");
+        }
+        var options = new NetTopologySuite.IO.Esri.Shapefiles.Readers.ShapefileReaderOptions { Factory = GeoJson.Factory, Encoding = DbfEncoding(shp) };
+        try
+        {
+            return NetTopologySuite.IO.Esri.Shapefile.OpenRead(shp, options);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException)
+        {
+            throw new ImportException($"cannot read the Shapefile {Path.GetFileName(shp)}: {e.Message}");
+        }
+    }
+
+    /// <summary>The DBF encoding from the .cpg (UTF-8, GBK/936, GB18030, …); null lets the reader use the DBF header.</summary>
+    public static System.Text.Encoding? DbfEncoding(string shp)
+    {
+        var cpg = Path.ChangeExtension(shp, ".cpg");
+        if (!File.Exists(cpg)) return null;
+        System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance); // GBK and other code pages
+        var name = File.ReadAllText(cpg).Trim();
+        try
+        {
+            return name.ToUpperInvariant() switch
+            {
+                "936" or "CP936" or "GBK" or "GB2312" => System.Text.Encoding.GetEncoding(936),
+                "UTF8" or "UTF-8" or "65001" => new System.Text.UTF8Encoding(false),
+                _ when int.TryParse(name, out var page) => System.Text.Encoding.GetEncoding(page),
+                _ => System.Text.Encoding.GetEncoding(name),
+            };
+        }
+        catch (ArgumentException)
+        {
+            throw new ImportException($"{Path.GetFileName(cpg)} names an unknown encoding '{name}'");
+        }
+    }
+
+    /// <summary>A coordinate system name from a .prj or OGC WKT: geographic WGS84 or CGCS2000; projected systems are refused.</summary>
+    public static string? CrsOfWkt(string? wkt)
+    {
+        if (string.IsNullOrWhiteSpace(wkt)) return null;
+        if (wkt.TrimStart().StartsWith("PROJCS", StringComparison.OrdinalIgnoreCase) || wkt.TrimStart().StartsWith("PROJCRS", StringComparison.OrdinalIgnoreCase))
+            throw new ImportException("the file is in a projected coordinate system; reproject it to WGS84 or CGCS2000 longitude/latitude first");
+        if (wkt.Contains("2000", StringComparison.Ordinal) && (wkt.Contains("CGCS", StringComparison.OrdinalIgnoreCase) || wkt.Contains("China", StringComparison.OrdinalIgnoreCase))) return "CGCS2000";
+        if (wkt.Contains("WGS", StringComparison.OrdinalIgnoreCase) && wkt.Contains("84", StringComparison.Ordinal)) return "WGS84";
+        throw new ImportException($"the coordinate system in the file is not WGS84 or CGCS2000: {wkt[..Math.Min(60, wkt.Length)]}…; give --crs if you know it");
+    }
+
     private static async IAsyncEnumerable<SourceRow> CsvAsync(string path, ImportMapping mapping, [EnumeratorCancellation] CancellationToken ct)
     {
         using var text = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
@@ -165,3 +273,4 @@ public static class SourceRows
 }
 
 public sealed class ImportException(string message) : Exception(message);
+
