@@ -208,6 +208,40 @@ public sealed class ImportExportTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task AnImportStoppedHalfwayLeavesTheDatabaseAsItWas()
+    {
+        var file = Temp(".csv");
+        var lines = new StringBuilder("code,name,sector,status,totalInvestment,lon,lat\n");
+        for (var i = 1; i <= 5000; i++) lines.Append($"T-KILL-{i:0000},test {i},MARINE_ECONOMY,SIGNED,1,120.2,36.0\n");
+        await File.WriteAllTextAsync(file, lines.ToString());
+        using var stop = new CancellationTokenSource();
+        // Stop as soon as the first batch of 1,000 rows has been written inside the transaction.
+        var progress = new StopWhenWritten(stop);
+        try
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                WithScopeAsync(s => s.GetRequiredService<ProjectImporter>().ImportAsync(file, new ImportOptions(Progress: progress), stop.Token)));
+            Assert.True(progress.Stopped);
+            Assert.Equal(0, await CountAsync("T-KILL-"));
+        }
+        finally
+        {
+            File.Delete(file);
+            await DeleteAsync("T-KILL-");
+        }
+    }
+
+    private sealed class StopWhenWritten(CancellationTokenSource stop) : StringWriter
+    {
+        public bool Stopped { get; private set; }
+
+        public override void WriteLine(string? value)
+        {
+            if (value?.StartsWith("wrote") == true) { Stopped = true; stop.Cancel(); }
+        }
+    }
+
+    [Fact]
     public async Task TheCommandLineExportsAndReportsBadInput()
     {
         var file = Temp(".geojson");

@@ -72,7 +72,7 @@ public sealed class ProjectImporter(GeoProjectsDb db)
                     await UpsertAsync(connection, tx, batch, ct);
                     written += batch.Count;
                     batch.Clear();
-                    options.Progress?.WriteLine($"wrote {written} of {rows} rows");
+                    if (written % 10_000 == 0 || written == BatchSize) options.Progress?.WriteLine($"wrote {written} of {rows} rows");
                 }
             }
             await UpsertAsync(connection, tx, batch, ct);

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Imports 100 000 generated projects (CSV) and prints time, throughput and peak memory, then removes them.
+# The import streams the file twice (validate, then write in one transaction): memory should stay flat.
+# Usage: bench/import-100k.sh [rows]   (uses the private cluster, or ConnectionStrings__GeoProjects)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source db/cluster.sh
+rows=${1:-100000}
+export ConnectionStrings__GeoProjects=${GEOPROJECTS_EXTERNAL_DB:-"$GEOPROJECTS_SERVER;Database=${GEOPROJECTS_DB_NAME:-geoprojects}"}
+dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+api=src/GeoProjects.Api/bin/Release/net10.0/GeoProjects.Api
+"$api" migrate >/dev/null
+file=$(mktemp --suffix=.csv)
+trap 'rm -f "$file"' EXIT
+python3 - "$rows" "$file" <<'PY'
+import random, sys
+n, path = int(sys.argv[1]), sys.argv[2]
+random.seed(100000)
+sectors = ["先进制造", "高端化工", "海洋经济", "文化旅游"]
+with open(path, "w", encoding="utf-8") as f:
+    f.write("项目编码,项目名称,行业领域,项目状态,总投资(亿元),经度,纬度,来源说明\n")
+    for i in range(n):
+        f.write(f"BENCH-{i:06d},基准测试项目 {i},{random.choice(sectors)},在建,{random.uniform(1, 50):.2f},"
+                f"{random.uniform(119.6, 120.3):.5f},{random.uniform(35.6, 36.1):.5f},ILLUSTRATIVE: benchmark row\n")
+PY
+echo "file: $rows rows, $(du -h "$file" | cut -f1)"
+/usr/bin/time -f "elapsed %e s, peak memory %M KB" "$api" import "$file" 2>&1 | tail -4
+psql "postgresql://postgres@127.0.0.1:${GEOPROJECTS_PG_PORT:-55480}/${GEOPROJECTS_DB_NAME:-geoprojects}" -qtAc "DELETE FROM projects WHERE code LIKE 'BENCH-%'" >/dev/null 2>&1 \
+  || echo "(remove the BENCH-* projects yourself on an external database)"
