@@ -128,3 +128,12 @@ public enum DataSource
     [Description("公开发布 · Published; the source note cites where.")] Published,
     [Description("示例数据 · ILLUSTRATIVE: made up to fill published totals; not a real project.")] Illustrative,
 }
+
+/// <summary>Enum names as GraphQL spells them (AdvancedManufacturing → ADVANCED_MANUFACTURING), for every front door that writes them.</summary>
+public static class EnumNames
+{
+    public static string ToGraphQL(string clrName) =>
+        string.Concat(clrName.Select((c, i) => i > 0 && char.IsUpper(c) && !char.IsUpper(clrName[i - 1]) ? "_" + c : c.ToString())).ToUpperInvariant();
+
+    public static string[] Of<TEnum>() where TEnum : struct, Enum => Enum.GetNames<TEnum>().Select(ToGraphQL).ToArray();
+}

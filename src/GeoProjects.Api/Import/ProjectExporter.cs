@@ -38,7 +38,7 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         };
     }
 
-    private static string Enum(object value) => string.Concat(value.ToString()!.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + c : c.ToString())).ToUpperInvariant();
+    private static string Enum(object value) => EnumNames.ToGraphQL(value.ToString()!);
     private static string? Number(decimal? d) => d?.ToString(CultureInfo.InvariantCulture);
 
     private static IEnumerable<(string Name, string? Value)> Fields(Row r) =>

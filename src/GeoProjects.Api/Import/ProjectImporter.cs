@@ -132,7 +132,7 @@ public sealed class ProjectImporter(GeoProjectsDb db)
             var name = mapping.Value(field, v);
             if (!System.Enum.TryParse<TEnum>(name.Replace("_", ""), ignoreCase: true, out var value) || !System.Enum.IsDefined(value))
             {
-                errors.Add($"{field} '{v}' is not one of {string.Join(", ", System.Enum.GetNames<TEnum>().Select(ConstantCase))} (or a Chinese name from the mapping file)");
+                errors.Add($"{field} '{v}' is not one of {string.Join(", ", EnumNames.Of<TEnum>())} (or a Chinese name from the mapping file)");
                 return null;
             }
             return value.ToString();
@@ -184,8 +184,6 @@ public sealed class ProjectImporter(GeoProjectsDb db)
         return (new ValidProject(code!, name!, nameEn, sector!, chain, status!, total!.Value, annual, completed, land, developer, start, batchId, zoneId,
             Math.Round(lon, 9), Math.Round(lat, 9), source!, note), errors);
     }
-
-    private static string ConstantCase(string name) => string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + c : c.ToString())).ToUpperInvariant();
 
     private static async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<ValidProject> rows, CancellationToken ct)
     {
