@@ -10,7 +10,7 @@ namespace GeoProjects.Api;
 /// <summary>The maintenance commands run.sh and developers use; kept out of the serving path.</summary>
 public static class Commands
 {
-    private static readonly string[] Known = ["migrate", "schema", "import", "export"];
+    private static readonly string[] Known = ["migrate", "schema", "import", "export", "generate"];
 
     public static (string? Command, string[] Arguments) Split(string[] args) =>
         args.Length > 0 && Known.Contains(args[0]) ? (args[0], args[1..]) : (null, args);
@@ -32,6 +32,14 @@ public static class Commands
                 return await ImportAsync(app, args);
             case "export":
                 return await ExportAsync(app, args);
+            case "generate":
+                await using (var scope = app.Services.CreateAsyncScope())
+                {
+                    var count = int.Parse(Option(args, "--count") ?? "100000", System.Globalization.CultureInfo.InvariantCulture);
+                    var seed = ulong.Parse(Option(args, "--seed") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
+                    await scope.ServiceProvider.GetRequiredService<ProjectGenerator>().GenerateAsync(count, seed, Console.Error);
+                }
+                return 0;
             default:
                 throw new ArgumentOutOfRangeException(nameof(command), command, null);
         }

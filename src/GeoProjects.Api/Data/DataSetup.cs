@@ -27,6 +27,7 @@ public static class DataSetup
         builder.Services.AddSingleton<SqlStatementCounter>();
         builder.Services.AddScoped<GeoProjects.Api.Import.ProjectImporter>();
         builder.Services.AddScoped<GeoProjects.Api.Import.ProjectExporter>();
+        builder.Services.AddScoped<ProjectGenerator>();
         builder.Services.AddDbContext<GeoProjectsDb>((sp, o) => Configure(o,
             configured ?? throw new InvalidOperationException(
                 $"No database configured: set ConnectionStrings__{ConnectionName} (./run.sh sets it for the private cluster)."),
