@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The benchmark, one command: bench/run.sh [projects] (default 100000; 1000000 supported).
+# Creates its own database on the private cluster (geoprojects_bench), generates the projects, starts GeoProjects
+# (Release), the hand-written SQL reference (bench/GeoProjects.Bench, Npgsql) and PostGraphile v4 (npm, pinned)
+# on a read-only role, then measures each scenario with wrk at a fixed concurrency and prints a Markdown table,
+# also kept in bench/results/. Environment: DURATION (s, default 10), CONNECTIONS (default 16).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+count=${1:-100000}
+duration=${DURATION:-10}
+connections=${CONNECTIONS:-16}
+source db/cluster.sh
+if [ -n "$GEOPROJECTS_EXTERNAL_DB" ]; then echo "bench/run.sh uses the private cluster; unset ConnectionStrings__GeoProjects" >&2; exit 1; fi
+port=$(echo "$GEOPROJECTS_SERVER" | sed -E 's/.*Port=([0-9]+).*/\1/')
+psql_admin() { psql "postgresql://postgres@127.0.0.1:$port/$1" -qtAX -v ON_ERROR_STOP=1 -c "$2"; }
+if ! command -v wrk >/dev/null; then
+  [ "$(id -u)" = 0 ] || { echo "bench: wrk is missing (sudo apt-get install -y wrk)" >&2; exit 1; }
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+
+echo "== data: $count projects" >&2
+psql_admin postgres "DROP DATABASE IF EXISTS geoprojects_bench WITH (FORCE)"
+export ConnectionStrings__GeoProjects="$GEOPROJECTS_SERVER;Database=geoprojects_bench"
+dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+dotnet build bench/GeoProjects.Bench -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+api=src/GeoProjects.Api/bin/Release/net10.0/GeoProjects.Api
+"$api" migrate >/dev/null
+"$api" generate --count "$count" --seed 20231125
+psql_admin geoprojects_bench "DO \$\$ BEGIN CREATE ROLE bench_reader LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$;
+  GRANT USAGE ON SCHEMA public TO bench_reader; GRANT SELECT ON ALL TABLES IN SCHEMA public TO bench_reader;"
+reader="Host=127.0.0.1;Port=$port;Username=bench_reader;Database=geoprojects_bench"
+(cd bench/postgraphile && npm ci --no-audit --no-fund --loglevel=error >&2)
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning "$api" --urls http://127.0.0.1:5181 >/dev/null 2>&1 & pids+=($!); api_pid=$!
+ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning bench/GeoProjects.Bench/bin/Release/net10.0/GeoProjects.Bench --urls http://127.0.0.1:5182 >/dev/null 2>&1 & pids+=($!)
+(cd bench/postgraphile && exec node_modules/.bin/postgraphile -c "postgres://bench_reader@127.0.0.1:$port/geoprojects_bench" --host 127.0.0.1 --port 5183 \
+  --schema public --append-plugins @graphile-contrib/pg-simplify-inflector,@graphile/postgis,postgraphile-plugin-connection-filter,@graphile/pg-aggregates \
+  --disable-query-log --disable-graphiql >/dev/null 2>&1) & pids+=($!); pg_pid=$!
+for url in http://127.0.0.1:5181/graphql?sdl http://127.0.0.1:5182/stats http://127.0.0.1:5183/graphql; do
+  for _ in $(seq 1 60); do curl -s -o /dev/null -X "$( [ "${url##*/}" = graphql ] && echo POST || echo GET)" -H 'Content-Type: application/json' -d '{"query":"{__typename}"}' "$url" && break; sleep 0.5; done
+done
+
+tmp=$(mktemp -d)
+body() { printf '%s' "$2" > "$tmp/$1.json"; echo "$tmp/$1.json"; }
+q_headline='{"query":"query($zone: String!, $min: Decimal!, $max: Decimal!) { projects(first: 50, where: { zone: { name: { eq: $zone } }, sector: { in: [ADVANCED_MANUFACTURING] }, totalInvestment: { gte: $min, lte: $max } }) { nodes { name totalInvestment location { coordinates } } } }","variables":{"zone":"古镇口核心区","min":10,"max":50}}'
+p_headline='{"query":"query($zone: String!, $min: BigFloat!, $max: BigFloat!) { projects(first: 50, orderBy: ID_ASC, filter: { zone: { name: { equalTo: $zone } }, sector: { equalTo: \"AdvancedManufacturing\" }, totalInvestment: { greaterThanOrEqualTo: $min, lessThanOrEqualTo: $max } }) { nodes { name totalInvestment location { x y } } } }","variables":{"zone":"古镇口核心区","min":"10","max":"50"}}'
+q_nested='{"query":"{ zones { name projects(first: 20) { nodes { name batch { name } } } } }"}'
+p_nested='{"query":"{ zones(orderBy: ID_ASC) { nodes { name projects(first: 20, orderBy: ID_ASC) { nodes { name batch { name } } } } } }"}'
+q_stats='{"query":"{ projectStats(where: { zone: { approximate: { eq: true } } }, groupBy: [SECTOR, ZONE]) { sector zone { name } count totalInvestment } }"}'
+p_stats='{"query":"{ projects(filter: { zoneId: { isNull: false } }) { groupedAggregates(groupBy: [SECTOR, ZONE_ID]) { keys distinctCount { id } sum { totalInvestment } } } }"}'
+tiles=$(python3 - <<'PY'
+import math
+def tile(lon, lat, z):
+    n = 2 ** z
+    x = int((lon + 180) / 360 * n)
+    r = math.radians(lat)
+    y = int((1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * n)
+    return f"{z}/{x}/{y}"
+points = [(119.96, 35.79), (120.2, 36.03), (120.1, 35.9), (119.78, 35.65)]
+print(",".join(f"/tiles/projects/{tile(lon, lat, z)}.mvt" for z in (8, 12, 14) for lon, lat in points))
+PY
+)
+etags=$(for p in ${tiles//,/ }; do curl -s -o /dev/null -D - "http://127.0.0.1:5181$p" | awk -F': ' 'tolower($1)=="etag"{gsub("\r","",$2); printf "%s,", $2}'; done)
+
+# wrk → "req/s p50_ms p99_ms"
+measure() {
+  local url=$1; shift
+  env "$@" wrk -t2 -c"$connections" -d"${duration}s" --latency -s bench/wrk.lua "$url" > "$tmp/wrk.txt" 2>&1 || true
+  awk 'function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+       /Requests\/sec/ { rps=$2 } /^ +50%/ { p50=ms($2) } /^ +99%/ { p99=ms($2) } /Non-2xx/ { bad=$NF }
+       END { printf "%.0f %.2f %.2f %s\n", rps, p50, p99, (bad==""?0:bad) }' "$tmp/wrk.txt"
+}
+row() { # scenario, system, measurement, reference measurement
+  read -r rps p50 p99 bad <<< "$3"; read -r rrps rp50 _ _ <<< "$4"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$rps" "$p50" "$p99" \
+    "$(python3 -c "print(f'{$p50/$rp50:.2f}' if $rp50 else '–')")" "$(python3 -c "print(f'{$rps/$rrps:.2f}' if $rrps else '–')")" "$bad"
+}
+echo "== measuring (${duration}s each, $connections connections)" >&2
+declare -A m
+m[h_sql]=$(measure "http://127.0.0.1:5182/headline?zone=%E5%8F%A4%E9%95%87%E5%8F%A3%E6%A0%B8%E5%BF%83%E5%8C%BA&sector=AdvancedManufacturing&min=10&max=50" PATHS=/headline?zone=%E5%8F%A4%E9%95%87%E5%8F%A3%E6%A0%B8%E5%BF%83%E5%8C%BA\&sector=AdvancedManufacturing\&min=10\&max=50)
+m[h_gp]=$(measure http://127.0.0.1:5181/graphql BODY_FILE="$(body h_gp "$q_headline")")
+m[h_pg]=$(measure http://127.0.0.1:5183/graphql BODY_FILE="$(body h_pg "$p_headline")")
+m[n_sql]=$(measure http://127.0.0.1:5182/nested PATHS=/nested)
+m[n_gp]=$(measure http://127.0.0.1:5181/graphql BODY_FILE="$(body n_gp "$q_nested")")
+m[n_pg]=$(measure http://127.0.0.1:5183/graphql BODY_FILE="$(body n_pg "$p_nested")")
+m[s_sql]=$(measure http://127.0.0.1:5182/stats PATHS=/stats)
+m[s_gp]=$(measure http://127.0.0.1:5181/graphql BODY_FILE="$(body s_gp "$q_stats")")
+m[s_pg]=$(measure http://127.0.0.1:5183/graphql BODY_FILE="$(body s_pg "$p_stats")")
+m[t_sql]=$(measure http://127.0.0.1:5182/ PATHS="$tiles")
+m[t_gp]=$(measure http://127.0.0.1:5181/ PATHS="$tiles")
+m[t_304]=$(measure http://127.0.0.1:5181/ PATHS="$tiles" ETAGS="$etags")
+api_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$api_pid/status)
+pg_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$pg_pid/status 2>/dev/null || echo "?")
+
+mkdir -p bench/results
+out="bench/results/$(date -u +%Y-%m-%d)-$count.md"
+{
+  echo "## Benchmark: $count projects, $(date -u +%Y-%m-%d)"
+  echo
+  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -sr); PostgreSQL $(psql_admin postgres 'SHOW server_version' | cut -d' ' -f1), PostGIS on the private cluster;"
+  echo "wrk -t2 -c$connections -d${duration}s on the same machine. Ratios are against the hand-written SQL (through Npgsql, over HTTP)."
+  echo
+  echo "| scenario | system | req/s | p50 ms | p99 ms | p50 ÷ SQL | req/s ÷ SQL | non-2xx |"
+  echo "|---|---|---|---|---|---|---|---|"
+  row "headline (古镇口核心区, sector, 10–50 亿, first 50)" "hand-written SQL" "${m[h_sql]}" "${m[h_sql]}"
+  row "" "GeoProjects" "${m[h_gp]}" "${m[h_sql]}"
+  row "" "PostGraphile v4" "${m[h_pg]}" "${m[h_sql]}"
+  row "nested (zones → 20 projects → batch)" "hand-written SQL" "${m[n_sql]}" "${m[n_sql]}"
+  row "" "GeoProjects" "${m[n_gp]}" "${m[n_sql]}"
+  row "" "PostGraphile v4" "${m[n_pg]}" "${m[n_sql]}"
+  row "stats (sector × zone)" "hand-written SQL" "${m[s_sql]}" "${m[s_sql]}"
+  row "" "GeoProjects" "${m[s_gp]}" "${m[s_sql]}"
+  row "" "PostGraphile v4 (pg-aggregates)" "${m[s_pg]}" "${m[s_sql]}"
+  row "tiles (12 tiles, z8/z12/z14)" "direct ST_AsMVT SQL" "${m[t_sql]}" "${m[t_sql]}"
+  row "" "GeoProjects" "${m[t_gp]}" "${m[t_sql]}"
+  row "" "GeoProjects, If-None-Match → 304" "${m[t_304]}" "${m[t_sql]}"
+  echo
+  echo "Peak RSS under load (VmHWM): GeoProjects ${api_rss} MB; PostGraphile ${pg_rss} MB."
+} | tee "$out"
+echo "kept in $out" >&2
+rm -rf "$tmp"

@@ -1,0 +1,22 @@
+-- wrk script: POST $BODY_FILE as JSON when set; otherwise GET the paths in $PATHS (comma-separated) in turn,
+-- sending If-None-Match from $ETAGS (same order) when set, to measure revalidation.
+local body_file = os.getenv("BODY_FILE")
+local paths, etags = {}, {}
+for p in string.gmatch(os.getenv("PATHS") or "", "[^,]+") do table.insert(paths, p) end
+for e in string.gmatch(os.getenv("ETAGS") or "", "[^,]+") do table.insert(etags, e) end
+local body = nil
+if body_file then
+  local f = io.open(body_file, "r")
+  body = f:read("*a")
+  f:close()
+end
+local i = 0
+request = function()
+  if body then
+    return wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, body)
+  end
+  i = i % #paths + 1
+  local headers = {}
+  if etags[i] then headers["If-None-Match"] = etags[i] end
+  return wrk.format("GET", paths[i], headers)
+end
