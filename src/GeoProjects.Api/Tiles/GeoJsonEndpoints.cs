@@ -58,7 +58,7 @@ public static class GeoJsonEndpoints
                   'coordinateSystem', @geojson_crs,
                   'features', coalesce(json_agg(json_build_object(
                     'type', 'Feature', 'id', q."Id",
-                    'geometry', ST_AsGeoJSON(geoprojects_to_crs(q."Geometry", @geojson_crs), 7)::json,
+                    'geometry', ST_AsGeoJSON({{request.InCrs("q.\"Geometry\"", "geojson_crs")}}, 7)::json,
                     'properties', json_build_object({{properties}})) ORDER BY q."Id"), '[]'::json))::text
                 FROM q
                 """;

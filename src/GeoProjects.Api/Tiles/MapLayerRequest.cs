@@ -28,6 +28,10 @@ public sealed record MapLayerRequest(IDictionary<string, object?>? Where, Coordi
     /// <summary>SQL turning a stored enum name (AdvancedManufacturing) into GraphQL's (ADVANCED_MANUFACTURING), so every front door spells it alike.</summary>
     public static string EnumSql(string column) => $"upper(regexp_replace({column}, '([a-z0-9])([A-Z])', '\\1_\\2', 'g'))";
 
+    /// <summary>SQL for a stored geometry in the asked CRS; WGS84 skips the (plpgsql, per-row) conversion function entirely.</summary>
+    public string InCrs(string geometry, string parameter) =>
+        Crs == CoordinateSystem.Wgs84 ? geometry : $"geoprojects_to_crs({geometry}, @{parameter})";
+
     /// <summary>The SQL name geoprojects_to_crs() takes.</summary>
     public string CrsName => Crs.ToString().ToUpperInvariant();
 

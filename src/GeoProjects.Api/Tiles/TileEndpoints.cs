@@ -50,7 +50,8 @@ public static class TileEndpoints
             var rows = filtered.Select(p => new { p.Id, p.Code, p.Name, p.Sector, p.Status, p.TotalInvestment, ZoneName = p.Zone!.Name, p.Location });
             // Clusters: a global grid of 8×8 cells per tile, so no cluster straddles two tiles and counts add up.
             parameters["tile_cell"] = t.Size / 8;
-            return (byte[]?)await MapLayerRequest.ScalarAroundAsync(db, rows, with => with + (clustered ? ClusterSql : ProjectSql), parameters, http.RequestAborted);
+            var location = request.InCrs("q.\"Location\"", "tile_crs");
+            return (byte[]?)await MapLayerRequest.ScalarAroundAsync(db, rows, with => with + (clustered ? ClusterSql(location) : ProjectSql(location)), parameters, http.RequestAborted);
         });
 
     private static Task<IResult> ZonesTileAsync(HttpContext http, GeoProjectsDb db, IOptions<TileOptions> options, int z, int x, int y) =>
@@ -60,7 +61,7 @@ public static class TileEndpoints
             var rows = db.Zones.Filter(ZoneSchema.Filter, request.Where).Where(zone => zone.Boundary.Intersects(box))
                 .OrderBy(zone => zone.Id).Take(options.Value.MaxFeatures)
                 .Select(zone => new { zone.Id, zone.Code, zone.Name, zone.NameEn, zone.Kind, zone.Boundary });
-            return (byte[]?)await MapLayerRequest.ScalarAroundAsync(db, rows, with => with + ZoneSql, parameters, http.RequestAborted);
+            return (byte[]?)await MapLayerRequest.ScalarAroundAsync(db, rows, with => with + ZoneSql(request.InCrs("q.\"Boundary\"", "tile_crs")), parameters, http.RequestAborted);
         });
 
     /// <summary>What every tile shares: address checks, the filter, the ETag, 204 for an empty tile, 400s.</summary>
@@ -84,17 +85,17 @@ public static class TileEndpoints
         }
     }
 
-    private static readonly string ProjectSql = $$"""
+    private static string ProjectSql(string location) => $$"""
         SELECT ST_AsMVT(t.*, 'projects', 4096, 'geom', 'id') FROM (
-          SELECT ST_AsMVTGeom(ST_Transform(geoprojects_to_crs(q."Location", @tile_crs), 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 64, true) AS geom,
+          SELECT ST_AsMVTGeom(ST_Transform({{location}}, 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 64, true) AS geom,
                  q."Id" AS id, q."Code" AS code, q."Name" AS name, {{MapLayerRequest.EnumSql("q.\"Sector\"")}} AS sector, {{MapLayerRequest.EnumSql("q.\"Status\"")}} AS status,
                  q."TotalInvestment"::float8 AS total_investment, q."ZoneName" AS zone_name
           FROM q) t
         WHERE t.geom IS NOT NULL
         """;
 
-    private const string ClusterSql = """
-        , m AS (SELECT ST_Transform(geoprojects_to_crs(q."Location", @tile_crs), 3857) AS g, q."TotalInvestment" AS investment, q."Id" AS id FROM q),
+    private static string ClusterSql(string location) => $$"""
+        , m AS (SELECT ST_Transform({{location}}, 3857) AS g, q."TotalInvestment" AS investment, q."Id" AS id FROM q),
         c AS (
           SELECT count(*)::int AS count, sum(investment)::float8 AS total_investment, min(id) AS first_id, ST_Centroid(ST_Collect(g)) AS center
           FROM m GROUP BY floor((ST_X(g) + 20037508.342789244) / @tile_cell), floor((ST_Y(g) + 20037508.342789244) / @tile_cell))
@@ -105,9 +106,9 @@ public static class TileEndpoints
         WHERE t.geom IS NOT NULL
         """;
 
-    private static readonly string ZoneSql = $$"""
+    private static string ZoneSql(string boundary) => $$"""
         SELECT ST_AsMVT(t.*, 'zones', 4096, 'geom', 'id') FROM (
-          SELECT ST_AsMVTGeom(ST_Transform(geoprojects_to_crs(q."Boundary", @tile_crs), 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 64, true) AS geom,
+          SELECT ST_AsMVTGeom(ST_Transform({{boundary}}, 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 64, true) AS geom,
                  q."Id" AS id, q."Code" AS code, q."Name" AS name, q."NameEn" AS name_en, {{MapLayerRequest.EnumSql("q.\"Kind\"")}} AS kind
           FROM q) t
         WHERE t.geom IS NOT NULL
