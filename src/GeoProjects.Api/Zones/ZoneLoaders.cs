@@ -16,8 +16,8 @@ public static class ZoneLoaders
     public static BatchLoader<int, Zone> ById(IResolveFieldContext c) => c.LoaderById(db => db.Zones, ZoneSchema.Columns, z => z.Id);
 
     /// <summary>
-    /// One page of each zone's projects, for all zones of a level in one statement (a GroupBy that PostgreSQL
-    /// runs with ROW_NUMBER), plus one grouped count when totalCount is asked.
+    /// One page of each zone's projects, for all zones of a level in one statement (UNION ALL of per-zone
+    /// limited queries), plus one grouped count when totalCount is asked.
     /// </summary>
     public static BatchLoader<int, Connection<Project>> Projects(IResolveFieldContext c)
     {
@@ -46,18 +46,24 @@ public static class ZoneLoaders
         var keys = SortTranslator.Translate(ProjectSchema.Sort, order, p => p.Id, context);
         var scoped = ProjectQueries.Filtered(db, where, context).Where(p => p.ZoneId != null && ids.Contains(p.ZoneId.Value));
 
-        // g => new ZonePage { ZoneId = g.Key, Items = g.OrderBy(..).Skip(start).Take(size + 1).Select(columns).ToList() }
-        var g = Expression.Parameter(typeof(IGrouping<int, Project>), "g");
-        Expression items = SortTranslator.ApplyEnumerable(g, typeof(Project), keys);
-        items = Expression.Call(typeof(Enumerable), nameof(Enumerable.Skip), [typeof(Project)], items, Expression.Constant(start));
-        items = Expression.Call(typeof(Enumerable), nameof(Enumerable.Take), [typeof(Project)], items, Expression.Constant(size + 1));
-        items = Expression.Call(typeof(Enumerable), nameof(Enumerable.Select), [typeof(Project), typeof(Project)], items, ProjectSchema.Columns.Selector(fields));
-        items = Expression.Call(typeof(Enumerable), nameof(Enumerable.ToList), [typeof(Project)], items);
-        var selector = Expression.Lambda<Func<IGrouping<int, Project>, ZonePage>>(
-            Expression.MemberInit(Expression.New(typeof(ZonePage)),
-                Expression.Bind(typeof(ZonePage).GetProperty(nameof(ZonePage.ZoneId))!, Expression.Property(g, "Key")),
-                Expression.Bind(typeof(ZonePage).GetProperty(nameof(ZonePage.Items))!, items)), g);
-        var pages = size == 0 ? [] : await scoped.GroupBy(p => p.ZoneId!.Value).Select(selector).ToDictionaryAsync(p => p.ZoneId, p => p.Items, ct);
+        // One branch per zone, glued with UNION ALL into one statement: each branch filters, orders and limits
+        // (size + 1, to see a next page) on its own, so PostgreSQL stops early per zone instead of numbering every
+        // project of every zone (ROW_NUMBER), which is what EF Core makes of a GroupBy/SelectMany with Take.
+        var p = Expression.Parameter(typeof(Project), "p");
+        var row = Expression.Lambda<Func<Project, ZoneProject>>(
+            Expression.MemberInit(Expression.New(typeof(ZoneProject)),
+                Expression.Bind(typeof(ZoneProject).GetProperty(nameof(ZoneProject.ZoneId))!, Expression.Property(Expression.Property(p, nameof(Project.ZoneId)), "Value")),
+                Expression.Bind(typeof(ZoneProject).GetProperty(nameof(ZoneProject.Project))!, FilterTranslator.Inline(ProjectSchema.Columns.Selector(fields), p))),
+            p);
+        IQueryable<ZoneProject>? union = null;
+        foreach (var id in ids)
+        {
+            var zoneId = id;
+            var branch = SortTranslator.Apply(ProjectQueries.Filtered(db, where, context).Where(x => x.ZoneId == zoneId), keys).Skip(start).Take(size + 1).Select(row);
+            union = union is null ? branch : union.Concat(branch);
+        }
+        var found = size == 0 || union is null ? [] : await union.ToListAsync(ct);
+        var pages = found.GroupBy(r => r.ZoneId).ToDictionary(g => g.Key, g => g.Select(r => r.Project).ToList());
         var counts = withCount
             ? await scoped.GroupBy(p => p.ZoneId!.Value).Select(x => new { x.Key, Count = x.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct)
             : null;
@@ -65,9 +71,9 @@ public static class ZoneLoaders
         var result = new Dictionary<int, Connection<Project>>();
         foreach (var id in ids)
         {
-            var rows = pages.GetValueOrDefault(id) ?? [];
-            var edges = rows.Take(size).Select((node, i) => new Edge<Project>(Paging.Cursor(start + i), node)).ToList();
-            var info = new PageInfo(rows.Count > size, start > 0, edges.FirstOrDefault()?.Cursor, edges.LastOrDefault()?.Cursor);
+            var items = pages.GetValueOrDefault(id) ?? [];
+            var edges = items.Take(size).Select((node, i) => new Edge<Project>(Paging.Cursor(start + i), node)).ToList();
+            var info = new PageInfo(items.Count > size, start > 0, edges.FirstOrDefault()?.Cursor, edges.LastOrDefault()?.Cursor);
             var count = counts?.GetValueOrDefault(id) ?? 0;
             result[id] = new Connection<Project>(edges, info, _ => withCount ? Task.FromResult(count) : throw new InvalidOperationException("totalCount was not selected"));
         }
@@ -80,9 +86,9 @@ public static class ZoneLoaders
 
     internal static readonly JsonSerializerOptions DescribeOptions = new(GeoJson.Options) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
-    private sealed class ZonePage
+    private sealed class ZoneProject
     {
         public int ZoneId { get; set; }
-        public List<Project> Items { get; set; } = [];
+        public Project Project { get; set; } = null!;
     }
 }
