@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # The benchmark, one command: bench/run.sh [projects] (default 100000; 1000000 supported).
-# Creates its own database on the private cluster (geoprojects_bench), generates the projects, starts GeoProjects
+# Creates its own database on the private cluster (geoprojects_bench, or $BENCH_DB), generates the projects, starts GeoProjects
 # (Release), the hand-written SQL reference (bench/GeoProjects.Bench, Npgsql) and PostGraphile v4 (npm, pinned)
 # on a read-only role, then measures each scenario with wrk at a fixed concurrency and prints a Markdown table,
-# also kept in bench/results/. Environment: DURATION (s, default 10), CONNECTIONS (default 16).
+# also kept in bench/results/. Environment: DURATION (s, default 10), WARMUP (s of unmeasured load before each
+# measurement, default 5: .NET's tiered JIT and V8 both need it), CONNECTIONS (default 16), RESULTS (directory for
+# the table, default bench/results). test.sh runs it as a smoke test: DURATION=1 WARMUP=0 at 1 000 projects.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 count=${1:-100000}
 duration=${DURATION:-10}
+warmup=${WARMUP:-5}
+results=${RESULTS:-bench/results}
+db=${BENCH_DB:-geoprojects_bench}
+gp_port=${BENCH_PORT:-5181}; sql_port=$((gp_port + 1)); pg_port=$((gp_port + 2))
+for p in $gp_port $sql_port $pg_port; do
+  if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "bench: port $p is in use (BENCH_PORT moves the three servers)" >&2; exit 1; fi
+done
 connections=${CONNECTIONS:-16}
 source db/cluster.sh
 if [ -n "$GEOPROJECTS_EXTERNAL_DB" ]; then echo "bench/run.sh uses the private cluster; unset ConnectionStrings__GeoProjects" >&2; exit 1; fi
@@ -20,27 +29,27 @@ if ! command -v wrk >/dev/null; then
 fi
 
 echo "== data: $count projects" >&2
-psql_admin postgres "DROP DATABASE IF EXISTS geoprojects_bench WITH (FORCE)"
-export ConnectionStrings__GeoProjects="$GEOPROJECTS_SERVER;Database=geoprojects_bench"
+psql_admin postgres "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+export ConnectionStrings__GeoProjects="$GEOPROJECTS_SERVER;Database=$db"
 dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
 dotnet build bench/GeoProjects.Bench -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
 api=src/GeoProjects.Api/bin/Release/net10.0/GeoProjects.Api
 "$api" migrate >/dev/null
 "$api" generate --count "$count" --seed 20231125
-psql_admin geoprojects_bench "DO \$\$ BEGIN CREATE ROLE bench_reader LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$;
+psql_admin $db "DO \$\$ BEGIN CREATE ROLE bench_reader LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$;
   GRANT USAGE ON SCHEMA public TO bench_reader; GRANT SELECT ON ALL TABLES IN SCHEMA public TO bench_reader;"
-reader="Host=127.0.0.1;Port=$port;Username=bench_reader;Database=geoprojects_bench"
+reader="Host=127.0.0.1;Port=$port;Username=bench_reader;Database=$db"
 (cd bench/postgraphile && npm ci --no-audit --no-fund --loglevel=error >&2)
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
-ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning "$api" --urls http://127.0.0.1:5181 >/dev/null 2>&1 & pids+=($!); api_pid=$!
-ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning bench/GeoProjects.Bench/bin/Release/net10.0/GeoProjects.Bench --urls http://127.0.0.1:5182 >/dev/null 2>&1 & pids+=($!)
-(cd bench/postgraphile && exec node_modules/.bin/postgraphile -c "postgres://bench_reader@127.0.0.1:$port/geoprojects_bench" --host 127.0.0.1 --port 5183 \
+ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning "$api" --urls http://127.0.0.1:$gp_port >/dev/null 2>&1 & pids+=($!); api_pid=$!
+ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning bench/GeoProjects.Bench/bin/Release/net10.0/GeoProjects.Bench --urls http://127.0.0.1:$sql_port >/dev/null 2>&1 & pids+=($!)
+(cd bench/postgraphile && exec node_modules/.bin/postgraphile -c "postgres://bench_reader@127.0.0.1:$port/$db" --host 127.0.0.1 --port $pg_port \
   --schema public --append-plugins @graphile-contrib/pg-simplify-inflector,@graphile/postgis,postgraphile-plugin-connection-filter,@graphile/pg-aggregates \
   --disable-query-log --disable-graphiql >/dev/null 2>&1) & pids+=($!); pg_pid=$!
-for url in http://127.0.0.1:5181/graphql?sdl http://127.0.0.1:5182/stats http://127.0.0.1:5183/graphql; do
+for url in http://127.0.0.1:$gp_port/graphql?sdl http://127.0.0.1:$sql_port/stats http://127.0.0.1:$pg_port/graphql; do
   for _ in $(seq 1 60); do curl -s -o /dev/null -X "$( [ "${url##*/}" = graphql ] && echo POST || echo GET)" -H 'Content-Type: application/json' -d '{"query":"{__typename}"}' "$url" && break; sleep 0.5; done
 done
 
@@ -64,11 +73,21 @@ points = [(119.96, 35.79), (120.2, 36.03), (120.1, 35.9), (119.78, 35.65)]
 print(",".join(f"/tiles/projects/{tile(lon, lat, z)}.mvt" for z in (8, 12, 14) for lon, lat in points))
 PY
 )
-etags=$(for p in ${tiles//,/ }; do curl -s -o /dev/null -D - "http://127.0.0.1:5181$p" | awk -F': ' 'tolower($1)=="etag"{gsub("\r","",$2); printf "%s,", $2}'; done)
+etags=$(for p in ${tiles//,/ }; do curl -s -o /dev/null -D - "http://127.0.0.1:$gp_port$p" | awk -F': ' 'tolower($1)=="etag"{gsub("\r","",$2); printf "%s,", $2}'; done)
 
-# wrk → "req/s p50_ms p99_ms"
+# Every system must answer each scenario correctly before it is timed: a fast error is not a result.
+check() { # name, url, body file (POST) or "" (GET)
+  local out
+  if [ -n "$3" ]; then out=$(curl -s -w '\n%{http_code}' -X POST -H 'Content-Type: application/json' --data @"$3" "$2")
+  else out=$(curl -s -o /dev/null -w '%{http_code}' "$2"); fi
+  if [ "${out##*$'\n'}" != 200 ] || grep -q '"errors"' <<< "$out"; then
+    echo "bench: $1 did not answer correctly: ${out:0:400}" >&2; exit 1
+  fi
+}
+# wrk → "req/s p50_ms p99_ms"; the warm-up run is discarded.
 measure() {
   local url=$1; shift
+  [ "$warmup" = 0 ] || env "$@" wrk -t2 -c"$connections" -d"${warmup}s" -s bench/wrk.lua "$url" >/dev/null 2>&1 || true
   env "$@" wrk -t2 -c"$connections" -d"${duration}s" --latency -s bench/wrk.lua "$url" > "$tmp/wrk.txt" 2>&1 || true
   awk 'function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
        /Requests\/sec/ { rps=$2 } /^ +50%/ { p50=ms($2) } /^ +99%/ { p99=ms($2) } /Non-2xx/ { bad=$NF }
@@ -79,30 +98,42 @@ row() { # scenario, system, measurement, reference measurement
   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$rps" "$p50" "$p99" \
     "$(python3 -c "print(f'{$p50/$rp50:.2f}' if $rp50 else '–')")" "$(python3 -c "print(f'{$rps/$rrps:.2f}' if $rrps else '–')")" "$bad"
 }
-echo "== measuring (${duration}s each, $connections connections)" >&2
+headline_url="http://127.0.0.1:$sql_port/headline?zone=%E5%8F%A4%E9%95%87%E5%8F%A3%E6%A0%B8%E5%BF%83%E5%8C%BA&sector=AdvancedManufacturing&min=10&max=50"
+check "hand-written SQL (headline)" "$headline_url" ""
+for s in nested stats; do check "hand-written SQL ($s)" "http://127.0.0.1:$sql_port/$s" ""; done
+check "hand-written SQL (tile)" "http://127.0.0.1:$sql_port${tiles%%,*}" ""
+check "GeoProjects (tile)" "http://127.0.0.1:$gp_port${tiles%%,*}" ""
+check "GeoProjects (headline)" http://127.0.0.1:$gp_port/graphql "$(body h_gp "$q_headline")"
+check "GeoProjects (nested)" http://127.0.0.1:$gp_port/graphql "$(body n_gp "$q_nested")"
+check "GeoProjects (stats)" http://127.0.0.1:$gp_port/graphql "$(body s_gp "$q_stats")"
+check "PostGraphile (headline)" http://127.0.0.1:$pg_port/graphql "$(body h_pg "$p_headline")"
+check "PostGraphile (nested)" http://127.0.0.1:$pg_port/graphql "$(body n_pg "$p_nested")"
+check "PostGraphile (stats)" http://127.0.0.1:$pg_port/graphql "$(body s_pg "$p_stats")"
+
+echo "== measuring (${warmup}s warm-up + ${duration}s each, $connections connections)" >&2
 declare -A m
-m[h_sql]=$(measure "http://127.0.0.1:5182/headline?zone=%E5%8F%A4%E9%95%87%E5%8F%A3%E6%A0%B8%E5%BF%83%E5%8C%BA&sector=AdvancedManufacturing&min=10&max=50" PATHS=/headline?zone=%E5%8F%A4%E9%95%87%E5%8F%A3%E6%A0%B8%E5%BF%83%E5%8C%BA\&sector=AdvancedManufacturing\&min=10\&max=50)
-m[h_gp]=$(measure http://127.0.0.1:5181/graphql BODY_FILE="$(body h_gp "$q_headline")")
-m[h_pg]=$(measure http://127.0.0.1:5183/graphql BODY_FILE="$(body h_pg "$p_headline")")
-m[n_sql]=$(measure http://127.0.0.1:5182/nested PATHS=/nested)
-m[n_gp]=$(measure http://127.0.0.1:5181/graphql BODY_FILE="$(body n_gp "$q_nested")")
-m[n_pg]=$(measure http://127.0.0.1:5183/graphql BODY_FILE="$(body n_pg "$p_nested")")
-m[s_sql]=$(measure http://127.0.0.1:5182/stats PATHS=/stats)
-m[s_gp]=$(measure http://127.0.0.1:5181/graphql BODY_FILE="$(body s_gp "$q_stats")")
-m[s_pg]=$(measure http://127.0.0.1:5183/graphql BODY_FILE="$(body s_pg "$p_stats")")
-m[t_sql]=$(measure http://127.0.0.1:5182/ PATHS="$tiles")
-m[t_gp]=$(measure http://127.0.0.1:5181/ PATHS="$tiles")
-m[t_304]=$(measure http://127.0.0.1:5181/ PATHS="$tiles" ETAGS="$etags")
+m[h_sql]=$(measure "$headline_url" PATHS="/${headline_url#http://*/}")
+m[h_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body h_gp "$q_headline")")
+m[h_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body h_pg "$p_headline")")
+m[n_sql]=$(measure http://127.0.0.1:$sql_port/nested PATHS=/nested)
+m[n_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body n_gp "$q_nested")")
+m[n_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body n_pg "$p_nested")")
+m[s_sql]=$(measure http://127.0.0.1:$sql_port/stats PATHS=/stats)
+m[s_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body s_gp "$q_stats")")
+m[s_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body s_pg "$p_stats")")
+m[t_sql]=$(measure http://127.0.0.1:$sql_port/ PATHS="$tiles")
+m[t_gp]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles")
+m[t_304]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles" ETAGS="$etags")
 api_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$api_pid/status)
 pg_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$pg_pid/status 2>/dev/null || echo "?")
 
-mkdir -p bench/results
-out="bench/results/$(date -u +%Y-%m-%d)-$count.md"
+mkdir -p "$results"
+out="$results/$(date -u +%Y-%m-%d)-$count.md"
 {
   echo "## Benchmark: $count projects, $(date -u +%Y-%m-%d)"
   echo
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -sr); PostgreSQL $(psql_admin postgres 'SHOW server_version' | cut -d' ' -f1), PostGIS on the private cluster;"
-  echo "wrk -t2 -c$connections -d${duration}s on the same machine. Ratios are against the hand-written SQL (through Npgsql, over HTTP)."
+  echo "wrk -t2 -c$connections -d${duration}s after a ${warmup}s unmeasured warm-up, on the same machine. Ratios are against the hand-written SQL (through Npgsql, over HTTP)."
   echo
   echo "| scenario | system | req/s | p50 ms | p99 ms | p50 ÷ SQL | req/s ÷ SQL | non-2xx |"
   echo "|---|---|---|---|---|---|---|---|"

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # What the tests need beyond the app: from Debian, Chromium (driven by Microsoft.Playwright at /usr/bin/chromium),
-# a CJK font (so screenshots show 中文) and GDAL (ogrinfo reads our tiles); from npm, the CRS oracle (tests/oracle).
+# a CJK font (so screenshots show 中文), GDAL (ogrinfo reads our tiles) and wrk (the benchmark's smoke run); from npm,
+# the CRS oracle (tests/oracle).
 set -euo pipefail
 cd "$(dirname "$0")"
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing+=(fonts-wqy-zenhei)
 command -v ogrinfo >/dev/null || missing+=(gdal-bin)
+command -v wrk >/dev/null || missing+=(wrk)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "geoprojects: the tests need ${missing[*]}; install them (sudo apt-get install -y ${missing[*]})." >&2

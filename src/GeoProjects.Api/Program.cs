@@ -10,6 +10,8 @@ using GeoProjects.Api.Tiles;
 var (command, rest) = Commands.Split(args);
 // Content root = the app's folder, so appsettings.json is found wherever the app is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
+// The API's per-statement limit guards requests; a command's bulk work (a COPY of a million rows) must not hit it.
+if (command is not null) builder.Configuration["Database:StatementTimeoutMs"] = "0";
 builder.AddGeoProjectsData();
 builder.AddGeoProjectsGraphQL();
 builder.AddGeoProjectsIde();

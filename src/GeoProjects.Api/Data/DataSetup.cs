@@ -28,18 +28,26 @@ public static class DataSetup
         builder.Services.AddScoped<GeoProjects.Api.Import.ProjectImporter>();
         builder.Services.AddScoped<GeoProjects.Api.Import.ProjectExporter>();
         builder.Services.AddScoped<ProjectGenerator>();
-        builder.Services.AddDbContext<GeoProjectsDb>((sp, o) => Configure(o,
-            configured ?? throw new InvalidOperationException(
-                $"No database configured: set ConnectionStrings__{ConnectionName} (./run.sh sets it for the private cluster)."),
-            options.StatementTimeoutMs).AddInterceptors(sp.GetRequiredService<SqlStatementCounter>()));
+        // Built once: the options callback runs for every request's DbContext.
+        var connectionString = WithStatementTimeout(configured ?? throw new InvalidOperationException(
+            $"No database configured: set ConnectionStrings__{ConnectionName} (./run.sh sets it for the private cluster)."),
+            options.StatementTimeoutMs);
+        builder.Services.AddDbContext<GeoProjectsDb>((sp, o) => Configure(o, connectionString)
+            .AddInterceptors(sp.GetRequiredService<SqlStatementCounter>()));
         return builder;
     }
 
-    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder o, string connectionString, int statementTimeoutMs)
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder o, string connectionString, int statementTimeoutMs) =>
+        Configure(o, WithStatementTimeout(connectionString, statementTimeoutMs));
+
+    private static DbContextOptionsBuilder Configure(DbContextOptionsBuilder o, string connectionString) =>
+        o.UseNpgsql(connectionString, npg => npg.UseNetTopologySuite()).UseSnakeCaseNamingConvention();
+
+    private static string WithStatementTimeout(string connectionString, int statementTimeoutMs)
     {
         var cs = new NpgsqlConnectionStringBuilder(connectionString);
         cs.Options = $"{cs.Options} -c statement_timeout={statementTimeoutMs}".Trim();
-        return o.UseNpgsql(cs.ConnectionString, npg => npg.UseNetTopologySuite()).UseSnakeCaseNamingConvention();
+        return cs.ConnectionString;
     }
 }
 
