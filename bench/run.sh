@@ -4,14 +4,14 @@
 # (Release), the hand-written SQL reference (bench/GeoProjects.Bench, Npgsql) and PostGraphile v4 (npm, pinned)
 # on a read-only role, then measures each scenario with wrk at a fixed concurrency and prints a Markdown table,
 # also kept in bench/results/. Environment: DURATION (s, default 10), WARMUP (s of unmeasured load before each
-# measurement, default 5: .NET's tiered JIT and V8 both need it), CONNECTIONS (default 16), RESULTS (directory for
+# measurement, default 15: .NET's tiered JIT takes ~40 s of load to reach steady state, V8 less), CONNECTIONS (default 16), RESULTS (directory for
 # the table, default bench/results). test.sh runs it as a smoke test: DURATION=1 WARMUP=0 at 1 000 projects.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 count=${1:-100000}
 duration=${DURATION:-10}
-warmup=${WARMUP:-5}
+warmup=${WARMUP:-15}
 results=${RESULTS:-bench/results}
 db=${BENCH_DB:-geoprojects_bench}
 gp_port=${BENCH_PORT:-5181}; sql_port=$((gp_port + 1)); pg_port=$((gp_port + 2))
@@ -87,16 +87,16 @@ check() { # name, url, body file (POST) or "" (GET)
 # wrk → "req/s p50_ms p99_ms"; the warm-up run is discarded.
 measure() {
   local url=$1; shift
-  [ "$warmup" = 0 ] || env "$@" wrk -t2 -c"$connections" -d"${warmup}s" -s bench/wrk.lua "$url" >/dev/null 2>&1 || true
-  env "$@" wrk -t2 -c"$connections" -d"${duration}s" --latency -s bench/wrk.lua "$url" > "$tmp/wrk.txt" 2>&1 || true
+  [ "$warmup" = 0 ] || env "$@" wrk -t2 -c"$connections" -d"${warmup}s" --timeout 10s -s bench/wrk.lua "$url" >/dev/null 2>&1 || true
+  env "$@" wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s --latency -s bench/wrk.lua "$url" > "$tmp/wrk.txt" 2>&1 || true
   awk 'function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-       /Requests\/sec/ { rps=$2 } /^ +50%/ { p50=ms($2) } /^ +99%/ { p99=ms($2) } /Non-2xx/ { bad=$NF }
-       END { printf "%.0f %.2f %.2f %s\n", rps, p50, p99, (bad==""?0:bad) }' "$tmp/wrk.txt"
+       /Requests\/sec/ { rps=$2 } /^ +50%/ { p50=ms($2) } /^ +99%/ { p99=ms($2) } /Non-2xx/ { bad=$NF } /Socket errors/ { t=$NF }
+       END { printf "%.1f %.2f %.2f %s %s\n", rps, p50, p99, (bad==""?0:bad), (t==""?0:t) }' "$tmp/wrk.txt"
 }
 row() { # scenario, system, measurement, reference measurement
-  read -r rps p50 p99 bad <<< "$3"; read -r rrps rp50 _ _ <<< "$4"
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$rps" "$p50" "$p99" \
-    "$(python3 -c "print(f'{$p50/$rp50:.2f}' if $rp50 else '–')")" "$(python3 -c "print(f'{$rps/$rrps:.2f}' if $rrps else '–')")" "$bad"
+  read -r rps p50 p99 bad timeouts <<< "$3"; read -r rrps rp50 _ _ _ <<< "$4"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$rps" "$p50" "$p99" \
+    "$(python3 -c "print(f'{$p50/$rp50:.2f}' if $rp50 else '–')")" "$(python3 -c "print(f'{$rps/$rrps:.2f}' if $rrps else '–')")" "$bad" "$timeouts"
 }
 headline_url="http://127.0.0.1:$sql_port/headline?zone=%E5%8F%A4%E9%95%87%E5%8F%A3%E6%A0%B8%E5%BF%83%E5%8C%BA&sector=AdvancedManufacturing&min=10&max=50"
 check "hand-written SQL (headline)" "$headline_url" ""
@@ -121,8 +121,9 @@ m[n_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body n_pg "$p_n
 m[s_sql]=$(measure http://127.0.0.1:$sql_port/stats PATHS=/stats)
 m[s_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body s_gp "$q_stats")")
 m[s_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body s_pg "$p_stats")")
-m[t_sql]=$(measure http://127.0.0.1:$sql_port/ PATHS="$tiles")
-m[t_gp]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles")
+m[t_sql]=$(measure http://127.0.0.1:$sql_port/ PATHS="$tiles" BUST=1)
+m[t_gp]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles" BUST=1)
+m[t_hit]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles")
 m[t_304]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles" ETAGS="$etags")
 api_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$api_pid/status)
 pg_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$pg_pid/status 2>/dev/null || echo "?")
@@ -135,8 +136,8 @@ out="$results/$(date -u +%Y-%m-%d)-$count.md"
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -sr); PostgreSQL $(psql_admin postgres 'SHOW server_version' | cut -d' ' -f1), PostGIS on the private cluster;"
   echo "wrk -t2 -c$connections -d${duration}s after a ${warmup}s unmeasured warm-up, on the same machine. Ratios are against the hand-written SQL (through Npgsql, over HTTP)."
   echo
-  echo "| scenario | system | req/s | p50 ms | p99 ms | p50 ÷ SQL | req/s ÷ SQL | non-2xx |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| scenario | system | req/s | p50 ms | p99 ms | p50 ÷ SQL | req/s ÷ SQL | non-2xx | timeouts (10 s) |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   row "headline (古镇口核心区, sector, 10–50 亿, first 50)" "hand-written SQL" "${m[h_sql]}" "${m[h_sql]}"
   row "" "GeoProjects" "${m[h_gp]}" "${m[h_sql]}"
   row "" "PostGraphile v4" "${m[h_pg]}" "${m[h_sql]}"
@@ -147,7 +148,8 @@ out="$results/$(date -u +%Y-%m-%d)-$count.md"
   row "" "GeoProjects" "${m[s_gp]}" "${m[s_sql]}"
   row "" "PostGraphile v4 (pg-aggregates)" "${m[s_pg]}" "${m[s_sql]}"
   row "tiles (12 tiles, z8/z12/z14)" "direct ST_AsMVT SQL" "${m[t_sql]}" "${m[t_sql]}"
-  row "" "GeoProjects" "${m[t_gp]}" "${m[t_sql]}"
+  row "" "GeoProjects, rendered (cache bypassed)" "${m[t_gp]}" "${m[t_sql]}"
+  row "" "GeoProjects, repeated → server tile cache" "${m[t_hit]}" "${m[t_sql]}"
   row "" "GeoProjects, If-None-Match → 304" "${m[t_304]}" "${m[t_sql]}"
   echo
   echo "Peak RSS under load (VmHWM): GeoProjects ${api_rss} MB; PostGraphile ${pg_rss} MB."

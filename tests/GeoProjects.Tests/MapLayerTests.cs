@@ -181,6 +181,32 @@ public sealed class VectorTileTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task ARepeatedTileComesFromTheServerCacheUntilTheDataChanges()
+    {
+        using var client = api.CreateClient();
+        var (x, y) = TileOf(Zhizhen.X, Zhizhen.Y, 13);
+        var url = $"/tiles/projects/13/{x}/{y}.mvt?where=" + Uri.EscapeDataString("""{"sector":{"in":["ADVANCED_MANUFACTURING"]}}""");
+        async Task<(string Cache, byte[] Bytes)> GetAsync()
+        {
+            var response = await client.GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (string.Join(",", response.Headers.GetValues("X-Cache")), await response.Content.ReadAsByteArrayAsync());
+        }
+
+        var first = await GetAsync();
+        var second = await GetAsync();
+        Assert.Equal("HIT", second.Cache);
+        Assert.Equal(first.Bytes, second.Bytes);
+
+        await using (var c = await api.OpenAsync())
+        await using (var touch = new NpgsqlCommand("UPDATE projects SET name = name WHERE code = 'XHA-R01'", c))
+            await touch.ExecuteNonQueryAsync(); // any write bumps the data version
+        var afterWrite = await GetAsync();
+        Assert.Equal("MISS", afterWrite.Cache);
+        Assert.Equal(first.Bytes, afterWrite.Bytes);
+    }
+
+    [Fact]
     public async Task GdalReadsATile()
     {
         var (x, y) = TileOf(Zhizhen.X, Zhizhen.Y, 12);

@@ -24,6 +24,7 @@ public static class TileEndpoints
     public static IHostApplicationBuilder AddGeoProjectsTiles(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<TileOptions>(builder.Configuration.GetSection("Tiles"));
+        builder.Services.AddSingleton<TileCache>();
         return builder;
     }
 
@@ -64,7 +65,7 @@ public static class TileEndpoints
             return (byte[]?)await MapLayerRequest.ScalarAroundAsync(db, rows, with => with + ZoneSql(request.InCrs("q.\"Boundary\"", "tile_crs")), parameters, http.RequestAborted);
         });
 
-    /// <summary>What every tile shares: address checks, the filter, the ETag, 204 for an empty tile, 400s.</summary>
+    /// <summary>What every tile shares: address checks, the filter, the ETag, the server's tile cache, 204 for an empty tile, 400s.</summary>
     private static async Task<IResult> ServeTileAsync(
         HttpContext http, GeoProjectsDb db, int z, int x, int y, string filterType,
         Func<MapLayerRequest, TileAddress, Dictionary<string, object>, Task<byte[]?>> render)
@@ -74,10 +75,10 @@ public static class TileEndpoints
         try
         {
             var request = await MapLayerRequest.ReadAsync(http, filterType);
-            if (await MapLayerRequest.CheckETagAsync(http, db, CacheControl) is null) return Results.Empty;
+            if (await MapLayerRequest.CheckETagAsync(http, db, CacheControl) is not { } etag) return Results.Empty;
             var parameters = new Dictionary<string, object> { ["tile_z"] = t.Z, ["tile_x"] = t.X, ["tile_y"] = t.Y, ["tile_crs"] = request.CrsName };
-            var bytes = await render(request, t, parameters);
-            return bytes is { Length: > 0 } ? Results.Bytes(bytes, MediaType) : Results.NoContent();
+            var bytes = await http.RequestServices.GetRequiredService<TileCache>().GetOrRenderAsync(http, etag, () => render(request, t, parameters));
+            return bytes.Length > 0 ? Results.Bytes(bytes, MediaType) : Results.NoContent();
         }
         catch (QueryInputException e)
         {

@@ -7,6 +7,8 @@ public sealed class TileOptions
     public int ClusterBelowZoom { get; set; } = 11;
     /// <summary>At most this many features in one tile.</summary>
     public int MaxFeatures { get; set; } = 20_000;
+    /// <summary>Memory for rendered tiles shared by all clients (0 turns the cache off).</summary>
+    public int CacheMegabytes { get; set; } = 32;
     /// <summary>GeoJSON: default and maximum `limit`.</summary>
     public int GeoJsonDefaultLimit { get; set; } = 1_000;
     public int GeoJsonMaxLimit { get; set; } = 10_000;
