@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark, one command: bench/run.sh [projects] (default 100000; 1000000 supported).
 # Creates its own database on the private cluster (geoprojects_bench, or $BENCH_DB), generates the projects, starts GeoProjects
-# (Release), the hand-written SQL reference (bench/GeoProjects.Bench, Npgsql) and PostGraphile v4 (npm, pinned)
+# (Release; a second instance with its tile cache off for tile rendering), the hand-written SQL reference (bench/GeoProjects.Bench, Npgsql) and PostGraphile v4 (npm, pinned)
 # on a read-only role, then measures each scenario with wrk at a fixed concurrency and prints a Markdown table,
 # also kept in bench/results/. Environment: DURATION (s, default 10), WARMUP (s of unmeasured load before each
 # measurement, default 15: .NET's tiered JIT takes ~40 s of load to reach steady state, V8 less), CONNECTIONS (default 16), RESULTS (directory for
@@ -14,8 +14,8 @@ duration=${DURATION:-10}
 warmup=${WARMUP:-15}
 results=${RESULTS:-bench/results}
 db=${BENCH_DB:-geoprojects_bench}
-gp_port=${BENCH_PORT:-5181}; sql_port=$((gp_port + 1)); pg_port=$((gp_port + 2))
-for p in $gp_port $sql_port $pg_port; do
+gp_port=${BENCH_PORT:-5181}; sql_port=$((gp_port + 1)); pg_port=$((gp_port + 2)); nocache_port=$((gp_port + 3))
+for p in $gp_port $sql_port $pg_port $nocache_port; do
   if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "bench: port $p is in use (BENCH_PORT moves the three servers)" >&2; exit 1; fi
 done
 connections=${CONNECTIONS:-16}
@@ -31,8 +31,8 @@ fi
 echo "== data: $count projects" >&2
 psql_admin postgres "DROP DATABASE IF EXISTS $db WITH (FORCE)"
 export ConnectionStrings__GeoProjects="$GEOPROJECTS_SERVER;Database=$db"
-dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
-dotnet build bench/GeoProjects.Bench -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly >&2
+dotnet build bench/GeoProjects.Bench -c Release -nologo -v q -clp:ErrorsOnly >&2
 api=src/GeoProjects.Api/bin/Release/net10.0/GeoProjects.Api
 "$api" migrate >/dev/null
 "$api" generate --count "$count" --seed 20231125
@@ -42,14 +42,16 @@ reader="Host=127.0.0.1;Port=$port;Username=bench_reader;Database=$db"
 (cd bench/postgraphile && npm ci --no-audit --no-fund --loglevel=error >&2)
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning "$api" --urls http://127.0.0.1:$gp_port >/dev/null 2>&1 & pids+=($!); api_pid=$!
+# A second GeoProjects with its tile cache off measures tile rendering itself.
+ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning Tiles__CacheMegabytes=0 "$api" --urls http://127.0.0.1:$nocache_port >/dev/null 2>&1 & pids+=($!); nocache_pid=$!
 ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning bench/GeoProjects.Bench/bin/Release/net10.0/GeoProjects.Bench --urls http://127.0.0.1:$sql_port >/dev/null 2>&1 & pids+=($!)
 (cd bench/postgraphile && exec node_modules/.bin/postgraphile -c "postgres://bench_reader@127.0.0.1:$port/$db" --host 127.0.0.1 --port $pg_port \
   --schema public --append-plugins @graphile-contrib/pg-simplify-inflector,@graphile/postgis,postgraphile-plugin-connection-filter,@graphile/pg-aggregates \
   --disable-query-log --disable-graphiql >/dev/null 2>&1) & pids+=($!); pg_pid=$!
-for url in http://127.0.0.1:$gp_port/graphql?sdl http://127.0.0.1:$sql_port/stats http://127.0.0.1:$pg_port/graphql; do
+for url in http://127.0.0.1:$gp_port/graphql?sdl http://127.0.0.1:$nocache_port/graphql?sdl http://127.0.0.1:$sql_port/stats http://127.0.0.1:$pg_port/graphql; do
   for _ in $(seq 1 60); do curl -s -o /dev/null -X "$( [ "${url##*/}" = graphql ] && echo POST || echo GET)" -H 'Content-Type: application/json' -d '{"query":"{__typename}"}' "$url" && break; sleep 0.5; done
 done
 
@@ -103,6 +105,7 @@ check "hand-written SQL (headline)" "$headline_url" ""
 for s in nested stats; do check "hand-written SQL ($s)" "http://127.0.0.1:$sql_port/$s" ""; done
 check "hand-written SQL (tile)" "http://127.0.0.1:$sql_port${tiles%%,*}" ""
 check "GeoProjects (tile)" "http://127.0.0.1:$gp_port${tiles%%,*}" ""
+check "GeoProjects, tile cache off (tile)" "http://127.0.0.1:$nocache_port${tiles%%,*}" ""
 check "GeoProjects (headline)" http://127.0.0.1:$gp_port/graphql "$(body h_gp "$q_headline")"
 check "GeoProjects (nested)" http://127.0.0.1:$gp_port/graphql "$(body n_gp "$q_nested")"
 check "GeoProjects (stats)" http://127.0.0.1:$gp_port/graphql "$(body s_gp "$q_stats")"
@@ -121,11 +124,12 @@ m[n_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body n_pg "$p_n
 m[s_sql]=$(measure http://127.0.0.1:$sql_port/stats PATHS=/stats)
 m[s_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body s_gp "$q_stats")")
 m[s_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body s_pg "$p_stats")")
-m[t_sql]=$(measure http://127.0.0.1:$sql_port/ PATHS="$tiles" BUST=1)
-m[t_gp]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles" BUST=1)
+m[t_sql]=$(measure http://127.0.0.1:$sql_port/ PATHS="$tiles")
+m[t_gp]=$(measure http://127.0.0.1:$nocache_port/ PATHS="$tiles")
 m[t_hit]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles")
 m[t_304]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles" ETAGS="$etags")
 api_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$api_pid/status)
+nocache_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$nocache_pid/status)
 pg_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$pg_pid/status 2>/dev/null || echo "?")
 
 mkdir -p "$results"
@@ -148,11 +152,11 @@ out="$results/$(date -u +%Y-%m-%d)-$count.md"
   row "" "GeoProjects" "${m[s_gp]}" "${m[s_sql]}"
   row "" "PostGraphile v4 (pg-aggregates)" "${m[s_pg]}" "${m[s_sql]}"
   row "tiles (12 tiles, z8/z12/z14)" "direct ST_AsMVT SQL" "${m[t_sql]}" "${m[t_sql]}"
-  row "" "GeoProjects, rendered (cache bypassed)" "${m[t_gp]}" "${m[t_sql]}"
+  row "" "GeoProjects, rendered (tile cache off)" "${m[t_gp]}" "${m[t_sql]}"
   row "" "GeoProjects, repeated → server tile cache" "${m[t_hit]}" "${m[t_sql]}"
   row "" "GeoProjects, If-None-Match → 304" "${m[t_304]}" "${m[t_sql]}"
   echo
-  echo "Peak RSS under load (VmHWM): GeoProjects ${api_rss} MB; PostGraphile ${pg_rss} MB."
+  echo "Peak RSS under load (VmHWM): GeoProjects ${api_rss} MB (the instance with its tile cache off, after rendering tiles: ${nocache_rss} MB); PostGraphile ${pg_rss} MB."
 } | tee "$out"
 echo "kept in $out" >&2
 rm -rf "$tmp"

@@ -186,9 +186,9 @@ public sealed class VectorTileTests(ApiFixture api)
         using var client = api.CreateClient();
         var (x, y) = TileOf(Zhizhen.X, Zhizhen.Y, 13);
         var url = $"/tiles/projects/13/{x}/{y}.mvt?where=" + Uri.EscapeDataString("""{"sector":{"in":["ADVANCED_MANUFACTURING"]}}""");
-        async Task<(string Cache, byte[] Bytes)> GetAsync()
+        async Task<(string Cache, byte[] Bytes)> GetAsync(string extra = "")
         {
-            var response = await client.GetAsync(url);
+            var response = await client.GetAsync(url + extra);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             return (string.Join(",", response.Headers.GetValues("X-Cache")), await response.Content.ReadAsByteArrayAsync());
         }
@@ -197,6 +197,8 @@ public sealed class VectorTileTests(ApiFixture api)
         var second = await GetAsync();
         Assert.Equal("HIT", second.Cache);
         Assert.Equal(first.Bytes, second.Bytes);
+        Assert.Equal("HIT", (await GetAsync("&_=cache-buster")).Cache); // a parameter tiles do not read is not part of the key
+        Assert.Equal("MISS", (await GetAsync("&crs=GCJ02")).Cache);
 
         await using (var c = await api.OpenAsync())
         await using (var touch = new NpgsqlCommand("UPDATE projects SET name = name WHERE code = 'XHA-R01'", c))

@@ -71,6 +71,13 @@ public sealed class RequestLoaders
 
 public static class LoaderExtensions
 {
+    // Compiling an expression JITs a new method; once per key, not once per resolved field.
+    private static class CompiledKeys<T>
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<T, int>> Compiled = new();
+        public static Func<T, int> Of(Expression<Func<T, int>> key) => Compiled.GetOrAdd(key.ToString(), _ => key.Compile());
+    }
+
     /// <summary>
     /// Entities by key: one statement for every key of a level, selecting the union of the fields the
     /// query asks of them wherever they appear.
@@ -84,7 +91,7 @@ public static class LoaderExtensions
         var fields = loaders.Fields(name);
         fields.UnionWith(Selection.FieldNames(c));
         var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
-        var keyOf = key.Compile();
+        var keyOf = CompiledKeys<T>.Of(key);
         return loaders.GetOrAdd<int, T>(name, async (ids, ct) =>
         {
             var wanted = ids.ToList();

@@ -4,6 +4,7 @@ using System.Text;
 using GeoProjects.Api.Crs;
 using GeoProjects.Api.Data;
 using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Projects;
 using GeoProjects.Api.Querying;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -39,13 +40,14 @@ public sealed record MapLayerRequest(IDictionary<string, object?>? Where, Coordi
         Results.Json(new { error = new { code = e.Code, message = e.Message } }, statusCode: StatusCodes.Status400BadRequest);
 
     /// <summary>
-    /// The ETag of a response: the database's data version (bumped by triggers on every write) and the request.
-    /// Returns null and writes 304 when the client already has it.
+    /// The ETag of a response: the database's data version (bumped by triggers on every write), the day the
+    /// progress fields are computed for (a `warningLevel` filter changes at midnight), and the request.
+    /// Returns the data version, or null after writing 304 when the client already has it.
     /// </summary>
-    public static async Task<string?> CheckETagAsync(HttpContext http, GeoProjectsDb db, string cacheControl)
+    public static async Task<long?> CheckETagAsync(HttpContext http, GeoProjectsDb db, string cacheControl)
     {
         var version = await db.Database.SqlQueryRaw<long>("SELECT version AS \"Value\" FROM data_version").SingleAsync(http.RequestAborted);
-        var request = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(http.Request.Path + http.Request.QueryString)))[..16];
+        var request = Hash($"{http.Request.Path}{http.Request.QueryString}|{Progress.Context(http).AsOf:yyyy-MM-dd}");
         var etag = $"\"v{version}-{request}\"";
         http.Response.Headers.ETag = etag;
         http.Response.Headers.CacheControl = cacheControl;
@@ -54,8 +56,17 @@ public sealed record MapLayerRequest(IDictionary<string, object?>? Where, Coordi
             http.Response.StatusCode = StatusCodes.Status304NotModified;
             return null;
         }
-        return etag;
+        return version;
     }
+
+    /// <summary>
+    /// What a tile's bytes depend on: the data version, the progress day, the path and the parameters read here.
+    /// Other query parameters are left out, so they cannot fill a server-side cache with copies.
+    /// </summary>
+    public static string TileKey(HttpContext http, long version) =>
+        $"{version}|{Progress.Context(http).AsOf:yyyy-MM-dd}|{http.Request.Path}|{http.Request.Query["where"]}|{http.Request.Query["crs"]}";
+
+    private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 
     /// <summary>
     /// Runs SQL that wraps the query EF Core generated for a filtered IQueryable (as CTE `q`), with its parameters:

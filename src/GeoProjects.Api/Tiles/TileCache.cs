@@ -4,9 +4,10 @@ using Microsoft.Extensions.Options;
 namespace GeoProjects.Api.Tiles;
 
 /// <summary>
-/// Rendered tiles kept in memory under their ETag (the database's data version and the request), so a tile that
-/// many clients ask for is made once per data version; a z8 cluster tile over a million projects takes PostGIS
-/// most of a second. A write bumps the version, so a stale entry is never served; old entries fall out by size.
+/// Rendered tiles kept in memory under <see cref="MapLayerRequest.TileKey"/> (data version, progress day, the tile's
+/// parameters), so a tile that many clients ask for is made once per data version; a z8 cluster tile over a million
+/// projects takes PostGIS about a second. A write bumps the version, so a stale entry is never served; old entries
+/// fall out by size.
 /// </summary>
 public sealed class TileCache : IDisposable
 {
@@ -19,16 +20,16 @@ public sealed class TileCache : IDisposable
         if (megabytes > 0) _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = megabytes * 1024L * 1024 });
     }
 
-    /// <summary>The cached tile for <paramref name="etag"/>, or a new rendering (an empty tile is cached too); sets X-Cache: HIT or MISS.</summary>
-    public async Task<byte[]> GetOrRenderAsync(HttpContext http, string etag, Func<Task<byte[]?>> render)
+    /// <summary>The cached tile for <paramref name="key"/>, or a new rendering (an empty tile is cached too); sets X-Cache: HIT or MISS.</summary>
+    public async Task<byte[]> GetOrRenderAsync(HttpContext http, string key, Func<Task<byte[]?>> render)
     {
-        if (_cache?.TryGetValue(etag, out byte[]? cached) == true)
+        if (_cache?.TryGetValue(key, out byte[]? cached) == true)
         {
             http.Response.Headers[Header] = "HIT";
             return cached!;
         }
         var bytes = await render() ?? [];
-        _cache?.Set(etag, bytes, new MemoryCacheEntryOptions { Size = bytes.Length + 100 });
+        _cache?.Set(key, bytes, new MemoryCacheEntryOptions { Size = bytes.Length + 100 });
         http.Response.Headers[Header] = "MISS";
         return bytes;
     }

@@ -75,9 +75,10 @@ public static class TileEndpoints
         try
         {
             var request = await MapLayerRequest.ReadAsync(http, filterType);
-            if (await MapLayerRequest.CheckETagAsync(http, db, CacheControl) is not { } etag) return Results.Empty;
+            if (await MapLayerRequest.CheckETagAsync(http, db, CacheControl) is not { } version) return Results.Empty;
             var parameters = new Dictionary<string, object> { ["tile_z"] = t.Z, ["tile_x"] = t.X, ["tile_y"] = t.Y, ["tile_crs"] = request.CrsName };
-            var bytes = await http.RequestServices.GetRequiredService<TileCache>().GetOrRenderAsync(http, etag, () => render(request, t, parameters));
+            var bytes = await http.RequestServices.GetRequiredService<TileCache>()
+                .GetOrRenderAsync(http, MapLayerRequest.TileKey(http, version), () => render(request, t, parameters));
             return bytes.Length > 0 ? Results.Bytes(bytes, MediaType) : Results.NoContent();
         }
         catch (QueryInputException e)
