@@ -25,7 +25,7 @@ public sealed record OgcCollection(
     public IEnumerable<Queryable> Properties => Queryables.Where(q => !q.IsGeometry);
     public Queryable GeometryProperty => Queryables.Single(q => q.IsGeometry);
 
-    private static string EnumColumn(string column) => MapLayerRequest.EnumSql($"q.\"{column}\"");
+    private static string EnumColumn<TEnum>(string column) where TEnum : struct, Enum => MapLayerRequest.EnumSql<TEnum>($"q.\"{column}\"");
 
     public static readonly OgcCollection Projects = new(
         "projects", "重大项目 · Major projects", "西海岸新区重大项目登记册 · Major investment projects of 青岛西海岸新区 (most records ILLUSTRATIVE)",
@@ -34,9 +34,9 @@ public sealed record OgcCollection(
             new("code", "string", "项目编码 · Project code", "q.\"Code\""),
             new("name", "string", "项目名称 · Project name", "q.\"Name\""),
             new("nameEn", "string", "英文名称 · English name", "q.\"NameEn\""),
-            new("sector", "string", "行业领域 · Sector", EnumColumn("Sector"), Enum: EnumNames.Of<Sector>()),
+            new("sector", "string", "行业领域 · Sector", EnumColumn<Sector>("Sector"), Enum: EnumNames.Of<Sector>()),
             new("industryChain", "string", "产业链 · Industry chain", "q.\"IndustryChain\""),
-            new("status", "string", "项目状态 · Status", EnumColumn("Status"), Enum: EnumNames.Of<ProjectStatus>()),
+            new("status", "string", "项目状态 · Status", EnumColumn<ProjectStatus>("Status"), Enum: EnumNames.Of<ProjectStatus>()),
             new("totalInvestment", "number", "总投资 (亿元) · Total investment, 亿元", "q.\"TotalInvestment\""),
             new("annualPlannedInvestment", "number", "年度计划投资 (亿元) · Annual planned investment", "q.\"AnnualPlannedInvestment\""),
             new("completedInvestment", "number", "完成投资 (亿元) · Completed investment", "q.\"CompletedInvestment\""),
@@ -45,7 +45,7 @@ public sealed record OgcCollection(
             new("startDate", "string", "开工日期 · Start date", "q.\"StartDate\"", Format: "date"),
             new("zone", "string", "所属功能区 (名称) · Assigned zone (name)", "q.\"ZoneName\"", op => new JsonObject { ["zone"] = new JsonObject { ["name"] = op } }),
             new("batch", "string", "批次 (名称) · Batch (name)", "q.\"BatchName\"", op => new JsonObject { ["batch"] = new JsonObject { ["name"] = op } }),
-            new("dataSource", "string", "数据来源 · PUBLISHED or ILLUSTRATIVE", EnumColumn("DataSource"), Enum: EnumNames.Of<DataSource>()),
+            new("dataSource", "string", "数据来源 · PUBLISHED or ILLUSTRATIVE", EnumColumn<DataSource>("DataSource"), Enum: EnumNames.Of<DataSource>()),
             new("sourceNote", "string", "来源说明 · Source note", "q.\"SourceNote\""),
             new("location", "geometry", "项目位置 · Location", "q.\"Geometry\""),
         ],
@@ -72,10 +72,10 @@ public sealed record OgcCollection(
             new("code", "string", "功能区编码 · Zone code", "q.\"Code\""),
             new("name", "string", "名称 · Name", "q.\"Name\""),
             new("nameEn", "string", "英文名称 · English name", "q.\"NameEn\""),
-            new("kind", "string", "区域类型 · Kind", EnumColumn("Kind"), Enum: EnumNames.Of<ZoneKind>()),
+            new("kind", "string", "区域类型 · Kind", EnumColumn<ZoneKind>("Kind"), Enum: EnumNames.Of<ZoneKind>()),
             new("areaKm2", "number", "面积 (km²) · Area", "q.\"AreaKm2\""),
             new("approximate", "boolean", "边界是否为近似 · Approximate boundary", "q.\"IsApproximate\""),
-            new("confidence", "string", "边界可信度 · Confidence", EnumColumn("Confidence"), Enum: EnumNames.Of<BoundaryConfidence>()),
+            new("confidence", "string", "边界可信度 · Confidence", EnumColumn<BoundaryConfidence>("Confidence"), Enum: EnumNames.Of<BoundaryConfidence>()),
             new("boundary", "geometry", "边界 · Boundary", "q.\"Geometry\""),
         ],
         (db, where, context, sort, offset, limit) =>

@@ -28,9 +28,9 @@ public static class GeoJsonEndpoints
                     p.CompletedInvestment, p.LandAreaMu, p.StartDate, ZoneName = p.Zone!.Name, BatchName = p.Batch!.Name, p.DataSource, p.SourceNote, Geometry = p.Location,
                 }),
             $$"""
-            'code', q."Code", 'name', q."Name", 'nameEn', q."NameEn", 'sector', {{MapLayerRequest.EnumSql("q.\"Sector\"")}}, 'industryChain', q."IndustryChain", 'status', {{MapLayerRequest.EnumSql("q.\"Status\"")}},
+            'code', q."Code", 'name', q."Name", 'nameEn', q."NameEn", 'sector', {{MapLayerRequest.EnumSql<Sector>("q.\"Sector\"")}}, 'industryChain', q."IndustryChain", 'status', {{MapLayerRequest.EnumSql<ProjectStatus>("q.\"Status\"")}},
             'totalInvestment', q."TotalInvestment", 'annualPlannedInvestment', q."AnnualPlannedInvestment", 'completedInvestment', q."CompletedInvestment",
-            'landAreaMu', q."LandAreaMu", 'startDate', q."StartDate", 'zone', q."ZoneName", 'batch', q."BatchName", 'dataSource', {{MapLayerRequest.EnumSql("q.\"DataSource\"")}}, 'sourceNote', q."SourceNote"
+            'landAreaMu', q."LandAreaMu", 'startDate', q."StartDate", 'zone', q."ZoneName", 'batch', q."BatchName", 'dataSource', {{MapLayerRequest.EnumSql<DataSource>("q.\"DataSource\"")}}, 'sourceNote', q."SourceNote"
             """);
 
     private static Task<IResult> ZonesAsync(HttpContext http, GeoProjectsDb db, IOptions<TileOptions> options) =>
@@ -38,8 +38,8 @@ public static class GeoJsonEndpoints
             db.Zones.Filter(ZoneSchema.Filter, request.Where).OrderBy(z => z.Id).Take(limit)
                 .Select(z => new { z.Id, z.Code, z.Name, z.NameEn, z.Kind, z.AreaKm2, z.IsApproximate, z.Confidence, z.SourceNote, Geometry = z.Boundary }),
             $$"""
-            'code', q."Code", 'name', q."Name", 'nameEn', q."NameEn", 'kind', {{MapLayerRequest.EnumSql("q.\"Kind\"")}}, 'areaKm2', q."AreaKm2",
-            'approximate', q."IsApproximate", 'confidence', {{MapLayerRequest.EnumSql("q.\"Confidence\"")}}, 'sourceNote', q."SourceNote"
+            'code', q."Code", 'name', q."Name", 'nameEn', q."NameEn", 'kind', {{MapLayerRequest.EnumSql<ZoneKind>("q.\"Kind\"")}}, 'areaKm2', q."AreaKm2",
+            'approximate', q."IsApproximate", 'confidence', {{MapLayerRequest.EnumSql<BoundaryConfidence>("q.\"Confidence\"")}}, 'sourceNote', q."SourceNote"
             """);
 
     private static async Task<IResult> FeatureCollectionAsync<T>(

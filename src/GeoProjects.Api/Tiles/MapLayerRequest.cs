@@ -26,8 +26,12 @@ public sealed record MapLayerRequest(IDictionary<string, object?>? Where, Coordi
         return new MapLayerRequest(where, crs);
     }
 
-    /// <summary>SQL turning a stored enum name (AdvancedManufacturing) into GraphQL's (ADVANCED_MANUFACTURING), so every front door spells it alike.</summary>
-    public static string EnumSql(string column) => $"upper(regexp_replace({column}, '([a-z0-9])([A-Z])', '\\1_\\2', 'g'))";
+    /// <summary>
+    /// SQL turning a stored enum name (AdvancedManufacturing) into GraphQL's (ADVANCED_MANUFACTURING), so every front
+    /// door spells it alike. A CASE over the enum's names: a regular expression per row cost 80 ms on a 22 000-point tile.
+    /// </summary>
+    public static string EnumSql<TEnum>(string column) where TEnum : struct, Enum =>
+        $"CASE {column} {string.Concat(Enum.GetNames<TEnum>().Select(n => $"WHEN '{n}' THEN '{EnumNames.ToGraphQL(n)}' "))}END";
 
     /// <summary>SQL for a stored geometry in the asked CRS; WGS84 skips the (plpgsql, per-row) conversion function entirely.</summary>
     public string InCrs(string geometry, string parameter) =>

@@ -90,7 +90,7 @@ public static class TileEndpoints
     private static string ProjectSql(string location) => $$"""
         SELECT ST_AsMVT(t.*, 'projects', 4096, 'geom', 'id') FROM (
           SELECT ST_AsMVTGeom(ST_Transform({{location}}, 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 64, true) AS geom,
-                 q."Id" AS id, q."Code" AS code, q."Name" AS name, {{MapLayerRequest.EnumSql("q.\"Sector\"")}} AS sector, {{MapLayerRequest.EnumSql("q.\"Status\"")}} AS status,
+                 q."Id" AS id, q."Code" AS code, q."Name" AS name, {{MapLayerRequest.EnumSql<Sector>("q.\"Sector\"")}} AS sector, {{MapLayerRequest.EnumSql<ProjectStatus>("q.\"Status\"")}} AS status,
                  q."TotalInvestment"::float8 AS total_investment, q."ZoneName" AS zone_name
           FROM q) t
         WHERE t.geom IS NOT NULL
@@ -111,7 +111,7 @@ public static class TileEndpoints
     private static string ZoneSql(string boundary) => $$"""
         SELECT ST_AsMVT(t.*, 'zones', 4096, 'geom', 'id') FROM (
           SELECT ST_AsMVTGeom(ST_Transform({{boundary}}, 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 64, true) AS geom,
-                 q."Id" AS id, q."Code" AS code, q."Name" AS name, q."NameEn" AS name_en, {{MapLayerRequest.EnumSql("q.\"Kind\"")}} AS kind
+                 q."Id" AS id, q."Code" AS code, q."Name" AS name, q."NameEn" AS name_en, {{MapLayerRequest.EnumSql<ZoneKind>("q.\"Kind\"")}} AS kind
           FROM q) t
         WHERE t.geom IS NOT NULL
         """;
