@@ -136,6 +136,8 @@ public sealed class VectorTileTests(ApiFixture api)
     [InlineData("/tiles/projects/8/213/101.mvt?where=%7B%22sector%22%3A%7B%22eq%22%3A%22SPACE%22%7D%7D", "INVALID_FILTER")]
     [InlineData("/tiles/projects/8/213/101.mvt?where=%7Bnot%20json", "INVALID_FILTER")]
     [InlineData("/tiles/projects/8/213/101.mvt?crs=ETRS89", "INVALID_CRS")]
+    [InlineData("/tiles/projects/8/213/101.mvt?asOf=2024-13-01", "INVALID_AS_OF")]
+    [InlineData("/geojson/projects?asOf=yesterday", "INVALID_AS_OF")]
     [InlineData("/geojson/projects?limit=100000", "INVALID_LIMIT")]
     public async Task BadRequestsGet400WithAMessage(string url, string code)
     {

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using System.Linq.Expressions;
 using GeoProjects.Api.Data;
 using GeoProjects.Api.Querying;
@@ -66,9 +67,15 @@ public static class Progress
     public static QueryContext Context(global::GraphQL.IResolveFieldContext c) =>
         Context(c.RequestServices!, c.HasArgument("asOf") ? c.GetArgument<DateOnly?>("asOf") : null);
 
-    /// <summary>The same for map requests, from their `asOf` query parameter.</summary>
-    public static QueryContext Context(HttpContext http) =>
-        Context(http.RequestServices, DateOnly.TryParseExact(http.Request.Query["asOf"].FirstOrDefault(), "yyyy-MM-dd", out var asOf) ? asOf : null);
+    /// <summary>The same for map requests, from their `asOf` query parameter; throws <see cref="QueryInputException"/> when it is not a date.</summary>
+    public static QueryContext Context(HttpContext http)
+    {
+        var text = http.Request.Query["asOf"].FirstOrDefault();
+        if (string.IsNullOrEmpty(text)) return Context(http.RequestServices, null);
+        if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var asOf))
+            throw new QueryInputException("INVALID_AS_OF", $"asOf '{text}' is not a date (yyyy-MM-dd)");
+        return Context(http.RequestServices, asOf);
+    }
 
     public static QueryContext Context(IServiceProvider services, DateOnly? asOf)
     {

@@ -21,7 +21,7 @@ public static class GeoJsonEndpoints
 
     private static Task<IResult> ProjectsAsync(HttpContext http, GeoProjectsDb db, IOptions<TileOptions> options) =>
         FeatureCollectionAsync(http, db, options.Value, "ProjectFilterInput", (request, limit) =>
-            ProjectQueries.Filtered(db, request.Where, Progress.Context(http)).OrderBy(p => p.Id).Take(limit)
+            ProjectQueries.Filtered(db, request.Where, request.Context).OrderBy(p => p.Id).Take(limit)
                 .Select(p => new
                 {
                     p.Id, p.Code, p.Name, p.NameEn, p.Sector, p.IndustryChain, p.Status, p.TotalInvestment, p.AnnualPlannedInvestment,
@@ -51,7 +51,7 @@ public static class GeoJsonEndpoints
             var limit = options.GeoJsonDefaultLimit;
             if (http.Request.Query["limit"].FirstOrDefault() is { } text && (!int.TryParse(text, out limit) || limit < 1 || limit > options.GeoJsonMaxLimit))
                 throw new QueryInputException("INVALID_LIMIT", $"limit must be an integer from 1 to {options.GeoJsonMaxLimit}");
-            if (await MapLayerRequest.CheckETagAsync(http, db, "public, max-age=0, must-revalidate") is null) return Results.Empty;
+            if (await request.CheckETagAsync(http, db, "public, max-age=0, must-revalidate") is null) return Results.Empty;
             var sql = $$"""
                 SELECT json_build_object(
                   'type', 'FeatureCollection',

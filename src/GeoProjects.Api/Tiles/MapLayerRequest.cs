@@ -11,10 +11,13 @@ using Npgsql;
 
 namespace GeoProjects.Api.Tiles;
 
-/// <summary>What the map front doors (tiles, GeoJSON) share: the `where` filter in GraphQL's model, `crs`, errors, ETags.</summary>
-public sealed record MapLayerRequest(IDictionary<string, object?>? Where, CoordinateSystem Crs)
+/// <summary>
+/// What the map front doors (tiles, GeoJSON) share: the `where` filter in GraphQL's model, `crs`, the progress
+/// context (`asOf`, default today) read once so the filter, the ETag and the tile cache agree on the day; errors, ETags.
+/// </summary>
+public sealed record MapLayerRequest(IDictionary<string, object?>? Where, CoordinateSystem Crs, QueryContext Context)
 {
-    /// <summary>Reads `where` (URL-encoded JSON of <paramref name="filterType"/>) and `crs`; throws <see cref="QueryInputException"/> when bad.</summary>
+    /// <summary>Reads `where` (URL-encoded JSON of <paramref name="filterType"/>), `crs` and `asOf`; throws <see cref="QueryInputException"/> when bad.</summary>
     public static async Task<MapLayerRequest> ReadAsync(HttpContext http, string filterType)
     {
         var parser = http.RequestServices.GetRequiredService<InputParser>();
@@ -23,7 +26,7 @@ public sealed record MapLayerRequest(IDictionary<string, object?>? Where, Coordi
         var crs = CoordinateSystem.Wgs84;
         if (!string.IsNullOrEmpty(crsText) && !Enum.TryParse(crsText, ignoreCase: true, out crs))
             throw new QueryInputException("INVALID_CRS", $"crs '{crsText}' is not one of WGS84, GCJ02, BD09");
-        return new MapLayerRequest(where, crs);
+        return new MapLayerRequest(where, crs, Progress.Context(http));
     }
 
     /// <summary>
@@ -48,10 +51,10 @@ public sealed record MapLayerRequest(IDictionary<string, object?>? Where, Coordi
     /// progress fields are computed for (a `warningLevel` filter changes at midnight), and the request.
     /// Returns the data version, or null after writing 304 when the client already has it.
     /// </summary>
-    public static async Task<long?> CheckETagAsync(HttpContext http, GeoProjectsDb db, string cacheControl)
+    public async Task<long?> CheckETagAsync(HttpContext http, GeoProjectsDb db, string cacheControl)
     {
         var version = await db.Database.SqlQueryRaw<long>("SELECT version AS \"Value\" FROM data_version").SingleAsync(http.RequestAborted);
-        var request = Hash($"{http.Request.Path}{http.Request.QueryString}|{Progress.Context(http).AsOf:yyyy-MM-dd}");
+        var request = Hash($"{http.Request.Path}{http.Request.QueryString}|{Context.AsOf:yyyy-MM-dd}");
         var etag = $"\"v{version}-{request}\"";
         http.Response.Headers.ETag = etag;
         http.Response.Headers.CacheControl = cacheControl;
@@ -67,8 +70,8 @@ public sealed record MapLayerRequest(IDictionary<string, object?>? Where, Coordi
     /// What a tile's bytes depend on: the data version, the progress day, the path and the parameters read here.
     /// Other query parameters are left out, so they cannot fill a server-side cache with copies.
     /// </summary>
-    public static string TileKey(HttpContext http, long version) =>
-        $"{version}|{Progress.Context(http).AsOf:yyyy-MM-dd}|{http.Request.Path}|{http.Request.Query["where"]}|{http.Request.Query["crs"]}";
+    public string TileKey(HttpContext http, long version) =>
+        $"{version}|{Context.AsOf:yyyy-MM-dd}|{http.Request.Path}|{http.Request.Query["where"]}|{http.Request.Query["crs"]}";
 
     private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 

@@ -45,7 +45,7 @@ public static class TileEndpoints
             var o = options.Value;
             var clustered = t.Z < o.ClusterBelowZoom;
             var box = SearchBox(t, request.Crs);
-            var filtered = ProjectQueries.Filtered(db, request.Where, Progress.Context(http)).Where(p => p.Location.Intersects(box));
+            var filtered = ProjectQueries.Filtered(db, request.Where, request.Context).Where(p => p.Location.Intersects(box));
             // Clusters aggregate every matching project (a z5 tile stays at most 64 features); points are capped.
             if (!clustered) filtered = filtered.OrderBy(p => p.Id).Take(o.MaxFeatures);
             var rows = filtered.Select(p => new { p.Id, p.Code, p.Name, p.Sector, p.Status, p.TotalInvestment, ZoneName = p.Zone!.Name, p.Location });
@@ -75,10 +75,10 @@ public static class TileEndpoints
         try
         {
             var request = await MapLayerRequest.ReadAsync(http, filterType);
-            if (await MapLayerRequest.CheckETagAsync(http, db, CacheControl) is not { } version) return Results.Empty;
+            if (await request.CheckETagAsync(http, db, CacheControl) is not { } version) return Results.Empty;
             var parameters = new Dictionary<string, object> { ["tile_z"] = t.Z, ["tile_x"] = t.X, ["tile_y"] = t.Y, ["tile_crs"] = request.CrsName };
             var bytes = await http.RequestServices.GetRequiredService<TileCache>()
-                .GetOrRenderAsync(http, MapLayerRequest.TileKey(http, version), () => render(request, t, parameters));
+                .GetOrRenderAsync(http, request.TileKey(http, version), () => render(request, t, parameters));
             return bytes.Length > 0 ? Results.Bytes(bytes, MediaType) : Results.NoContent();
         }
         catch (QueryInputException e)
