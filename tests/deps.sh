@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the tests need beyond the app: from Debian, Chromium (driven by Microsoft.Playwright at /usr/bin/chromium),
 # a CJK font (so screenshots show 中文), GDAL (ogrinfo reads our tiles) and wrk (the benchmark's smoke run); from npm,
-# the CRS oracle (tests/oracle).
+# the CRS oracle (tests/oracle) and the reference GraphQL clients (tests/clients).
 set -euo pipefail
 cd "$(dirname "$0")"
 missing=()
@@ -18,4 +18,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-../src/GeoProjects.Api/install-web-assets.sh "$PWD/oracle"
+../src/GeoProjects.Api/install-web-assets.sh "$PWD/oracle" "$PWD/clients"

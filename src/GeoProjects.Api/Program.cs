@@ -23,7 +23,9 @@ if (command is not null)
 {
     return await Commands.RunAsync(app, command, rest);
 }
+// Middleware, in order: the IDE answers browsers on GET /graphql; CORS applies to the endpoints that require it.
 app.MapGeoProjectsIde();
+app.UseCors();
 app.MapGeoProjectsGraphQL();
 app.MapGeoProjectsTiles();
 app.MapGeoProjectsWebMap();

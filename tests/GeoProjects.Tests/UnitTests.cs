@@ -45,13 +45,13 @@ public sealed class BatchLoaderTests
     public async Task QueuedKeysAreFetchedInOneCallAndCached()
     {
         var calls = new List<IReadOnlyList<int>>();
-        var loader = new BatchLoader<int, string>((keys, _) =>
+        var loader = new BatchLoader<int, string>((keys, _, _) =>
         {
             calls.Add(keys);
             return Task.FromResult<IReadOnlyDictionary<int, string>>(keys.Where(k => k != 3).ToDictionary(k => k, k => $"v{k}"));
         });
 
-        var results = new[] { 1, 2, 2, 3 }.Select(loader.Load).ToList();
+        var results = new[] { 1, 2, 2, 3 }.Select(k => loader.Load(k)).ToList();
         var values = new List<string?>();
         foreach (var r in results) values.Add(await r.GetResultAsync());
         var again = await loader.Load(1).GetResultAsync();
@@ -63,5 +63,26 @@ public sealed class BatchLoaderTests
         Assert.Equal(2, calls.Count);
         Assert.Equal([1, 2, 3], calls[0]);
         Assert.Equal([4], calls[1]);
+    }
+
+    [Fact]
+    public async Task AKeyLoadedWithFewerFieldsIsFetchedAgainWithTheUnion()
+    {
+        var calls = new List<(IReadOnlyList<int> Keys, string Fields)>();
+        var loader = new BatchLoader<int, string>((keys, fields, _) =>
+        {
+            var f = string.Join(",", fields.Order());
+            calls.Add((keys, f));
+            return Task.FromResult<IReadOnlyDictionary<int, string>>(keys.ToDictionary(k => k, k => $"{k}:{f}"));
+        });
+
+        var first = await loader.Load(1, new HashSet<string> { "name" }).GetResultAsync();
+        var covered = await loader.Load(1, new HashSet<string>()).GetResultAsync();
+        var wider = await loader.Load(1, new HashSet<string> { "code" }).GetResultAsync();
+
+        Assert.Equal("1:name", first);
+        Assert.Equal("1:name", covered);
+        Assert.Equal("1:code,name", wider);
+        Assert.Equal(2, calls.Count);
     }
 }

@@ -2,6 +2,7 @@ using GeoProjects.Api.Data;
 using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Querying;
 using GraphQL;
+using GraphQL.DataLoader;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;
 
@@ -45,7 +46,9 @@ public sealed class ProjectBatchType : ObjectGraphType<ProjectBatch>
 
 public static class BatchLoaders
 {
-    public static BatchLoader<int, ProjectBatch> ById(IResolveFieldContext c) => c.LoaderById(db => db.Batches, BatchSchema.Columns, b => b.Id);
+    /// <summary>A batch by key, with the fields the current field selects; one statement for all keys of a level.</summary>
+    public static IDataLoaderResult<ProjectBatch?> ById(IResolveFieldContext c, int id) =>
+        c.LoaderById(db => db.Batches, BatchSchema.Columns, b => b.Id).Load(id, Selection.FieldNames(c));
 }
 
 public static class BatchQueries

@@ -32,8 +32,9 @@ public static class DataSetup
         var connectionString = WithStatementTimeout(configured ?? throw new InvalidOperationException(
             $"No database configured: set ConnectionStrings__{ConnectionName} (./run.sh sets it for the private cluster)."),
             options.StatementTimeoutMs);
+        // Every IInterceptor in the container applies (the tests add one that makes statements slow on purpose).
         builder.Services.AddDbContext<GeoProjectsDb>((sp, o) => Configure(o, connectionString)
-            .AddInterceptors(sp.GetRequiredService<SqlStatementCounter>()));
+            .AddInterceptors(sp.GetServices<IInterceptor>().Prepend(sp.GetRequiredService<SqlStatementCounter>())));
         return builder;
     }
 

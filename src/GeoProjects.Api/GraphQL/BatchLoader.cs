@@ -11,33 +11,46 @@ namespace GeoProjects.Api.GraphQL;
 /// A small batching loader (the GraphQL.DataLoader package is not available here). Resolvers call
 /// <see cref="Load"/>; GraphQL.NET resolves the returned <see cref="IDataLoaderResult"/>s after the
 /// current level, and the first one fetches every key queued so far in one call.
+/// Values may be partial (only the columns some selection asked for), so each value remembers the fields it was
+/// fetched with, and a later <see cref="Load"/> that needs more fields fetches the key again: a deeper level
+/// never receives an entity that lacks what it selects.
 /// </summary>
-public sealed class BatchLoader<TKey, TValue>(Func<IReadOnlyList<TKey>, CancellationToken, Task<IReadOnlyDictionary<TKey, TValue>>> fetch)
+public sealed class BatchLoader<TKey, TValue>(Func<IReadOnlyList<TKey>, IReadOnlySet<string>, CancellationToken, Task<IReadOnlyDictionary<TKey, TValue>>> fetch)
     where TKey : notnull
 {
+    private static readonly IReadOnlySet<string> NoFields = new HashSet<string>();
+    private readonly HashSet<string> _fields = [];
     private readonly List<TKey> _pending = [];
-    private readonly Dictionary<TKey, TValue?> _loaded = [];
+    private readonly HashSet<TKey> _queued = [];
+    private readonly Dictionary<TKey, (TValue? Value, IReadOnlySet<string> Fields)> _loaded = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public IDataLoaderResult<TValue?> Load(TKey key)
+    /// <summary>Queues <paramref name="key"/> unless it is loaded with every field in <paramref name="fields"/>.</summary>
+    public IDataLoaderResult<TValue?> Load(TKey key, IReadOnlySet<string>? fields = null)
     {
-        if (!_loaded.ContainsKey(key) && !_pending.Contains(key)) _pending.Add(key);
-        return new Result(this, key);
+        var needed = fields ?? NoFields;
+        _fields.UnionWith(needed); // one fetch selects the union of what every queued occurrence asks
+        if (!Covers(key, needed) && _queued.Add(key)) _pending.Add(key);
+        return new Result(this, key, needed);
     }
 
-    private async Task<TValue?> GetAsync(TKey key, CancellationToken ct)
+    private bool Covers(TKey key, IReadOnlySet<string> needed) => _loaded.TryGetValue(key, out var e) && needed.IsSubsetOf(e.Fields);
+
+    private async Task<TValue?> GetAsync(TKey key, IReadOnlySet<string> needed, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
-            if (!_loaded.ContainsKey(key) && _pending.Count > 0)
+            if (!Covers(key, needed) && _pending.Count > 0)
             {
                 var keys = _pending.ToList();
+                var fields = _fields.ToHashSet();
                 _pending.Clear();
-                var values = await fetch(keys, ct);
-                foreach (var k in keys) _loaded[k] = values.TryGetValue(k, out var v) ? v : default;
+                _queued.Clear();
+                var values = await fetch(keys, fields, ct);
+                foreach (var k in keys) _loaded[k] = (values.TryGetValue(k, out var v) ? v : default, fields);
             }
-            return _loaded.GetValueOrDefault(key);
+            return _loaded.TryGetValue(key, out var e) ? e.Value : default;
         }
         finally
         {
@@ -45,9 +58,9 @@ public sealed class BatchLoader<TKey, TValue>(Func<IReadOnlyList<TKey>, Cancella
         }
     }
 
-    private sealed class Result(BatchLoader<TKey, TValue> loader, TKey key) : IDataLoaderResult<TValue?>
+    private sealed class Result(BatchLoader<TKey, TValue> loader, TKey key, IReadOnlySet<string> needed) : IDataLoaderResult<TValue?>
     {
-        public Task<TValue?> GetResultAsync(CancellationToken cancellationToken = default) => loader.GetAsync(key, cancellationToken);
+        public Task<TValue?> GetResultAsync(CancellationToken cancellationToken = default) => loader.GetAsync(key, needed, cancellationToken);
         async Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) => await GetResultAsync(cancellationToken);
     }
 }
@@ -56,12 +69,9 @@ public sealed class BatchLoader<TKey, TValue>(Func<IReadOnlyList<TKey>, Cancella
 public sealed class RequestLoaders
 {
     private readonly Dictionary<string, object> _loaders = [];
-    private readonly Dictionary<string, HashSet<string>> _fields = [];
 
-    /// <summary>The union of GraphQL fields asked of a loader's values, so one fetch selects them all.</summary>
-    public HashSet<string> Fields(string key) => _fields.TryGetValue(key, out var f) ? f : _fields[key] = [];
-
-    public BatchLoader<TKey, TValue> GetOrAdd<TKey, TValue>(string key, Func<IReadOnlyList<TKey>, CancellationToken, Task<IReadOnlyDictionary<TKey, TValue>>> fetch)
+    public BatchLoader<TKey, TValue> GetOrAdd<TKey, TValue>(
+        string key, Func<IReadOnlyList<TKey>, IReadOnlySet<string>, CancellationToken, Task<IReadOnlyDictionary<TKey, TValue>>> fetch)
         where TKey : notnull
     {
         if (!_loaders.TryGetValue(key, out var loader)) _loaders[key] = loader = new BatchLoader<TKey, TValue>(fetch);
@@ -79,20 +89,17 @@ public static class LoaderExtensions
     }
 
     /// <summary>
-    /// Entities by key: one statement for every key of a level, selecting the union of the fields the
-    /// query asks of them wherever they appear.
+    /// Entities by key: one statement for every key of a level, selecting the union of the fields the query asks
+    /// of them there; <see cref="LoadById"/> passes the fields the current selection needs.
     /// </summary>
     public static BatchLoader<int, T> LoaderById<T>(
         this IResolveFieldContext c, Func<GeoProjectsDb, IQueryable<T>> set, Projection<T> columns, Expression<Func<T, int>> key)
         where T : class
     {
-        var name = typeof(T).Name + ".byId";
         var loaders = c.RequestServices!.GetRequiredService<RequestLoaders>();
-        var fields = loaders.Fields(name);
-        fields.UnionWith(Selection.FieldNames(c));
         var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
         var keyOf = CompiledKeys<T>.Of(key);
-        return loaders.GetOrAdd<int, T>(name, async (ids, ct) =>
+        return loaders.GetOrAdd<int, T>(typeof(T).Name + ".byId", async (ids, fields, ct) =>
         {
             var wanted = ids.ToList();
             Expression<Func<List<int>>> keys = () => wanted; // a closure, so EF sends the keys as one array parameter
@@ -101,4 +108,5 @@ public static class LoaderExtensions
             return rows.ToDictionary(keyOf);
         });
     }
+
 }

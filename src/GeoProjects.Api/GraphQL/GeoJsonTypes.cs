@@ -16,6 +16,8 @@ namespace GeoProjects.Api.GraphQL;
 public static class GeoJson
 {
     public const int Srid = 4326;
+    /// <summary>Vertices in one input geometry: a detailed district boundary fits, a denial of service does not.</summary>
+    public const int MaxVertices = 10_000;
     public static readonly GeometryFactory Factory = NetTopologySuite.NtsGeometryServices.Instance.CreateGeometryFactory(Srid);
 
     // The factory carries SRID 4326: geometries parsed without one would be SRID 0, which PostGIS refuses to mix.
@@ -40,6 +42,7 @@ public static class GeoJson
             throw new GeometryInputException($"malformed GeoJSON geometry: {e.Message}");
         }
         if (g is null || g.IsEmpty) throw new GeometryInputException("the GeoJSON geometry is empty");
+        if (g.NumPoints > MaxVertices) throw new GeometryInputException($"the geometry has {g.NumPoints} vertices; at most {MaxVertices} are accepted");
         foreach (var c in g.Coordinates)
             if (double.IsNaN(c.X) || double.IsNaN(c.Y) || c.X is < -180 or > 180 || c.Y is < -90 or > 90)
                 throw new GeometryInputException($"coordinate [{c.X}, {c.Y}] is outside lon -180..180, lat -90..90");
@@ -77,7 +80,10 @@ public static class GeoJson
     public static double[][][] Rings(Polygon p) => new[] { p.Shell }.Concat(p.Holes).Select(r => Positions(r)).ToArray();
 }
 
-public sealed class GeometryInputException(string message) : Exception(message);
+/// <summary>An input value our scalars refuse; its message is the reason, shown to the client after GraphQL.NET's own.</summary>
+public class InputValueException(string message) : FormatException(message);
+
+public sealed class GeometryInputException(string message) : InputValueException(message);
 
 public static class CrsArgument
 {

@@ -2,32 +2,37 @@ using System.Text.Json;
 using GraphQL;
 using GraphQL.Transport;
 using GraphQL.Types;
-using GraphQLParser;
 using GraphQLParser.AST;
-using GraphQLParser.Exceptions;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace GeoProjects.Api.GraphQL;
 
 /// <summary>
 /// GraphQL over HTTP as HotChocolate serves it (the GraphQL.Server packages are not available here):
 /// POST JSON and GET query strings at /graphql, `application/graphql-response+json` with spec status codes
-/// unless the client asks for `application/json`, SDL at /graphql?sdl and /graphql/schema.graphql.
+/// unless the client prefers `application/json`, SDL at /graphql?sdl and /graphql/schema.graphql, trusted
+/// documents by `id`/`documentId` and Apollo's automatic persisted queries.
+/// Every document passes <see cref="DocumentGuard"/> before GraphQL.NET sees it, and every request runs under
+/// one token that the client's disconnect, the execution timeout and the host's shutdown all cancel.
 /// </summary>
 public static class GraphQLEndpoint
 {
     public const string ResponseMediaType = "application/graphql-response+json";
+    private const string JsonMediaType = "application/json";
 
     public static WebApplication MapGeoProjectsGraphQL(this WebApplication app)
     {
-        app.UseCors(); // the policy applies only to endpoints that require it (Cors:AllowedOrigins)
         app.MapPost("/graphql", PostAsync).RequireCors(CorsSetup.Policy);
         app.MapGet("/graphql", GetAsync).RequireCors(CorsSetup.Policy);
         app.MapGet("/graphql/schema", Sdl).RequireCors(CorsSetup.Policy);
         app.MapGet("/graphql/schema.graphql", Sdl).RequireCors(CorsSetup.Policy);
         app.MapMethods("/graphql", ["PUT", "PATCH", "DELETE"], (HttpContext http) =>
-            Error(http, StatusCodes.Status405MethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET or POST"));
+        {
+            http.Response.Headers.Allow = "GET, POST";
+            return Error(http, StatusCodes.Status405MethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET or POST");
+        });
         return app;
     }
 
@@ -41,19 +46,21 @@ public static class GraphQLEndpoint
     {
         var q = http.Request.Query;
         if (q.ContainsKey("sdl")) return Sdl(schema, http);
-        if (!q.TryGetValue("query", out var query) || string.IsNullOrWhiteSpace(query))
-            return Error(http, StatusCodes.Status400BadRequest, "QUERY_MISSING", "a GET request needs a `query` parameter (or `?sdl` for the schema)");
         Inputs? variables, extensions;
         try
         {
             variables = q.TryGetValue("variables", out var v) && !string.IsNullOrEmpty(v) ? serializer.Deserialize<Inputs>(v!) : null;
             extensions = q.TryGetValue("extensions", out var e) && !string.IsNullOrEmpty(e) ? serializer.Deserialize<Inputs>(e!) : null;
         }
-        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or NotSupportedException)
         {
             return Error(http, StatusCodes.Status400BadRequest, "INVALID_VARIABLES", $"`variables` and `extensions` must be JSON objects: {ex.Message}");
         }
-        var request = new GraphQLRequest { Query = query, OperationName = q["operationName"], Variables = variables, Extensions = extensions };
+        var request = new GraphQLRequest
+        {
+            Query = q["query"], OperationName = q["operationName"], Variables = variables, Extensions = extensions,
+            DocumentId = (string?)q["documentId"] ?? q["id"],
+        };
         return await ExecuteAsync(http, request, allowMutations: false);
     }
 
@@ -63,13 +70,23 @@ public static class GraphQLEndpoint
         if (http.Request.ContentLength > limit)
             return Error(http, StatusCodes.Status413PayloadTooLarge, "REQUEST_TOO_LARGE", $"the request body is larger than {limit} bytes");
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
-        var mediaType = http.Request.ContentType?.Split(';')[0].Trim();
-        if (mediaType is not ("application/json" or "application/graphql-response+json"))
+        var encoding = http.Request.Headers.ContentEncoding.ToString();
+        if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+            return Error(http, StatusCodes.Status415UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", $"request bodies with Content-Encoding '{encoding}' are not accepted; send plain JSON");
+        if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var contentType)
+            || !(contentType.MediaType.Equals(JsonMediaType, StringComparison.OrdinalIgnoreCase) || contentType.MediaType.Equals(ResponseMediaType, StringComparison.OrdinalIgnoreCase)))
             return Error(http, StatusCodes.Status415UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "POST a JSON body with Content-Type: application/json");
+
         GraphQLRequest? request;
+        string? id;
         try
         {
-            request = await serializer.ReadAsync<GraphQLRequest>(http.Request.Body, http.RequestAborted);
+            var body = await JsonSerializer.DeserializeAsync<JsonElement>(http.Request.Body, cancellationToken: http.RequestAborted);
+            if (body.ValueKind != JsonValueKind.Object)
+                return Error(http, StatusCodes.Status400BadRequest, "INVALID_JSON", "the body must be one GraphQL request, a JSON object (batching is not enabled)");
+            request = serializer.ReadNode<GraphQLRequest>(body);
+            // HotChocolate's clients send a trusted document's hash as `id`; the GraphQL-over-HTTP draft says `documentId`.
+            id = request?.DocumentId ?? (body.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString() : null);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -79,70 +96,124 @@ public static class GraphQLEndpoint
         {
             return Error(http, StatusCodes.Status400BadRequest, "INVALID_JSON", $"the body is not a GraphQL request in JSON: {e.Message}");
         }
-        if (request is null || string.IsNullOrWhiteSpace(request.Query))
-            return Error(http, StatusCodes.Status400BadRequest, "QUERY_MISSING", "the request has no `query`");
+        if (request is null) return Error(http, StatusCodes.Status400BadRequest, "QUERY_MISSING", "the request has no `query`");
+        request.DocumentId = id;
         return await ExecuteAsync(http, request, allowMutations: true);
     }
 
     private static async Task<IResult> ExecuteAsync(HttpContext http, GraphQLRequest request, bool allowMutations)
     {
-        var legacyJson = WantsLegacyJson(http.Request);
-        if (legacyJson is null)
-            return Error(http, StatusCodes.Status406NotAcceptable, "NOT_ACCEPTABLE", $"this endpoint answers {ResponseMediaType} or application/json");
-        if (!allowMutations && OperationKind(request) is OperationType.Mutation or OperationType.Subscription)
+        if (ResponseFormat.Of(http.Request) is not { } format)
+            return Error(http, StatusCodes.Status406NotAcceptable, "NOT_ACCEPTABLE", $"this endpoint answers {ResponseMediaType} or {JsonMediaType}");
+        var services = http.RequestServices;
+        var options = services.GetRequiredService<IOptions<GraphQLOptions>>().Value;
+        string query;
+        GraphQLDocument document;
+        try
+        {
+            query = services.GetRequiredService<PersistedDocuments>().Resolve(request.Query, request.DocumentId, request.Extensions);
+            document = DocumentGuard.Parse(query, options);
+        }
+        catch (RequestRejectedException e)
+        {
+            return Error(http, format.Legacy ? StatusCodes.Status200OK : e.Status, e.Code, e.Message);
+        }
+        if (!allowMutations && OperationKind(document, request.OperationName) is OperationType.Mutation or OperationType.Subscription)
         {
             http.Response.Headers.Allow = "POST";
             return Error(http, StatusCodes.Status405MethodNotAllowed, "METHOD_NOT_ALLOWED", "only queries may be sent over GET; POST mutations");
         }
 
-        var services = http.RequestServices;
-        var result = await services.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(o =>
-        {
-            o.Query = request.Query;
-            o.OperationName = request.OperationName;
-            o.Variables = request.Variables;
-            o.Extensions = request.Extensions;
-            o.RequestServices = services;
-            o.CancellationToken = http.RequestAborted;
-            o.User = http.User;
-        });
-
-        // HotChocolate's rules: unparsable/invalid requests 400; data present 200; data null 500.
-        // A client that asks for plain application/json always gets 200.
-        var status = legacyJson.Value ? 200 : !result.Executed ? 400 : result.Data is null && result.Errors?.Count > 0 ? 500 : 200;
-        var serializer = services.GetRequiredService<IGraphQLTextSerializer>();
-        return Results.Text(serializer.Serialize(result), (legacyJson.Value ? "application/json" : ResponseMediaType) + "; charset=utf-8", statusCode: status);
-    }
-
-    /// <summary>true: answer application/json; false: application/graphql-response+json; null: nothing acceptable.</summary>
-    private static bool? WantsLegacyJson(HttpRequest request)
-    {
-        var accept = request.Headers.Accept.ToString();
-        if (string.IsNullOrWhiteSpace(accept)) return false;
-        var types = accept.Split(',').Select(a => a.Split(';')[0].Trim().ToLowerInvariant()).ToList();
-        if (types.Contains(ResponseMediaType) || types.Contains("*/*") || types.Contains("application/*")) return false;
-        if (types.Contains("application/json")) return true;
-        return null;
-    }
-
-    private static OperationType? OperationKind(GraphQLRequest request)
-    {
+        var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        cancel.CancelAfter(options.ExecutionTimeoutMs);
+        ExecutionResult result;
         try
         {
-            var document = Parser.Parse(request.Query);
-            var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
-            var operation = request.OperationName is { } name ? operations.FirstOrDefault(o => o.Name?.Value == name) : operations.FirstOrDefault();
-            return operation?.Operation;
+            result = await services.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(o =>
+            {
+                o.Query = query;
+                o.Document = document;
+                o.OperationName = request.OperationName;
+                o.Variables = request.Variables;
+                o.Extensions = request.Extensions;
+                o.RequestServices = services;
+                o.CancellationToken = cancel.Token;
+                o.User = http.User;
+            });
         }
-        catch (GraphQLSyntaxErrorException)
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            return null; // the executer reports the syntax error with its location
+            if (http.RequestAborted.IsCancellationRequested) return Results.Empty; // nobody is left to answer
+            http.Response.Headers.RetryAfter = "5";
+            return stopping.IsCancellationRequested
+                ? Error(http, StatusCodes.Status503ServiceUnavailable, "SHUTTING_DOWN", "the service is shutting down; retry on another instance")
+                : Error(http, StatusCodes.Status503ServiceUnavailable, "EXECUTION_TIMEOUT", $"the request took longer than {options.ExecutionTimeoutMs} ms");
         }
+        CapErrors(result, options.MaxErrors);
+
+        // HotChocolate's rules: unparsable/invalid requests 400; data present 200; data null 500.
+        // A client that prefers plain application/json always gets 200.
+        var status = format.Legacy ? 200 : !result.Executed ? 400 : result.Data is null && result.Errors?.Count > 0 ? 500 : 200;
+        var serializer = services.GetRequiredService<IGraphQLTextSerializer>();
+        return Results.Text(serializer.Serialize(result), format.ContentType, statusCode: status);
     }
 
+    /// <summary>A response carries at most <paramref name="max"/> errors and a note of how many were left out.</summary>
+    private static void CapErrors(ExecutionResult result, int max)
+    {
+        if (result.Errors is not { } errors || errors.Count <= max) return;
+        var kept = new ExecutionErrors();
+        foreach (var e in errors.Take(max)) kept.Add(e);
+        kept.Add(new ExecutionError($"{errors.Count - max} more errors were left out; at most {max} are reported") { Code = "MAX_ERRORS_EXCEEDED" });
+        result.Errors = kept;
+    }
+
+    private static OperationType? OperationKind(GraphQLDocument document, string? operationName)
+    {
+        var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
+        var operation = operationName is { } name ? operations.FirstOrDefault(o => o.Name?.Value == name) : operations.FirstOrDefault();
+        return operation?.Operation;
+    }
+
+    /// <summary>A coded error in the media type the client accepts (application/json when that is all it takes).</summary>
     private static IResult Error(HttpContext http, int status, string code, string message)
     {
         var body = new { errors = new[] { new { message, extensions = new { code } } } };
-        return Results.Json(body, statusCode: status, contentType: ResponseMediaType + "; charset=utf-8");
+        var contentType = (ResponseFormat.Of(http.Request) ?? ResponseFormat.Standard).ContentType;
+        return Results.Json(body, statusCode: status, contentType: contentType);
+    }
+
+    /// <summary>What the client's Accept header prefers: q-values count, q=0 excludes, ties go to the GraphQL media type.</summary>
+    private sealed record ResponseFormat(bool Legacy)
+    {
+        public static readonly ResponseFormat Standard = new(false);
+        private static readonly ResponseFormat LegacyJson = new(true);
+
+        public string ContentType => (Legacy ? JsonMediaType : ResponseMediaType) + "; charset=utf-8";
+
+        public static ResponseFormat? Of(HttpRequest request)
+        {
+            var header = request.Headers.Accept;
+            if (string.IsNullOrWhiteSpace(header.ToString())) return Standard;
+            if (!MediaTypeHeaderValue.TryParseList(header, out var ranges)) return Standard;
+            var graphql = Quality(ranges, ResponseMediaType);
+            var json = Quality(ranges, JsonMediaType);
+            if (graphql <= 0 && json <= 0) return null;
+            return json > graphql ? LegacyJson : Standard;
+        }
+
+        /// <summary>The q of the most specific range that matches (exact type, then application/*, then */*).</summary>
+        private static double Quality(IList<MediaTypeHeaderValue> ranges, string mediaType)
+        {
+            var best = ranges
+                .Select(r => (Range: r, Specificity: r.MediaType.Equals(mediaType, StringComparison.OrdinalIgnoreCase) ? 3
+                    : r.MediaType.Equals("application/*", StringComparison.OrdinalIgnoreCase) ? 2
+                    : r.MediaType.Equals("*/*", StringComparison.Ordinal) ? 1 : 0))
+                .Where(x => x.Specificity > 0)
+                .OrderByDescending(x => x.Specificity)
+                .FirstOrDefault();
+            return best.Range is null ? 0 : best.Range.Quality ?? 1;
+        }
     }
 }

@@ -22,6 +22,9 @@ public static class GraphQLSetup
             .ValidateOnStart();
         var options = builder.Configuration.GetSection("GraphQL").Get<GraphQLOptions>() ?? new GraphQLOptions();
         builder.Services.AddGeoProjectsSchema(options, builder.Environment.IsDevelopment());
+        builder.Services.AddSingleton<PersistedDocuments>();
+        // In-flight GraphQL requests are cancelled at ApplicationStopping; nothing else may hold shutdown longer.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.AddGeoProjectsCors();
         return builder;
     }
@@ -44,7 +47,7 @@ public static class GraphQLSetup
             .AddExecutionStrategy<SerialExecutionStrategy>(OperationType.Query)
             .AddComplexityAnalyzer(c =>
             {
-                c.MaxDepth = options.MaxDepth;
+                c.MaxDepth = null; // DocumentGuard counts depth without introspection fields
                 c.MaxComplexity = options.MaxComplexity;
                 // Introspection would otherwise score ~180,000 and break every IDE.
                 var standard = c.DefaultComplexityImpactDelegate;
@@ -61,6 +64,11 @@ public static class GraphQLSetup
                 {
                     PostgresException { SqlState: PostgresErrorCodes.QueryCanceled } => ("STATEMENT_TIMEOUT", "the database statement took longer than the configured timeout"),
                     GeometryInputException g => ("INVALID_GEOMETRY", g.Message),
+                    // Class 22 (data exception) and 54 (program limit): a value the client sent got past our checks.
+                    PostgresException p when p.SqlState.StartsWith("22", StringComparison.Ordinal) =>
+                        ("INVALID_VALUE", $"the database refused a value of this request: {p.MessageText}"),
+                    PostgresException p when p.SqlState.StartsWith("54", StringComparison.Ordinal) =>
+                        ("QUERY_TOO_LARGE", $"the request is too large for the database: {p.MessageText}"),
                     _ => (null, null),
                 };
                 if (code is not null) ctx.Exception = new ExecutionError(message!) { Code = code };
@@ -71,7 +79,8 @@ public static class GraphQLSetup
 
 /// <summary>
 /// GraphQL.NET reports a bad variable or literal as "Unable to convert … to 'Geometry'"; the reason (self-intersection,
-/// unclosed ring, unsupported crs …) is in the inner exception, so it is added to the message.
+/// unclosed ring, unsupported crs, a NUL character, an infinite Float …) is in the inner exception, so it is added to
+/// the message once.
 /// </summary>
 public sealed class GeoProjectsErrorInfoProvider(ErrorInfoProviderOptions options) : ErrorInfoProvider(options)
 {
@@ -79,8 +88,8 @@ public sealed class GeoProjectsErrorInfoProvider(ErrorInfoProviderOptions option
     {
         var info = base.GetInfo(executionError);
         for (Exception? e = executionError.InnerException; e is not null; e = e.InnerException)
-            if (e is GeometryInputException geometry)
-                return info with { Message = $"{info.Message}: {geometry.Message}" };
+            if (e is InputValueException input && !info.Message.Contains(input.Message, StringComparison.Ordinal))
+                return info with { Message = $"{info.Message}: {input.Message}" };
         return info;
     }
 }

@@ -36,12 +36,27 @@ public static class NodeQueries
                 var ids = c.GetArgument<List<string>>("ids");
                 if (ids.Count > MaxNodes)
                     throw new QueryInputException("NODES_LIMIT_EXCEEDED", $"nodes takes at most {MaxNodes} IDs; {ids.Count} were given");
-                // Queue every ID first so each loader fetches all of its keys in one statement.
-                var pending = ids.Select(id => Load(c, loaders, id)).ToList();
+                // Queue every ID first so each loader fetches all of its keys in one statement. A bad ID is null at its
+                // own path with an error; the others are answered (HotChocolate does the same).
+                var pending = ids.Select((id, i) => Queue(c, loaders, id, i)).ToList();
                 var nodes = new List<object?>();
                 foreach (var p in pending) nodes.Add(p is global::GraphQL.DataLoader.IDataLoaderResult r ? await r.GetResultAsync(c.CancellationToken) : p);
                 return nodes;
             });
+    }
+
+    private static object? Queue(IResolveFieldContext c, IReadOnlyDictionary<string, Func<IResolveFieldContext, int, object>> loaders, string id, int index)
+    {
+        try
+        {
+            return Load(c, loaders, id);
+        }
+        catch (QueryInputException e)
+        {
+            e.Path = c.Path.Append(index);
+            c.Errors.Add(e);
+            return null;
+        }
     }
 
     private static object Load(IResolveFieldContext c, IReadOnlyDictionary<string, Func<IResolveFieldContext, int, object>> loaders, string id)

@@ -103,9 +103,9 @@ public sealed class ProjectType : ObjectGraphType<Project>
         Field<DateScalar>("startDate").Description("开工日期 · Start date.").Resolve(c => c.Source.StartDate);
         Field<IntGraphType>("startYear").Description("开工年份 · Year of the start date.").Resolve(c => c.Source.StartDate?.Year);
         Field<ProjectBatchType>("batch").Description("所属批次 · The batch (集中开工/签约 event) that announced the project.")
-            .Resolve(c => c.Source.BatchId is { } id ? BatchLoaders.ById(c).Load(id) : null);
+            .Resolve(c => c.Source.BatchId is { } id ? BatchLoaders.ById(c, id) : null);
         Field<ZoneType>("zone").Description("所属功能区 (含该点的最小功能区, 除非另行指定) · The assigned zone: the smallest zone containing the location unless set explicitly.")
-            .Resolve(c => c.Source.ZoneId is { } id ? ZoneLoaders.ById(c).Load(id) : null);
+            .Resolve(c => c.Source.ZoneId is { } id ? ZoneLoaders.ById(c, id) : null);
         Field<NonNullGraphType<GeoJsonPointType>>("location").Description("项目位置 · Project location (a point; WGS84 unless crs asks for GCJ02/BD09).").WithCrs(p => p.Location);
         Field<GeoJsonPolygonType>("site").Description("项目用地范围 · Project site polygon, when known.").WithCrs(p => p.Site);
         Field<NonNullGraphType<EnumerationGraphType<DataSource>>>("dataSource").Description("数据来源 · PUBLISHED (cited) or ILLUSTRATIVE (made up).").Resolve(c => c.Source.DataSource);

@@ -84,7 +84,7 @@ public static class ProjectStatsQueries
         var context = Progress.Context(c);
         var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
         var key = "Zone.stats:" + JsonSerializer.Serialize(where, ZoneLoaders.DescribeOptions);
-        return c.RequestServices!.GetRequiredService<RequestLoaders>().GetOrAdd<int, ProjectStatsGroup>(key, async (ids, ct) =>
+        return c.RequestServices!.GetRequiredService<RequestLoaders>().GetOrAdd<int, ProjectStatsGroup>(key, async (ids, _, ct) =>
         {
             var scoped = ProjectQueries.Filtered(db, where, context).Where(p => p.ZoneId != null && ids.Contains(p.ZoneId.Value));
             var rows = await Aggregate(scoped, KeySelector([ProjectDimension.Zone]), k => k).ToListAsync(ct);
@@ -142,10 +142,10 @@ public sealed class ProjectStatsGroupType : ObjectGraphType<ProjectStatsGroup>
         Description = "项目统计分组 · One group of project statistics: its keys (null for dimensions not grouped by) and totals.";
         Field<EnumerationGraphType<Sector>>("sector").Description("分组键: 行业领域 · Group key: sector.").Resolve(c => c.Source.Key.Sector);
         Field<ZoneType>("zone").Description("分组键: 功能区 · Group key: the assigned zone.")
-            .Resolve(c => c.Source.Key.ZoneId is { } id ? ZoneLoaders.ById(c).Load(id) : null);
+            .Resolve(c => c.Source.Key.ZoneId is { } id ? ZoneLoaders.ById(c, id) : null);
         Field<EnumerationGraphType<ProjectStatus>>("status").Description("分组键: 项目状态 · Group key: status.").Resolve(c => c.Source.Key.Status);
         Field<ProjectBatchType>("batch").Description("分组键: 批次 · Group key: batch.")
-            .Resolve(c => c.Source.Key.BatchId is { } id ? BatchLoaders.ById(c).Load(id) : null);
+            .Resolve(c => c.Source.Key.BatchId is { } id ? BatchLoaders.ById(c, id) : null);
         Field<StringGraphType>("industryChain").Description("分组键: 产业链 · Group key: industry chain.").Resolve(c => c.Source.Key.IndustryChain);
         Field<IntGraphType>("startYear").Description("分组键: 开工年份 · Group key: start year.").Resolve(c => c.Source.Key.StartYear);
         Field(x => x.Count).Description("项目数 · Number of projects.");

@@ -17,8 +17,15 @@ public static class FilterTranslator
     public static readonly string[] StringOperations = ["and", "or", "eq", "neq", "contains", "ncontains", "in", "nin", "startsWith", "nstartsWith", "endsWith", "nendsWith"];
     public static readonly string[] SpatialPredicates = ["contains", "intersects", "overlaps", "touches", "within"];
 
+    /// <summary>Operations, and/or items and list values in one filter: every door (GraphQL, tiles, GeoJSON, OGC) passes here.</summary>
+    public const int MaxFilterValues = 1_000;
+    /// <summary>Values in one in/nin list (sent as one array parameter).</summary>
+    public const int MaxInValues = 10_000;
+
     public static Expression<Func<T, bool>> Translate<T>(EntityFilter<T> filter, IDictionary<string, object?> input, QueryContext? context = null)
     {
+        var size = 0;
+        CheckSize(input, ref size);
         var p = Expression.Parameter(typeof(T), "x");
         return Expression.Lambda<Func<T, bool>>(Entity(filter, input, p, context ?? QueryContext.Default), p);
     }
@@ -38,6 +45,31 @@ public static class FilterTranslator
             };
         });
 
+    /// <summary>Refuses a filter too large to translate (a 10 000-item `or` would nest 10 000 deep in SQL).</summary>
+    private static void CheckSize(object? value, ref int size)
+    {
+        switch (value)
+        {
+            case IDictionary<string, object?> dict:
+                foreach (var (key, item) in dict)
+                {
+                    if (++size > MaxFilterValues)
+                        throw new QueryInputException("FILTER_TOO_LARGE", $"a filter may hold at most {MaxFilterValues} operations and values");
+                    if (key is "in" or "nin" && item is ICollection { Count: > MaxInValues } list)
+                        throw new QueryInputException("FILTER_TOO_LARGE", $"'{key}' may list at most {MaxInValues} values; {list.Count} were given");
+                    if (key is not ("in" or "nin")) CheckSize(item, ref size);
+                }
+                break;
+            case IEnumerable list and not string:
+                foreach (var item in list) CheckSize(item, ref size);
+                break;
+        }
+    }
+
+    /// <summary>Combines as a balanced tree, so a long and/or list stays shallow for EF Core and PostgreSQL.</summary>
+    private static Expression Balanced(IReadOnlyList<Expression> parts, Func<Expression, Expression, Expression> combine) =>
+        parts.Count == 1 ? parts[0] : combine(Balanced(parts.Take(parts.Count / 2).ToList(), combine), Balanced(parts.Skip(parts.Count / 2).ToList(), combine));
+
     /// <summary>An input object whose <c>and</c>/<c>or</c> lists hold more of the same; every other entry is AND-ed.</summary>
     private static Expression Conjunction(
         IDictionary<string, object?> input, Func<IDictionary<string, object?>, Expression> nested, Func<string, object?, Expression?> entry)
@@ -48,7 +80,7 @@ public static class FilterTranslator
             if (key is "and" or "or")
             {
                 var items = List(value, key).Select(v => nested(Dict(v, key))).ToList();
-                if (items.Count > 0) parts.Add(items.Aggregate(key == "and" ? Expression.AndAlso : Expression.OrElse));
+                if (items.Count > 0) parts.Add(Balanced(items, key == "and" ? Expression.AndAlso : Expression.OrElse));
             }
             else if (entry(key, value) is { } part)
             {
@@ -142,23 +174,50 @@ public static class FilterTranslator
             if (name == "distance") return Distance(field, args, member);
             if (!SpatialPredicates.Contains(name))
                 throw new QueryInputException("FILTER_OPERATION_UNKNOWN", $"'{op}' is not a spatial operation of {field.Name}");
-            var predicate = Expression.Call(member, typeof(Geometry).GetMethod(char.ToUpperInvariant(name[0]) + name[1..], [typeof(Geometry)])!, Operand(field, args));
+            var predicate = BufferedReach(name, member) && BufferMetres(field, args) is { } reach
+                // Exact on the spheroid for any reach: "intersects g buffered by r" is "within r of g" (for a point, so is `within`).
+                ? Expression.Call(typeof(GeoSql).GetMethod(nameof(GeoSql.WithinMetres))!, member, Geometry(field, args), Parameter(reach, typeof(double)))
+                : Expression.Call(member, typeof(Geometry).GetMethod(char.ToUpperInvariant(name[0]) + name[1..], [typeof(Geometry)])!, Operand(field, args));
             return negate ? Expression.Not(predicate) : predicate;
         });
+
+    /// <summary>Distances and buffers: metres on the spheroid, from 0 to half the equator (farther reaches the whole Earth).</summary>
+    public const double MaxMetres = 20_037_509;
+
+    /// <summary>
+    /// A buffered operand for the other predicates and for distance is PostGIS's geography ST_Buffer, computed in a planar projection
+    /// around the geometry: accurate to a fraction of a percent within this reach, wrong far beyond it.
+    /// </summary>
+    public const double MaxPlanarBufferMetres = 100_000;
+
+    private static bool BufferedReach(string predicate, Expression member) =>
+        predicate == "intersects" || predicate == "within" && typeof(Point).IsAssignableFrom(member.Type);
+
+    private static Expression Geometry(FilterField field, IDictionary<string, object?> args) =>
+        args.TryGetValue("geometry", out var g) && g is Geometry geometry
+            ? Parameter(geometry, typeof(Geometry))
+            : throw new QueryInputException("FILTER_VALUE_NULL", $"{field.Name}: a spatial operation needs a geometry");
+
+    private static double? BufferMetres(FilterField field, IDictionary<string, object?> args) =>
+        args.TryGetValue("buffer", out var b) && b is not null ? Metres($"{field.Name}: buffer", b) : null;
+
+    /// <summary>A distance in metres within [0, <see cref="MaxMetres"/>], or FILTER_VALUE_INVALID.</summary>
+    private static double Metres(string what, object value)
+    {
+        var metres = System.Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+        return double.IsFinite(metres) && metres is >= 0 and <= MaxMetres ? metres
+            : throw new QueryInputException("FILTER_VALUE_INVALID", $"{what} must be between 0 and {MaxMetres:0} metres (half the equator); {value} is not");
+    }
 
     /// <summary>The operation's geometry, buffered by <c>buffer</c> metres on the geography when given.</summary>
     private static Expression Operand(FilterField field, IDictionary<string, object?> args)
     {
-        if (!args.TryGetValue("geometry", out var g) || g is not Geometry geometry)
-            throw new QueryInputException("FILTER_VALUE_NULL", $"{field.Name}: a spatial operation needs a geometry");
-        Expression operand = Parameter(geometry, typeof(Geometry));
-        if (args.TryGetValue("buffer", out var b) && b is not null)
-        {
-            var metres = System.Convert.ToDouble(b, System.Globalization.CultureInfo.InvariantCulture);
-            if (metres < 0 || double.IsNaN(metres)) throw new QueryInputException("FILTER_VALUE_INVALID", $"{field.Name}: buffer must be ≥ 0 metres");
-            operand = Expression.Call(typeof(GeoSql).GetMethod(nameof(GeoSql.BufferMetres))!, operand, Parameter(metres, typeof(double)));
-        }
-        return operand;
+        var operand = Geometry(field, args);
+        if (BufferMetres(field, args) is not { } metres) return operand;
+        if (metres > MaxPlanarBufferMetres)
+            throw new QueryInputException("FILTER_VALUE_INVALID",
+                $"{field.Name}: except with intersects (and within, for points) a buffer is at most {MaxPlanarBufferMetres:0} metres; for farther reaches use intersects or distance");
+        return Expression.Call(typeof(GeoSql).GetMethod(nameof(GeoSql.BufferMetres))!, operand, Parameter(metres, typeof(double)));
     }
 
     private static Expression Distance(FilterField field, IDictionary<string, object?> args, Expression member)
@@ -168,7 +227,8 @@ public static class FilterTranslator
         var geometryMember = member;
         var distance = Expression.Call(typeof(GeoSql).GetMethod(nameof(GeoSql.DistanceMetres))!, geometryMember, operand);
         Expression Within(object? d) => Expression.Call(typeof(GeoSql).GetMethod(nameof(GeoSql.WithinMetres))!, geometryMember, operand, Metres(d));
-        Expression Metres(object? d) => Parameter(System.Convert.ToDouble(d ?? throw new QueryInputException("FILTER_VALUE_NULL", $"{field.Name}.distance: comparisons need a value"), System.Globalization.CultureInfo.InvariantCulture), typeof(double));
+        Expression Metres(object? d) => Parameter(FilterTranslator.Metres($"{field.Name}.distance",
+            d ?? throw new QueryInputException("FILTER_VALUE_NULL", $"{field.Name}.distance: comparisons need a value")), typeof(double));
         var parts = new List<Expression>();
         foreach (var (op, raw) in args)
         {

@@ -30,6 +30,8 @@ public sealed class Connection<T>(IReadOnlyList<Edge<T>> edges, PageInfo pageInf
 /// </summary>
 public static class Paging
 {
+    public const int MaxCursorIndex = 1_000_000_000;
+
     public static string Cursor(int index) => Convert.ToBase64String(Encoding.UTF8.GetBytes(index.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     public static int Index(string cursor)
@@ -37,7 +39,8 @@ public static class Paging
         try
         {
             var text = Encoding.UTF8.GetString(Convert.FromBase64String(cursor));
-            if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i)) return i;
+            // Bounded well below int.MaxValue, so `index + 1 + page size` cannot overflow into a negative OFFSET.
+            if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) && i <= MaxCursorIndex) return i;
         }
         catch (FormatException)
         {

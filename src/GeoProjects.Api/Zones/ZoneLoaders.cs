@@ -5,6 +5,7 @@ using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Projects;
 using GeoProjects.Api.Querying;
 using GraphQL;
+using GraphQL.DataLoader;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -12,27 +13,28 @@ namespace GeoProjects.Api.Zones;
 
 public static class ZoneLoaders
 {
-    /// <summary>Zones by key, one statement for all keys of a level, selecting the union of the fields asked.</summary>
-    public static BatchLoader<int, Zone> ById(IResolveFieldContext c) => c.LoaderById(db => db.Zones, ZoneSchema.Columns, z => z.Id);
+    /// <summary>A zone by key, with the fields the current field selects; one statement for all keys of a level.</summary>
+    public static IDataLoaderResult<Zone?> ById(IResolveFieldContext c, int id) =>
+        c.LoaderById(db => db.Zones, ZoneSchema.Columns, z => z.Id).Load(id, Selection.FieldNames(c));
 
     /// <summary>
     /// One page of each zone's projects, for all zones of a level in one statement (UNION ALL of per-zone
     /// limited queries), plus one grouped count when totalCount is asked.
     /// </summary>
-    public static BatchLoader<int, Connection<Project>> Projects(IResolveFieldContext c)
+    public static IDataLoaderResult<Connection<Project>?> Projects(IResolveFieldContext c)
     {
         var page = PagingArguments.Read(c);
         var where = c.InputArgument("where");
         var order = c.ListArgument("order");
         var key = "Zone.projects:" + JsonSerializer.Serialize(new { page, where = Describe(where), order = Describe(order) });
-        var loaders = c.RequestServices!.GetRequiredService<RequestLoaders>();
-        var fields = loaders.Fields(key);
-        fields.UnionWith(Selection.ConnectionNodeFields(c));
+        var fields = Selection.ConnectionNodeFields(c);
         if (Selection.Selects(c, "totalCount")) fields.Add(CountMarker); // any occurrence asking for it makes the batch count
         var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
         var paging = c.RequestServices!.GetRequiredService<IOptions<PagingOptions>>().Value;
         var context = Progress.Context(c);
-        return loaders.GetOrAdd<int, Connection<Project>>(key, (ids, ct) => FetchAsync(db, paging, ids, page, where, order, context, fields, ct));
+        return c.RequestServices!.GetRequiredService<RequestLoaders>().GetOrAdd<int, Connection<Project>>(key,
+                (ids, wanted, ct) => FetchAsync(db, paging, ids, page, where, order, context, wanted, ct))
+            .Load(c.Source is Zone zone ? zone.Id : throw new InvalidOperationException("Zone.projects resolves on a Zone"), fields);
     }
 
     private static async Task<IReadOnlyDictionary<int, Connection<Project>>> FetchAsync(

@@ -50,7 +50,7 @@ public sealed class ZoneType : ObjectGraphType<Zone>
         Field<NonNullGraphType<GeoJsonMultiPolygonType>>("boundary").Description("边界 · Boundary (MultiPolygon; WGS84 unless crs asks for GCJ02/BD09).").WithCrs(z => z.Boundary);
         Field(z => z.AreaKm2).Description("面积 (km², 在椭球面上计算) · Area in km², computed on the spheroid.");
         Field<ZoneType>("parent").Description("上级区域 · The zone this one lies in.")
-            .Resolve(c => c.Source.ParentId is { } id ? ZoneLoaders.ById(c).Load(id) : null);
+            .Resolve(c => c.Source.ParentId is { } id ? ZoneLoaders.ById(c, id) : null);
         Field<NonNullGraphType<BooleanGraphType>>("approximate").Description("边界是否为近似 · Whether the boundary is an approximation.").Resolve(c => c.Source.IsApproximate);
         Field<NonNullGraphType<EnumerationGraphType<BoundaryConfidence>>>("confidence").Description("边界可信度 · How far the boundary can be trusted.").Resolve(c => c.Source.Confidence);
         Field(z => z.SourceNote).Description("来源说明 · Sources of the boundary.");
@@ -58,7 +58,7 @@ public sealed class ZoneType : ObjectGraphType<Zone>
             .Description("归属于该功能区的项目 (按 zone 关系, 非空间包含) · Projects assigned to this zone (by relation; use a `within` filter for spatial containment).")
             .Arguments(PagingArguments.Forward())
             .Arguments(types.WhereArgument(ProjectSchema.Filter), types.OrderArgument(ProjectSchema.Sort))
-            .Resolve(c => ZoneLoaders.Projects(c).Load(c.Source.Id));
+            .Resolve(c => ZoneLoaders.Projects(c));
         Field<NonNullGraphType<ProjectStatsGroupType>>("stats")
             .Description("归属于该功能区的项目合计 (同一层级的所有功能区一条 SQL) · Totals of the projects assigned to this zone; all zones of a level in one statement.")
             .Arguments(types.WhereArgument(ProjectSchema.Filter))

@@ -13,9 +13,9 @@ public sealed class LiveServer : IAsyncDisposable
     private readonly WebApplicationFactory<Program> _factory;
     public Uri Origin { get; }
 
-    public LiveServer(ApiFixture api)
+    public LiveServer(WebApplicationFactory<Program> app)
     {
-        _factory = api.WithWebHostBuilder(_ => { });
+        _factory = app.WithWebHostBuilder(_ => { });
         _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
         Origin = new Uri(_factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

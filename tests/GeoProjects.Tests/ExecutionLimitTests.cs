@@ -1,0 +1,113 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using GeoProjects.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace GeoProjects.Tests;
+
+/// <summary>
+/// No request outlives its budget or its client: the execution timeout, a client's disconnect and the host's shutdown
+/// each cancel the request and its SQL. Statements are made slow on purpose by an interceptor that prefixes a pg_sleep.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class ExecutionLimitTests(ApiFixture api)
+{
+    private const string Marker = "geoprojects-slow-statement";
+
+    private sealed class SlowStatements : DbCommandInterceptor
+    {
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            command.CommandText = $"/* {Marker} */ SELECT pg_sleep(30);\n" + command.CommandText;
+            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+        }
+    }
+
+    private WebApplicationFactory<Program> Slow(int executionTimeoutMs) => api.WithWebHostBuilder(b => b
+        .UseSetting("GraphQL:ExecutionTimeoutMs", executionTimeoutMs.ToString())
+        .UseSetting("Database:StatementTimeoutMs", "60000")
+        .ConfigureTestServices(s => s.AddSingleton<IInterceptor, SlowStatements>()));
+
+    private async Task<int> SleepingStatementsAsync()
+    {
+        await using var c = await api.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%{Marker}%' AND pid <> pg_backend_pid()", c);
+        return (int)(long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private async Task AssertNoSleepingStatementWithin(TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (await SleepingStatementsAsync() > 0)
+        {
+            Assert.True(clock.Elapsed < limit, $"a statement was still running {limit.TotalSeconds} s after its request ended");
+            await Task.Delay(100);
+        }
+    }
+
+    private static StringContent Body(string query) => new(JsonSerializer.Serialize(new { query }), Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task TheExecutionTimeoutAnswers503AndCancelsTheStatement()
+    {
+        await using var slow = Slow(executionTimeoutMs: 1000);
+        using var client = slow.CreateClient();
+
+        var clock = Stopwatch.StartNew();
+        var r = await GraphQLResponse.ReadAsync(await client.PostAsync("/graphql", Body("{ projects { totalCount } }")));
+
+        Assert.Equal((503, "EXECUTION_TIMEOUT"), (r.Status, r.FirstErrorCode));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"{clock.ElapsedMilliseconds} ms");
+        await AssertNoSleepingStatementWithin(TimeSpan.FromSeconds(2));
+    }
+
+    [Fact]
+    public async Task AClientThatGoesAwayCancelsItsStatement()
+    {
+        await using var slow = Slow(executionTimeoutMs: 60_000);
+        await using var server = new LiveServer(slow);
+        using var client = new HttpClient();
+        using var gone = new CancellationTokenSource(TimeSpan.FromMilliseconds(700));
+
+        var request = client.PostAsync(server.Url("/graphql"), Body("{ projects { totalCount } }"), gone.Token);
+        await Task.Delay(400);
+        Assert.Equal(1, await SleepingStatementsAsync());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+
+        await AssertNoSleepingStatementWithin(TimeSpan.FromSeconds(2));
+    }
+
+    [Fact]
+    public async Task ShutdownFinishesWithin10SecondsWithRequestsInFlight()
+    {
+        var slow = Slow(executionTimeoutMs: 60_000);
+        var server = new LiveServer(slow);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var inFlight = Enumerable.Range(0, 3)
+            .Select(_ => client.PostAsync(server.Url("/graphql"), Body("{ projects { totalCount } }")))
+            .Append(client.PostAsync(server.Url("/graphql"), new StringContent(HostileRequestTests.Corpus().First().Body, Encoding.UTF8, "application/json")))
+            .ToList();
+        await Task.Delay(500);
+
+        var clock = Stopwatch.StartNew();
+        await server.DisposeAsync();
+        await slow.DisposeAsync();
+        clock.Stop();
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"shutdown took {clock.Elapsed.TotalSeconds:0.0} s");
+        foreach (var request in inFlight)
+        {
+            try { (await request).Dispose(); } catch (HttpRequestException) { } // answered 503 or cut off: either way it ended
+        }
+        await AssertNoSleepingStatementWithin(TimeSpan.FromSeconds(2));
+    }
+}
