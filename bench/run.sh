@@ -128,6 +128,42 @@ m[t_sql]=$(measure http://127.0.0.1:$sql_port/ PATHS="$tiles")
 m[t_gp]=$(measure http://127.0.0.1:$nocache_port/ PATHS="$tiles")
 m[t_hit]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles")
 m[t_304]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles" ETAGS="$etags")
+# A hostile mix (the kinds of request tests/…/HostileRequestTests refuses) on 4 connections, alongside the headline
+# query: what normal clients see while it runs. Last, because a server that cannot bound such work may stay busy.
+hostile_files=$(python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+def q(text): return json.dumps({"query": text})
+bodies = {
+    "fanout": q("{ ...F0 } " + " ".join(f"fragment F{i} on Query {{ ...F{i+1} ...F{i+1} }}" for i in range(40)) + " fragment F40 on Query { __typename }"),
+    "aliases": q("{ " + " ".join(f"a: projects(first: {i % 100}) {{ totalCount }}" for i in range(800)) + " }"),
+    "chain": q("{ ...F0 } " + " ".join(f"fragment F{i} on Query {{ ...F{i+1} }}" for i in range(1000)) + " fragment F1000 on Query { __typename }"),
+    "directives": q("{ __typename " + " ".join("@include(if: true)" for _ in range(1000)) + " }"),
+    "introspection": q("{ " + " ".join(f"s{i}: __schema {{ types {{ name fields {{ name }} }} }}" for i in range(400)) + " }"),
+    "deep": q("{ " + "... on Query { " * 300 + "__typename" + " }" * 300 + " }"),
+    "repeats": q("{ " + " ".join("__typename" for _ in range(10000)) + " }"),
+}
+paths = []
+for name, body in bodies.items():
+    path = f"{tmp}/hostile-{name}.json"
+    open(path, "w").write(body)
+    paths.append(path)
+print(",".join(paths))
+PY
+)
+under_attack() { # graphql url, headline body file → "headline measurement|hostile measurement"
+  env BODY_FILES="$hostile_files" wrk -t1 -c4 -d"$((warmup + duration))s" --timeout 10s --latency -s bench/wrk.lua "$1" > "$tmp/hostile.txt" 2>&1 &
+  local attacker=$!
+  local normal; normal=$(measure "$1" BODY_FILE="$2")
+  wait $attacker || true
+  local hostile; hostile=$(awk 'function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+       /Requests\/sec/ { rps=$2 } /^ +50%/ { p50=ms($2) } /^ +99%/ { p99=ms($2) } /Non-2xx/ { bad=$NF } /Socket errors/ { t=$NF }
+       END { printf "%.1f %.2f %.2f %s %s\n", rps, p50, p99, (bad==""?0:bad), (t==""?0:t) }' "$tmp/hostile.txt")
+  echo "$normal|$hostile"
+}
+m[a_gp]=$(under_attack http://127.0.0.1:$gp_port/graphql "$(body h_gp "$q_headline")")
+api_rss_attack=$(awk '/VmRSS/ {print int($2/1024)}' /proc/$api_pid/status)
+m[a_pg]=$(under_attack http://127.0.0.1:$pg_port/graphql "$(body h_pg "$p_headline")")
 api_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$api_pid/status)
 nocache_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$nocache_pid/status)
 pg_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$pg_pid/status 2>/dev/null || echo "?")
@@ -156,6 +192,20 @@ out="$results/$(date -u +%Y-%m-%d)-$count.md"
   row "" "GeoProjects, repeated → server tile cache" "${m[t_hit]}" "${m[t_sql]}"
   row "" "GeoProjects, If-None-Match → 304" "${m[t_304]}" "${m[t_sql]}"
   echo
+  echo
+  echo "Hostile mix: 7 kinds of abusive document (fragment fan-out, 800 conflicting aliases, a 1 000-fragment chain, 1 000 directives,"
+  echo "400 aliased introspections, 300 nested fragments, 10 000 repeated fields) on 4 connections, during the headline measurement."
+  echo "Ratios compare the headline under attack with the headline alone on the same system."
+  echo
+  echo "| system | headline req/s alone | under attack | ratio | headline p99 ms under attack | hostile req/s answered | hostile p99 ms | hostile timeouts (10 s) |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for sys in gp pg; do
+    read -r arps _ ap99 _ _ <<< "${m[a_$sys]%%|*}"; read -r hrps _ hp99 _ ht <<< "${m[a_$sys]##*|}"; read -r rps _ _ _ _ <<< "${m[h_$sys]}"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$([ $sys = gp ] && echo GeoProjects || echo 'PostGraphile v4')" "$rps" "$arps" \
+      "$(python3 -c "print(f'{$arps/$rps:.2f}' if $rps else '–')")" "$ap99" "$hrps" "$hp99" "$ht"
+  done
+  echo
+  echo "GeoProjects RSS right after the hostile mix: ${api_rss_attack} MB."
   echo "Peak RSS under load (VmHWM): GeoProjects ${api_rss} MB (the instance with its tile cache off, after rendering tiles: ${nocache_rss} MB); PostGraphile ${pg_rss} MB."
 } | tee "$out"
 echo "kept in $out" >&2

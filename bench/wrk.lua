@@ -1,6 +1,12 @@
--- wrk script: POST $BODY_FILE as JSON when set; otherwise GET the paths in $PATHS (comma-separated) in turn,
--- sending If-None-Match from $ETAGS (same order) when set, to measure revalidation.
+-- wrk script: POST $BODY_FILE as JSON when set, or the files in $BODY_FILES (comma-separated) in turn; otherwise GET
+-- the paths in $PATHS (comma-separated) in turn, sending If-None-Match from $ETAGS (same order) when set, to measure revalidation.
 local body_file = os.getenv("BODY_FILE")
+local bodies = {}
+for f in string.gmatch(os.getenv("BODY_FILES") or "", "[^,]+") do
+  local h = io.open(f, "r")
+  table.insert(bodies, h:read("*a"))
+  h:close()
+end
 local paths, etags = {}, {}
 for p in string.gmatch(os.getenv("PATHS") or "", "[^,]+") do table.insert(paths, p) end
 for e in string.gmatch(os.getenv("ETAGS") or "", "[^,]+") do table.insert(etags, e) end
@@ -12,6 +18,10 @@ if body_file then
 end
 local i = 0
 request = function()
+  if #bodies > 0 then
+    i = i % #bodies + 1
+    return wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, bodies[i])
+  end
   if body then
     return wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, body)
   end

@@ -43,8 +43,12 @@ public sealed class DifferentialQueryTests(ApiFixture api)
 
     public sealed record ZoneRow(int Id, string Code, string Name, string Kind, double AreaKm2, int? ParentId);
     public sealed record BatchRow(int Id, string Name, DateOnly Date, string Level);
-    public sealed record ProjectRow(int Id, string Code, string Name, string Sector, string Status, decimal TotalInvestment,
-        string? Developer, DateOnly? StartDate, int? ZoneId, int? BatchId);
+    public sealed record ProjectRow(int Id, string Code, string Name, string? NameEn, string Sector, string? IndustryChain, string Status,
+        decimal TotalInvestment, decimal? AnnualPlannedInvestment, decimal? CompletedInvestment, decimal? LandAreaMu, string? Developer,
+        DateOnly? StartDate, string DataSource, int? ZoneId, int? BatchId, double Lon, double Lat, double MetresFromCentre);
+
+    /// <summary>The point distances are measured from (PostGIS computes them for the oracle, on the spheroid).</summary>
+    public const string Centre = "{ type: \"Point\", coordinates: [120.05, 35.88] }";
 
     public sealed class Rows
     {
@@ -65,12 +69,19 @@ public sealed class DifferentialQueryTests(ApiFixture api)
             await foreach (var r in Read(c, "SELECT id, name, date, level FROM project_batches"))
                 batches[r.GetInt32(0)] = new BatchRow(r.GetInt32(0), r.GetString(1), r.GetFieldValue<DateOnly>(2), r.GetString(3));
             var projects = new List<ProjectRow>();
-            await foreach (var r in Read(c, "SELECT id, code, name, sector, status, total_investment, developer, start_date, zone_id, batch_id FROM projects"))
-                projects.Add(new ProjectRow(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetDecimal(5),
-                    r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateOnly>(7),
-                    r.IsDBNull(8) ? null : r.GetInt32(8), r.IsDBNull(9) ? null : r.GetInt32(9)));
+            const string sql = "SELECT id, code, name, name_en, sector, industry_chain, status, total_investment, annual_planned_investment, "
+                + "completed_investment, land_area_mu, developer, start_date, data_source, zone_id, batch_id, ST_X(location), ST_Y(location), "
+                + "ST_Distance(geography(location), geography(ST_SetSRID(ST_MakePoint(120.05, 35.88), 4326))) FROM projects";
+            await foreach (var r in Read(c, sql))
+                projects.Add(new ProjectRow(r.GetInt32(0), r.GetString(1), r.GetString(2), Text(r, 3), r.GetString(4), Text(r, 5), r.GetString(6),
+                    r.GetDecimal(7), Amount(r, 8), Amount(r, 9), Amount(r, 10), Text(r, 11), r.IsDBNull(12) ? null : r.GetFieldValue<DateOnly>(12),
+                    r.GetString(13), r.IsDBNull(14) ? null : r.GetInt32(14), r.IsDBNull(15) ? null : r.GetInt32(15), r.GetDouble(16), r.GetDouble(17), r.GetDouble(18)));
             return new Rows { Projects = projects, Zones = zones, Batches = batches };
         }
+
+        private static string? Text(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+        private static decimal? Amount(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDecimal(i);
 
         private static async IAsyncEnumerable<NpgsqlDataReader> Read(NpgsqlConnection c, string sql)
         {
@@ -100,51 +111,110 @@ public sealed class DifferentialQueryTests(ApiFixture api)
 
     private static Filter Leaf(string graphql, Func<ProjectRow, Rows, bool> holds) => new(graphql, holds, [], graphql[2..^2]);
 
+    private static readonly (string Op, Func<int, bool> Holds)[] Comparisons =
+    [
+        ("eq", c => c == 0), ("neq", c => c != 0), ("gt", c => c > 0), ("gte", c => c >= 0), ("lt", c => c < 0), ("lte", c => c <= 0),
+        ("ngt", c => !(c > 0)), ("ngte", c => !(c >= 0)), ("nlt", c => !(c < 0)), ("nlte", c => !(c <= 0)),
+    ];
+
+    /// <summary>
+    /// Every operation of a comparable field (eq … nlte, in, nin, eq/neq null) with the API's documented C# semantics:
+    /// a null value satisfies neq and the negations, nothing else (HotChocolate over EF Core does the same).
+    /// </summary>
+    private static Gen<Filter> Comparable<T>(string field, Func<ProjectRow, T?> get, IReadOnlyList<T> values, Func<T, string> literal)
+        where T : struct, IComparable<T>
+    {
+        var pick = Gen.Elements(values.ToArray());
+        return Gen.OneOf(
+            Gen.Elements(Comparisons).SelectMany(op => pick.Select(v => Leaf($"{{ {field}: {{ {op.Op}: {literal(v)} }} }}",
+                (p, _) => get(p) is { } x ? op.Holds(x.CompareTo(v)) : op.Op is "neq" or "ngt" or "ngte" or "nlt" or "nlte"))),
+            pick.Two().SelectMany(t => Gen.Elements(true, false).Select(negate => Leaf(
+                $"{{ {field}: {{ {(negate ? "nin" : "in")}: [{literal(t.Item1)}, {literal(t.Item2)}] }} }}",
+                (p, _) => (get(p) is { } x && (x.Equals(t.Item1) || x.Equals(t.Item2))) != negate))),
+            Gen.Elements(true, false).Select(isNull => Leaf($"{{ {field}: {{ {(isNull ? "eq" : "neq")}: null }} }}", (p, _) => (get(p) is null) == isNull)));
+    }
+
+    /// <summary>Every string operation; a null string contains, starts and ends with nothing (HotChocolate's null check).</summary>
+    private static Gen<Filter> Text(string field, Func<ProjectRow, string?> get, IReadOnlyList<string> values)
+    {
+        var whole = Gen.Elements(values.ToArray());
+        var part = whole.SelectMany(v => Gen.Choose(0, Math.Max(0, v.Length - 1)).SelectMany(i => Gen.Choose(1, 3).Select(n => v.Substring(i, Math.Min(n, v.Length - i)))));
+        var calls = new (string Op, Func<string, string, bool> Holds)[]
+        {
+            ("contains", (x, v) => x.Contains(v, StringComparison.Ordinal)), ("startsWith", (x, v) => x.StartsWith(v, StringComparison.Ordinal)),
+            ("endsWith", (x, v) => x.EndsWith(v, StringComparison.Ordinal)),
+        };
+        return Gen.OneOf(
+            whole.SelectMany(v => Gen.Elements(true, false).Select(negate => Leaf($"{{ {field}: {{ {(negate ? "neq" : "eq")}: {Literal(v)} }} }}",
+                (p, _) => (get(p) == v) != negate))),
+            Gen.Elements(calls).SelectMany(call => part.SelectMany(v => Gen.Elements(true, false).Select(negate => Leaf(
+                $"{{ {field}: {{ {(negate ? "n" + call.Op : call.Op)}: {Literal(v)} }} }}",
+                (p, _) => (get(p) is { } x && call.Holds(x, v)) != negate)))),
+            whole.Two().SelectMany(t => Gen.Elements(true, false).Select(negate => Leaf(
+                $"{{ {field}: {{ {(negate ? "nin" : "in")}: [{Literal(t.Item1)}, {Literal(t.Item2)}] }} }}",
+                (p, _) => (get(p) == t.Item1 || get(p) == t.Item2) != negate))),
+            Gen.Elements(true, false).Select(isNull => Leaf($"{{ {field}: {{ {(isNull ? "eq" : "neq")}: null }} }}", (p, _) => (get(p) is null) == isNull)));
+    }
+
+    /// <summary>An enum's eq/neq/in/nin, with values as stored (PascalCase) and written as GraphQL names.</summary>
+    private static Gen<Filter> Enum(string field, Func<ProjectRow, Rows, string?> get, IReadOnlyList<string> values) => Gen.OneOf(
+        Gen.Elements(values.ToArray()).SelectMany(v => Gen.Elements(true, false).Select(negate =>
+            Leaf($"{{ {field}: {{ {(negate ? "neq" : "eq")}: {EnumName(v)} }} }}", (p, r) => (get(p, r) == v) != negate))),
+        Gen.SubListOf(values.ToArray()).SelectMany(l => Gen.Elements(true, false).Select(negate =>
+            Leaf($"{{ {field}: {{ {(negate ? "nin" : "in")}: [{string.Join(", ", l.Select(EnumName))}] }} }}", (p, r) => l.Contains(get(p, r)!) != negate))));
+
     private static Gen<Filter> Leaves(Rows rows)
     {
-        var codes = rows.Projects.Select(p => p.Code).ToArray();
-        var names = rows.Projects.Select(p => p.Name).ToArray();
-        var sectors = rows.Projects.Select(p => p.Sector).Distinct().ToArray();
-        var statuses = rows.Projects.Select(p => p.Status).Distinct().ToArray();
-        var amounts = rows.Projects.Select(p => p.TotalInvestment).Distinct().Append(0m).Append(12.5m).ToArray();
-        var dates = rows.Projects.Where(p => p.StartDate is not null).Select(p => p.StartDate!.Value).Distinct().ToArray();
-        var developers = rows.Projects.Where(p => p.Developer is not null).Select(p => p.Developer!).Distinct().ToArray();
-        var zones = rows.Zones.Values.ToArray();
-        var levels = rows.Batches.Values.Select(b => b.Level).Distinct().ToArray();
-        var batchDates = rows.Batches.Values.Select(b => b.Date).Distinct().ToArray();
-        static string D(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        IReadOnlyList<T> Distinct<T>(Func<ProjectRow, T?> get) where T : struct => rows.Projects.Select(get).OfType<T>().Distinct().ToList();
+        IReadOnlyList<string> Texts(Func<ProjectRow, string?> get) => rows.Projects.Select(get).OfType<string>().Distinct().ToList();
+        static string D(DateOnly d) => $"\"{d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}\"";
         static string M(decimal m) => m.ToString(CultureInfo.InvariantCulture);
-        var compare = new (string Op, Func<int, bool> Holds)[]
-        {
-            ("eq", c => c == 0), ("neq", c => c != 0), ("gt", c => c > 0), ("gte", c => c >= 0), ("lt", c => c < 0), ("lte", c => c <= 0),
-            ("ngt", c => !(c > 0)), ("ngte", c => !(c >= 0)), ("nlt", c => !(c < 0)), ("nlte", c => !(c <= 0)),
-        };
+        static string I(int i) => i.ToString(CultureInfo.InvariantCulture);
+        IReadOnlyList<decimal> Amounts(Func<ProjectRow, decimal?> get) => Distinct(get).Append(0m).Append(12.5m).ToList();
+        var zones = rows.Zones.Values.ToArray();
+        var batches = rows.Batches.Values.ToArray();
+        var metres = new[] { 500.0, 3_000, 8_000, 15_000, 40_000 };
+        var boxes = new[] { (119.9, 35.7, 120.1, 35.95), (120.0, 35.8, 120.3, 36.1), (119.6, 35.5, 119.95, 35.8) };
+        static string Id(string type, int id) => Literal(Convert.ToBase64String(Encoding.UTF8.GetBytes($"{type}:{id}")));
 
         return Gen.OneOf(
-            Gen.Elements(codes).Select(c => Leaf($"{{ code: {{ eq: {Literal(c)} }} }}", (p, _) => p.Code == c)),
-            Gen.Elements(codes).Select(c => Leaf($"{{ code: {{ neq: {Literal(c)} }} }}", (p, _) => p.Code != c)),
-            Gen.Elements(codes).Two().Select(t => Leaf($"{{ code: {{ in: [{Literal(t.Item1)}, {Literal(t.Item2)}] }} }}", (p, _) => p.Code == t.Item1 || p.Code == t.Item2)),
-            Gen.Elements(codes).Select(c => c[..Math.Min(4, c.Length)]).Select(s => Leaf($"{{ code: {{ startsWith: {Literal(s)} }} }}", (p, _) => p.Code.StartsWith(s, StringComparison.Ordinal))),
-            Gen.Elements(codes).Select(c => c[^2..]).Select(s => Leaf($"{{ code: {{ nendsWith: {Literal(s)} }} }}", (p, _) => !p.Code.EndsWith(s, StringComparison.Ordinal))),
-            Gen.Elements(names).Select(n => n.Substring(n.Length / 2, Math.Min(2, n.Length - n.Length / 2)))
-                .Select(s => Leaf($"{{ name: {{ contains: {Literal(s)} }} }}", (p, _) => p.Name.Contains(s, StringComparison.Ordinal))),
-            Gen.Elements(sectors).Select(s => Leaf($"{{ sector: {{ eq: {EnumName(s)} }} }}", (p, _) => p.Sector == s)),
-            Gen.SubListOf(sectors).Select(l => Leaf($"{{ sector: {{ nin: [{string.Join(", ", l.Select(EnumName))}] }} }}", (p, _) => !l.Contains(p.Sector))),
-            Gen.SubListOf(statuses).Select(l => Leaf($"{{ status: {{ in: [{string.Join(", ", l.Select(EnumName))}] }} }}", (p, _) => l.Contains(p.Status))),
-            Gen.Elements(compare).SelectMany(op => Gen.Elements(amounts).Select(a =>
-                Leaf($"{{ totalInvestment: {{ {op.Op}: {M(a)} }} }}", (p, _) => op.Holds(p.TotalInvestment.CompareTo(a))))),
-            Gen.Elements(compare).SelectMany(op => Gen.Elements(dates).Select(d =>
-                // C# lifted semantics, as the API's EF translation keeps them: a null date satisfies only the negations.
-                Leaf($"{{ startDate: {{ {op.Op}: \"{D(d)}\" }} }}", (p, _) => p.StartDate is { } s ? op.Holds(s.CompareTo(d)) : op.Op is "neq" or "ngt" or "ngte" or "nlt" or "nlte"))),
-            Gen.Elements(true, false).Select(isNull => Leaf($"{{ startDate: {{ {(isNull ? "eq" : "neq")}: null }} }}", (p, _) => (p.StartDate is null) == isNull)),
-            Gen.Elements(developers).Select(d => Leaf($"{{ developer: {{ neq: {Literal(d)} }} }}", (p, _) => p.Developer != d)),
+            Gen.Elements(rows.Projects.ToArray()).Two().Select(t => Leaf($"{{ id: {{ in: [{Id("Project", t.Item1.Id)}, {Id("Project", t.Item2.Id)}] }} }}",
+                (p, _) => p.Id == t.Item1.Id || p.Id == t.Item2.Id)),
+            Text("code", p => p.Code, Texts(p => p.Code)),
+            Text("name", p => p.Name, Texts(p => p.Name)),
+            Text("nameEn", p => p.NameEn, Texts(p => p.NameEn)),
+            Text("industryChain", p => p.IndustryChain, Texts(p => p.IndustryChain)),
+            Text("developer", p => p.Developer, Texts(p => p.Developer)),
+            Enum("sector", (p, _) => p.Sector, Texts(p => p.Sector)),
+            Enum("status", (p, _) => p.Status, Texts(p => p.Status)),
+            Enum("dataSource", (p, _) => p.DataSource, Texts(p => p.DataSource)),
+            Comparable("totalInvestment", p => p.TotalInvestment, Amounts(p => p.TotalInvestment), M),
+            Comparable("annualPlannedInvestment", p => p.AnnualPlannedInvestment, Amounts(p => p.AnnualPlannedInvestment), M),
+            Comparable("completedInvestment", p => p.CompletedInvestment, Amounts(p => p.CompletedInvestment), M),
+            Comparable("landAreaMu", p => p.LandAreaMu, Amounts(p => p.LandAreaMu), M),
+            Comparable("startDate", p => p.StartDate, Distinct(p => p.StartDate), D),
+            Comparable("startYear", p => p.StartDate?.Year, Distinct(p => p.StartDate?.Year).Append(2020).ToList(), I),
+            Gen.Elements(boxes).SelectMany(b => Gen.Elements(true, false).Select(negate => Leaf(
+                $"{{ location: {{ {(negate ? "nwithin" : "within")}: {{ geometry: {{ type: \"Polygon\", coordinates: [[[{b.Item1}, {b.Item2}], [{b.Item3}, {b.Item2}], [{b.Item3}, {b.Item4}], [{b.Item1}, {b.Item4}], [{b.Item1}, {b.Item2}]]] }} }} }} }}",
+                (p, _) => (p.Lon > b.Item1 && p.Lon < b.Item3 && p.Lat > b.Item2 && p.Lat < b.Item4) != negate))),
+            Gen.Elements(metres).SelectMany(m => Gen.Elements(true, false).Select(closer => Leaf(
+                $"{{ location: {{ distance: {{ geometry: {Centre}, {(closer ? "lte" : "gt")}: {m} }} }} }}",
+                (p, _) => closer ? p.MetresFromCentre <= m : p.MetresFromCentre > m))),
+            Gen.Elements(metres).Select(m => Leaf($"{{ location: {{ intersects: {{ geometry: {Centre}, buffer: {m} }} }} }}", (p, _) => p.MetresFromCentre <= m)),
             Gen.Elements(zones).Select(z => Leaf($"{{ zone: {{ code: {{ eq: {Literal(z.Code)} }} }} }}", (p, r) => r.Zone(p.ZoneId)?.Code == z.Code)),
             Gen.Elements(zones).Select(z => Leaf($"{{ zone: {{ name: {{ neq: {Literal(z.Name)} }} }} }}", (p, r) => r.Zone(p.ZoneId) is { } pz && pz.Name != z.Name)),
+            Enum("zone: { kind", (p, r) => r.Zone(p.ZoneId)?.Kind, zones.Select(z => z.Kind).Distinct().ToList()).Select(CloseRelation),
             Gen.Elements(zones).Select(z => Leaf($"{{ zone: {{ parent: {{ code: {{ eq: {Literal(z.Code)} }} }} }} }}",
                 (p, r) => r.Zone(r.Zone(p.ZoneId)?.ParentId)?.Code == z.Code)),
-            Gen.Elements(levels).Select(l => Leaf($"{{ batch: {{ level: {{ eq: {EnumName(l)} }} }} }}", (p, r) => r.Batch(p.BatchId)?.Level == l)),
-            Gen.Elements(batchDates).Select(d => Leaf($"{{ batch: {{ date: {{ lt: \"{D(d)}\" }} }} }}", (p, r) => r.Batch(p.BatchId) is { } b && b.Date < d)));
+            Enum("batch: { level", (p, r) => r.Batch(p.BatchId)?.Level, batches.Select(b => b.Level).Distinct().ToList()).Select(CloseRelation),
+            Gen.Elements(batches).Select(b => Leaf($"{{ batch: {{ name: {{ eq: {Literal(b.Name)} }} }} }}", (p, r) => r.Batch(p.BatchId)?.Name == b.Name)),
+            Gen.Elements(batches.Select(b => b.Date).Distinct().ToArray()).Select(d => Leaf($"{{ batch: {{ date: {{ lt: {D(d)} }} }} }}",
+                (p, r) => r.Batch(p.BatchId) is { } b && b.Date < d)));
     }
+
+    /// <summary>`{ zone: { kind: { eq: X } }` as generated by <see cref="Enum"/> gets its relation's closing brace; no related row, no match.</summary>
+    private static Filter CloseRelation(Filter f) =>
+        Leaf(f.Graphql[..^1] + "} }", (p, r) => (f.Graphql.Contains("zone:") ? r.Zone(p.ZoneId) is not null : r.Batch(p.BatchId) is not null) && f.Holds(p, r));
 
     private static Gen<Filter> Filters(Rows rows, int depth)
     {

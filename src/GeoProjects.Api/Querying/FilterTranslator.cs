@@ -226,8 +226,8 @@ public static class FilterTranslator
         // No Convert to Geometry: a cast in the SQL would hide the column from the geography(location) index.
         var geometryMember = member;
         var distance = Expression.Call(typeof(GeoSql).GetMethod(nameof(GeoSql.DistanceMetres))!, geometryMember, operand);
-        Expression Within(object? d) => Expression.Call(typeof(GeoSql).GetMethod(nameof(GeoSql.WithinMetres))!, geometryMember, operand, Metres(d));
-        Expression Metres(object? d) => Parameter(FilterTranslator.Metres($"{field.Name}.distance",
+        Expression Within(object? d) => Expression.Call(typeof(GeoSql).GetMethod(nameof(GeoSql.WithinMetres))!, geometryMember, operand, Reach(d));
+        Expression Reach(object? d) => Parameter(Metres($"{field.Name}.distance",
             d ?? throw new QueryInputException("FILTER_VALUE_NULL", $"{field.Name}.distance: comparisons need a value")), typeof(double));
         var parts = new List<Expression>();
         foreach (var (op, raw) in args)
@@ -237,15 +237,15 @@ public static class FilterTranslator
             {
                 // ST_DWithin first: it can use the GiST index on geography(location); ST_Distance alone cannot.
                 "lte" => Within(raw),
-                "lt" => Expression.AndAlso(Within(raw), Expression.LessThan(distance, Metres(raw))),
-                "eq" => Expression.Equal(distance, Metres(raw)),
-                "neq" => Expression.NotEqual(distance, Metres(raw)),
-                "gt" => Expression.GreaterThan(distance, Metres(raw)),
+                "lt" => Expression.AndAlso(Within(raw), Expression.LessThan(distance, Reach(raw))),
+                "eq" => Expression.Equal(distance, Reach(raw)),
+                "neq" => Expression.NotEqual(distance, Reach(raw)),
+                "gt" => Expression.GreaterThan(distance, Reach(raw)),
                 "ngt" => Within(raw),
-                "gte" => Expression.GreaterThanOrEqual(distance, Metres(raw)),
-                "ngte" => Expression.AndAlso(Within(raw), Expression.LessThan(distance, Metres(raw))),
-                "nlt" => Expression.GreaterThanOrEqual(distance, Metres(raw)),
-                "nlte" => Expression.GreaterThan(distance, Metres(raw)),
+                "gte" => Expression.GreaterThanOrEqual(distance, Reach(raw)),
+                "ngte" => Expression.AndAlso(Within(raw), Expression.LessThan(distance, Reach(raw))),
+                "nlt" => Expression.GreaterThanOrEqual(distance, Reach(raw)),
+                "nlte" => Expression.GreaterThan(distance, Reach(raw)),
                 "in" => In(new FilterField { Name = field.Name + ".distance", Description = "", Accessor = field.Accessor, Operand = FilterOperand.Comparable }, raw, distance),
                 "nin" => Expression.Not(In(new FilterField { Name = field.Name + ".distance", Description = "", Accessor = field.Accessor, Operand = FilterOperand.Comparable }, raw, distance)),
                 _ => throw new QueryInputException("FILTER_OPERATION_UNKNOWN", $"'{op}' is not an operation of {field.Name}.distance"),
