@@ -182,6 +182,8 @@ public sealed class HttpDetailTests(ApiFixture api)
     [Theory]
     [InlineData("{ __typename }", "Nope", "INVALID_OPERATION_NAME")]
     [InlineData("query A { __typename } query B { __typename }", null, "NO_OPERATION_NAME")]
+    [InlineData("mutation { x }", null, "OPERATION_NOT_SUPPORTED")]
+    [InlineData("subscription { x }", null, "OPERATION_NOT_SUPPORTED")]
     public async Task OperationErrorsSayWhatIsWrong(string query, string? operationName, string code)
     {
         using var r = await SendAsync(HttpMethod.Post, JsonSerializer.Serialize(new { query, operationName }));

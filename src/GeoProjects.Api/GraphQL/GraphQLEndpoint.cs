@@ -105,25 +105,45 @@ public static class GraphQLEndpoint
     {
         if (ResponseFormat.Of(http.Request) is not { } format)
             return Error(http, StatusCodes.Status406NotAcceptable, "NOT_ACCEPTABLE", $"this endpoint answers {ResponseMediaType} or {JsonMediaType}");
-        var services = http.RequestServices;
-        var options = services.GetRequiredService<IOptions<GraphQLOptions>>().Value;
-        string query;
-        GraphQLDocument document;
+        var options = http.RequestServices.GetRequiredService<IOptions<GraphQLOptions>>().Value;
         try
         {
-            query = services.GetRequiredService<PersistedDocuments>().Resolve(request.Query, request.DocumentId, request.Extensions);
-            document = DocumentGuard.Parse(query, options);
+            var (query, document) = Prepare(http, request, options, allowMutations);
+            return await RunAsync(http, request, query, document, options, format);
         }
         catch (RequestRejectedException e)
         {
-            return Error(http, format.Legacy ? StatusCodes.Status200OK : e.Status, e.Code, e.Message);
+            // A client that prefers plain application/json gets 200 for GraphQL request errors, as for results.
+            var status = format.Legacy && e.Status == StatusCodes.Status400BadRequest ? StatusCodes.Status200OK : e.Status;
+            return Error(http, status, e.Code, e.Message);
         }
-        if (!allowMutations && OperationKind(document, request.OperationName) is OperationType.Mutation or OperationType.Subscription)
+    }
+
+    /// <summary>The request's document, resolved (trusted, persisted or sent), parsed and checked; or a refusal.</summary>
+    private static (string Query, GraphQLDocument Document) Prepare(HttpContext http, GraphQLRequest request, GraphQLOptions options, bool allowMutations)
+    {
+        var services = http.RequestServices;
+        var query = services.GetRequiredService<PersistedDocuments>().Resolve(request.Query, request.DocumentId, request.Extensions);
+        var document = DocumentGuard.Parse(query, options);
+        var kind = OperationKind(document, request.OperationName);
+        if (!allowMutations && kind is OperationType.Mutation or OperationType.Subscription)
         {
             http.Response.Headers.Allow = "POST";
-            return Error(http, StatusCodes.Status405MethodNotAllowed, "METHOD_NOT_ALLOWED", "only queries may be sent over GET; POST mutations");
+            throw new RequestRejectedException(StatusCodes.Status405MethodNotAllowed, "METHOD_NOT_ALLOWED", "only queries may be sent over GET; POST mutations");
         }
+        var schema = services.GetRequiredService<ISchema>();
+        // GraphQL.NET would say only "Error executing document." for an operation type the schema does not have.
+        if (kind is OperationType.Mutation && schema.Mutation is null || kind is OperationType.Subscription && schema.Subscription is null)
+            throw new RequestRejectedException(StatusCodes.Status400BadRequest, "OPERATION_NOT_SUPPORTED",
+                $"this schema has no {kind.ToString()!.ToLowerInvariant()} type; only queries are served");
+        return (query, document);
+    }
 
+    /// <summary>Runs a checked document under one token that the disconnect, the timeout and the shutdown all cancel.</summary>
+    private static async Task<IResult> RunAsync(
+        HttpContext http, GraphQLRequest request, string query, GraphQLDocument document, GraphQLOptions options, ResponseFormat format)
+    {
+        var services = http.RequestServices;
         var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         cancel.CancelAfter(options.ExecutionTimeoutMs);
