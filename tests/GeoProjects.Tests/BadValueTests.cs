@@ -192,3 +192,54 @@ public sealed class HttpDetailTests(ApiFixture api)
         Assert.DoesNotContain("Error executing document", body.FirstError.GetProperty("message").GetString());
     }
 }
+
+/// <summary>The value rules of the filter model hold at the non-GraphQL doors too: tiles, GeoJSON and OGC API – Features.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class BadValuesAtEveryDoorTests(ApiFixture api)
+{
+    private const string Point = "{\"type\":\"Point\",\"coordinates\":[120,35.9]}";
+
+    public static TheoryData<string, string> Wheres() => new()
+    {
+        { "{\"name\":{\"contains\":\"a\\u0000b\"}}", "NUL" },
+        { "{\"location\":{\"intersects\":{\"geometry\":" + Point + ",\"buffer\":1e400}}}", "finite" },
+        { "{\"location\":{\"intersects\":{\"geometry\":" + Point + ",\"buffer\":3e7}}}", "20037509" },
+        { "{\"location\":{\"distance\":{\"geometry\":" + Point + ",\"lte\":-5}}}", "20037509" },
+        { "{\"location\":{\"touches\":{\"geometry\":" + Point + ",\"buffer\":500000}}}", "at most 100000" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Wheres))]
+    public async Task TilesAndGeoJsonRefuseWhatGraphQLRefuses(string where, string reason)
+    {
+        using var client = api.CreateClient();
+        foreach (var door in new[] { "/geojson/projects", "/tiles/projects/10/853/402.mvt" })
+        {
+            using var response = await client.GetAsync($"{door}?where={Uri.EscapeDataString(where)}");
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{door}: {(int)response.StatusCode} {body}");
+            Assert.Contains(reason, body);
+            Assert.DoesNotContain("POSTGRES", body);
+        }
+    }
+
+    [Theory]
+    [InlineData("filter=name = 'a\u0000b'", "NUL")]
+    [InlineData("filter=totalInvestment > 1e400", "1.7976931348623157E+308")]
+    [InlineData("filter={\"op\":\">\",\"args\":[{\"property\":\"annualPlannedInvestment\"},1e400]}&filter-lang=cql2-json", "Infinity")]
+    [InlineData("filter=S_DWITHIN(location, POINT(120 35.9), 30000000, meters)", "20037509")]
+    [InlineData("totalInvestment=1e400", "finite")]
+    [InlineData("bbox=119,35,121,1e400", "bbox")]
+    public async Task OgcRefusesWhatGraphQLRefuses(string query, string reason)
+    {
+        using var client = api.CreateClient();
+        var encoded = string.Join("&", query.Split('&').Select(p => p.Split('=', 2)).Select(kv => $"{kv[0]}={Uri.EscapeDataString(kv[1])}"));
+        using var response = await client.GetAsync($"/ogc/collections/projects/items?{encoded}");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {body}");
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal("InvalidParameterValue", json.RootElement.GetProperty("code").GetString());
+        Assert.Contains(reason, json.RootElement.GetProperty("description").GetString());
+    }
+}

@@ -40,7 +40,7 @@ public sealed class InputParser(ISchema schema, IGraphQLTextSerializer serialize
         if (!result.IsValid)
         {
             var error = result.Errors[0];
-            var reason = error.InnerException is GeometryInputException g ? $": {g.Message}" : "";
+            var reason = error.InnerException is InputValueException input ? $": {input.Message}" : "";
             throw new QueryInputException("INVALID_FILTER", $"invalid {inputType}: {error.Message.Replace("Variable '$value.", "'where.").Replace("Variable '$value'", "'where'")}{reason}");
         }
         return result.Variables?.Find("value")?.Value as IDictionary<string, object?>;

@@ -162,7 +162,7 @@ public static class Cql2
             while (_pos < text.Length && (char.IsDigit(text[_pos]) || text[_pos] is '.' or '-' or '+' or 'e' or 'E')) _pos++;
             if (!double.TryParse(text[start.._pos], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
                 throw Error($"expected a literal at position {start + 1}, found '{Snippet(start)}'");
-            return value;
+            return double.IsFinite(value) ? value : throw Error($"the number at position {start + 1} is beyond ±1.7976931348623157E+308");
         }
 
         private string StringLiteral()

@@ -55,7 +55,8 @@ public static class OgcFilter
 
     private static JsonNode? Literal(Queryable queryable, string text) => queryable.Type switch
     {
-        "number" => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? JsonValue.Create(d) : throw Invalid(queryable.Name, $"'{text}' is not a number"),
+        "number" => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
+            ? JsonValue.Create(d) : throw Invalid(queryable.Name, $"'{text}' is not a finite number"),
         "boolean" => bool.TryParse(text, out var b) ? JsonValue.Create(b) : throw Invalid(queryable.Name, $"'{text}' is not true or false"),
         _ => JsonValue.Create(text),
     };
@@ -63,7 +64,7 @@ public static class OgcFilter
     private static Geometry Bbox(string text, string? crs)
     {
         var n = text.Split(',').Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
-        if (n.Length != 4 || n.Any(double.IsNaN)) throw Invalid("bbox", "four numbers: minx,miny,maxx,maxy (6-number 3D boxes are not supported)");
+        if (n.Length != 4 || !n.All(double.IsFinite)) throw Invalid("bbox", "four numbers: minx,miny,maxx,maxy (6-number 3D boxes are not supported)");
         var (minLon, minLat, maxLon, maxLat) = OgcCrs.BboxToCrs84(crs, n[0], n[1], n[2], n[3]);
         if (minLon > maxLon || minLat > maxLat) throw Invalid("bbox", "min must not exceed max");
         return GeoJson.Factory.ToGeometry(new Envelope(minLon, maxLon, minLat, maxLat));
