@@ -10,7 +10,8 @@ namespace GeoProjects.Tests;
 
 /// <summary>
 /// Real GraphQL clients from npm (tests/clients) against the app on a real port: graphql-js introspection as every
-/// IDE and code generator sends it, GraphQL Code Generator, and Apollo Client's persisted-query link.
+/// IDE and code generator sends it, GraphQL Code Generator, Apollo Client's persisted-query link, and graphql-http's
+/// GraphQL-over-HTTP audit.
 /// </summary>
 [Collection(ApiCollection.Name)]
 public sealed class GraphQLClientTests(ApiFixture api)
@@ -50,6 +51,19 @@ public sealed class GraphQLClientTests(ApiFixture api)
         var operations = await File.ReadAllTextAsync(Path.Combine(output, "operations.ts"));
         Assert.Contains("HeadlineProjectsQuery", operations);
         Assert.Contains("export enum Sector", operations);
+    }
+
+    [Fact]
+    public async Task TheGraphQLOverHttpAuditPassesEveryMust()
+    {
+        await using var server = new LiveServer(api);
+        var report = await NodeAsync("audit.mjs", server.Url("/graphql"));
+
+        Assert.True(report.GetProperty("passed").GetInt32() >= 59, report.GetRawText());
+        // Deliberate, as HotChocolate: without Accept (or with */*) the answer is application/graphql-response+json.
+        var warnings = report.GetProperty("failed").EnumerateArray().Select(f => f.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["SHOULD accept */* and use application/json for the content-type", "SHOULD assume application/json content-type when accept is missing"],
+            warnings);
     }
 
     [Fact]
