@@ -31,6 +31,11 @@ public sealed class HostileRequestTests(ApiFixture api)
             Q("{ " + Repeat(800, i => $"a: projects(first: {i % 100}) {{ totalCount }}") + " }"), "MAX_FIELD_REPEATS_EXCEEDED");
         yield return new("the same alias with different arguments, 6 000 times",
             Q("{ " + Repeat(6_000, i => $"a: projects(first: {i % 100}) {{ totalCount }}") + " }"), "MAX_TOKENS_EXCEEDED");
+        yield return new("100 conflicting aliases, each with a subtree (the most the repeat limit lets through)",
+            Q("{ " + Repeat(100, i => $"a: projects(first: {i % 100}) {{ nodes {{ code name sector zone {{ code name parent {{ code }} }} }} }}") + " }"),
+            "OVERLAPPING_FIELDS_CAN_BE_MERGED");
+        yield return new("10 names, each with 100 conflicting aliases",
+            Q("{ " + Repeat(1_000, i => $"n{i / 100}: projects(first: {i % 100}) {{ totalCount }}") + " }"), "MAX_FIELD_MERGES_EXCEEDED");
         yield return new("one field 10 000 times", Q("{ " + Repeat(10_000, _ => "__typename") + " }"), "MAX_FIELDS_EXCEEDED");
         yield return new("2 000 distinct fields", Q("{ " + Repeat(2_100, i => $"f{i}: __typename") + " }"), "MAX_FIELDS_EXCEEDED");
         yield return new("a chain of 2 000 fragments", Q("{ ...F0 } " + Repeat(2_000, i => $"fragment F{i} on Query {{ ...F{i + 1} }}") + " fragment F2000 on Query { __typename }"),
@@ -83,6 +88,18 @@ public sealed class HostileRequestTests(ApiFixture api)
         Assert.True(codes.Count <= 6, $"{name}: {codes.Count} errors");
         Assert.True(r.Text.Length < 16 * 1024, $"{name}: {r.Text.Length} bytes");
         Assert.DoesNotContain("   at ", r.Text);
+    }
+
+    [Fact]
+    public async Task FragmentsThatEachSelectTypenameAndIdAreNotHostile()
+    {
+        // Apollo adds __typename to every selection set, Relay-style fragments each select id: 40 of them at one level.
+        var fragments = Enumerable.Range(0, 40).Select(i => $"fragment F{i} on Project {{ __typename id {(i % 2 == 0 ? "code" : "name")} }}");
+        var query = "{ projects(first: 3) { __typename nodes { __typename id " + Repeat(40, i => $"...F{i}") + " } } } " + string.Join(" ", fragments);
+        var r = await api.QueryAsync(query);
+
+        r.AssertNoErrors();
+        Assert.Equal(3, r.Data.GetProperty("projects").GetProperty("nodes").GetArrayLength());
     }
 
     [Fact]

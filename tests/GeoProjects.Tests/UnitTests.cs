@@ -102,6 +102,7 @@ public sealed class DocumentGuardTests
         Assert.Equal("MAX_INTROSPECTION_EXCEEDED", Refused("{ a: __schema { description } b: __type(name: \"Query\") { name } }", new GraphQLOptions { MaxIntrospectionFields = 1 }));
         Assert.Equal("MAX_OF_TYPE_DEPTH_EXCEEDED", Refused("{ __type(name: \"X\") { ofType { ofType { ofType { name } } } } }", new GraphQLOptions { MaxOfTypeDepth = 2 }));
         Assert.Equal("MAX_FIELD_REPEATS_EXCEEDED", Refused("{ ...A ...B } fragment A on Query { a } fragment B on Query { a a }", new GraphQLOptions { MaxFieldRepeats = 2 }));
+        Assert.Equal("MAX_FIELD_MERGES_EXCEEDED", Refused("{ a a a b b b }", new GraphQLOptions { MaxFieldMerges = 5 }));
         Assert.Equal("FRAGMENT_CYCLE", Refused("{ ...A } fragment A on Query { ...A }", new GraphQLOptions()));
         Assert.Equal("SYNTAX_ERROR", Refused("{ a ", new GraphQLOptions()));
         Assert.Equal("DOCUMENT_TOO_DEEP", Refused("{ a(x: " + new string('[', 200) + new string(']', 200) + ") }", new GraphQLOptions()));
@@ -120,7 +121,7 @@ public sealed class DocumentGuardTests
         // 60 levels of fragments spreading the next twice is 2^60 fields expanded; summarised once each, it is refused at once.
         var fanOut = "{ ...F0 } " + string.Join(" ", Enumerable.Range(0, 60).Select(i => $"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}"))
             + " fragment F60 on Query { x: a }";
-        var limits = new GraphQLOptions { MaxFragmentDepth = 100, MaxFieldRepeats = int.MaxValue };
+        var limits = new GraphQLOptions { MaxFragmentDepth = 100, MaxFieldRepeats = int.MaxValue, MaxFieldMerges = int.MaxValue };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Assert.Equal("MAX_EXPANDED_FIELDS_EXCEEDED", Refused(fanOut, limits));
         Assert.True(clock.ElapsedMilliseconds < 500, $"{clock.ElapsedMilliseconds} ms");

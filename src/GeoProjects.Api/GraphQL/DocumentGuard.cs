@@ -72,6 +72,7 @@ public static class DocumentGuard
         private readonly HashSet<string> _inProgress = [];
         private int _nodes;
         private int _fields;
+        private long _merges;
 
         public void Run()
         {
@@ -110,10 +111,16 @@ public static class DocumentGuard
                 ofType = Math.Max(ofType, part.OfTypeChain);
                 foreach (var (name, count) in part.Names)
                 {
-                    var total = names[name] = Add(names.GetValueOrDefault(name), count);
+                    var before = names.GetValueOrDefault(name);
+                    var total = names[name] = Add(before, count);
                     if (total > limits.MaxFieldRepeats)
                         throw Reject("MAX_FIELD_REPEATS_EXCEEDED",
                             $"'{name}' is selected {Describe(total)} times in one selection set (through fragments too); at most {limits.MaxFieldRepeats} are allowed");
+                    // Validation compares every new occurrence with every earlier one of the same name.
+                    _merges = Add(_merges, Math.Min(int.MaxValue, before * count));
+                    if (_merges > limits.MaxFieldMerges)
+                        throw Reject("MAX_FIELD_MERGES_EXCEEDED",
+                            $"validation would compare more than {limits.MaxFieldMerges} pairs of same-named fields; give repeated fields distinct aliases");
                 }
                 if (fields > limits.MaxExpandedFields)
                     throw Reject("MAX_EXPANDED_FIELDS_EXCEEDED",

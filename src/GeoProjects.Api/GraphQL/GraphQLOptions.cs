@@ -23,8 +23,16 @@ public sealed class GraphQLOptions
     public int MaxExpandedFields { get; set; } = 10_000;
     /// <summary>Fragment spreads nested in fragment spreads.</summary>
     public int MaxFragmentDepth { get; set; } = 16;
-    /// <summary>The same response name (field or alias) in one selection set, through fragments: repeats are merged pairwise.</summary>
-    public int MaxFieldRepeats { get; set; } = 10;
+    /// <summary>
+    /// The same response name (field or alias) in one selection set, through fragments: repeats are merged pairwise.
+    /// Generous enough for clients that add `__typename` or `id` to every fragment (Apollo, Relay).
+    /// </summary>
+    public int MaxFieldRepeats { get; set; } = 100;
+    /// <summary>
+    /// Pairs of same-named fields that validation must compare, over the whole document (each pair may be a conflict
+    /// error): 100 conflicting repeats of one name are 4 950 pairs, ~0.1 s of validation on this machine.
+    /// </summary>
+    public int MaxFieldMerges { get; set; } = 5_000;
     /// <summary>`__schema` and `__type` selections in one request.</summary>
     public int MaxIntrospectionFields { get; set; } = 3;
     /// <summary>`ofType { ofType { … } }` nesting; graphql-js asks for 9 (HotChocolate allows 16).</summary>
