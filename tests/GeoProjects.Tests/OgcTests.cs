@@ -102,8 +102,16 @@ public sealed class OgcTests(ApiFixture api)
         // The same box in EPSG:4326 is written lat/lon.
         var (_, latLon) = await GetAsync("/ogc/collections/projects/items?limit=100&bbox=35.7,119.9,35.85,120.05&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/4326&sector=ADVANCED_MANUFACTURING");
         Assert.Equal(codes.Count, latLon.GetProperty("numberMatched").GetInt32());
-        var (_, zone) = await GetAsync("/ogc/collections/projects/items?limit=100&zone=GZK");
-        Assert.Equal(Seed.Projects.Count(p => Seed.AssignedZone(p) == "GZK"), zone.GetProperty("numberMatched").GetInt32());
+        // One meaning per queryable, the same in the parameter and in CQL2: `zone` is the name, `zoneCode` the code.
+        var inGzk = Seed.Projects.Count(p => Seed.AssignedZone(p) == "GZK");
+        foreach (var query in new[] { "zoneCode=GZK", "zone=古镇口核心区", "filter=zoneCode%20%3D%20'GZK'", "filter=zone%20%3D%20'古镇口核心区'" })
+        {
+            var (_, zone) = await GetAsync("/ogc/collections/projects/items?limit=100&" + query);
+            Assert.Equal(inGzk, zone.GetProperty("numberMatched").GetInt32());
+            Assert.Equal("GZK", zone.GetProperty("features")[0].GetProperty("properties").GetProperty("zoneCode").GetString());
+        }
+        var (_, byNameWithCode) = await GetAsync("/ogc/collections/projects/items?zone=GZK");
+        Assert.Equal(0, byNameWithCode.GetProperty("numberMatched").GetInt32());
     }
 
     [Fact]

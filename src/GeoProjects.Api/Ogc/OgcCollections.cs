@@ -44,6 +44,7 @@ public sealed record OgcCollection(
             new("developer", "string", "建设单位 · Developer", "q.\"Developer\""),
             new("startDate", "string", "开工日期 · Start date", "q.\"StartDate\"", Format: "date"),
             new("zone", "string", "所属功能区 (名称) · Assigned zone (name)", "q.\"ZoneName\"", op => new JsonObject { ["zone"] = new JsonObject { ["name"] = op } }),
+            new("zoneCode", "string", "所属功能区编码 · Assigned zone (code)", "q.\"ZoneCode\"", op => new JsonObject { ["zone"] = new JsonObject { ["code"] = op } }),
             new("batch", "string", "批次 (名称) · Batch (name)", "q.\"BatchName\"", op => new JsonObject { ["batch"] = new JsonObject { ["name"] = op } }),
             new("dataSource", "string", "数据来源 · PUBLISHED or ILLUSTRATIVE", EnumColumn<DataSource>("DataSource"), Enum: EnumNames.Of<DataSource>()),
             new("sourceNote", "string", "来源说明 · Source note", "q.\"SourceNote\""),
@@ -58,7 +59,7 @@ public sealed record OgcCollection(
             {
                 Id = p.Id, Code = p.Code, Name = p.Name, NameEn = p.NameEn, Sector = p.Sector, IndustryChain = p.IndustryChain, Status = p.Status,
                 TotalInvestment = p.TotalInvestment, AnnualPlannedInvestment = p.AnnualPlannedInvestment, CompletedInvestment = p.CompletedInvestment,
-                LandAreaMu = p.LandAreaMu, Developer = p.Developer, StartDate = p.StartDate, ZoneName = p.Zone!.Name, BatchName = p.Batch!.Name,
+                LandAreaMu = p.LandAreaMu, Developer = p.Developer, StartDate = p.StartDate, ZoneName = p.Zone!.Name, ZoneCode = p.Zone!.Code, BatchName = p.Batch!.Name,
                 DataSource = p.DataSource, SourceNote = p.SourceNote, Geometry = p.Location,
             });
         },
@@ -115,6 +116,7 @@ public sealed class FeatureRow
     public string? Developer { get; set; }
     public DateOnly? StartDate { get; set; }
     public string? ZoneName { get; set; }
+    public string? ZoneCode { get; set; }
     public string? BatchName { get; set; }
     public DataSource? DataSource { get; set; }
     public string? SourceNote { get; set; }

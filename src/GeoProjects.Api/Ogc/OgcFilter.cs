@@ -21,13 +21,7 @@ public static class OgcFilter
         var q = request.Query;
         foreach (var queryable in collection.Properties)
             if (q.TryGetValue(queryable.Name, out var values))
-            {
-                // `zone` matches a zone's name or code, as users type either.
-                var value = Literal(queryable, values.ToString());
-                parts.Add(queryable.Name == "zone"
-                    ? new JsonObject { ["zone"] = new JsonObject { ["or"] = new JsonArray(new JsonObject { ["name"] = new JsonObject { ["eq"] = value?.DeepClone() } }, new JsonObject { ["code"] = new JsonObject { ["eq"] = value?.DeepClone() } }) } }
-                    : queryable.Where(new JsonObject { ["eq"] = value }));
-            }
+                parts.Add(queryable.Where(new JsonObject { ["eq"] = Literal(queryable, values.ToString()) })); // one meaning: zone = name, zoneCode = code
         if (q.TryGetValue("bbox", out var bbox))
             parts.Add(collection.GeometryProperty.Where(new JsonObject { ["intersects"] = new JsonObject { ["geometry"] = GeometryJson(Bbox(bbox.ToString(), q["bbox-crs"].FirstOrDefault())) } }));
         if (q.TryGetValue("datetime", out var datetime))
@@ -61,29 +55,49 @@ public static class OgcFilter
         _ => JsonValue.Create(text),
     };
 
+    /// <summary>
+    /// minx,miny,maxx,maxy, or the 3D minx,miny,minz,maxx,maxy,maxz (heights ignored: the data is 2D). A box whose
+    /// minx is greater than its maxx crosses the antimeridian and becomes two boxes.
+    /// </summary>
     private static Geometry Bbox(string text, string? crs)
     {
         var n = text.Split(',').Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
-        if (n.Length != 4 || !n.All(double.IsFinite)) throw Invalid("bbox", "four numbers: minx,miny,maxx,maxy (6-number 3D boxes are not supported)");
+        if (n.Length is not (4 or 6) || !n.All(double.IsFinite)) throw Invalid("bbox", "four or six numbers: minx,miny,maxx,maxy or minx,miny,minz,maxx,maxy,maxz");
+        if (n.Length == 6) n = [n[0], n[1], n[3], n[4]];
         var (minLon, minLat, maxLon, maxLat) = OgcCrs.BboxToCrs84(crs, n[0], n[1], n[2], n[3]);
-        if (minLon > maxLon || minLat > maxLat) throw Invalid("bbox", "min must not exceed max");
-        return GeoJson.Factory.ToGeometry(new Envelope(minLon, maxLon, minLat, maxLat));
+        if (minLat > maxLat) throw Invalid("bbox", "the lower latitude must not exceed the upper one");
+        if (minLon <= maxLon) return GeoJson.Factory.ToGeometry(new Envelope(minLon, maxLon, minLat, maxLat));
+        return GeoJson.Factory.CreateMultiPolygon(
+        [
+            (Polygon)GeoJson.Factory.ToGeometry(new Envelope(minLon, 180, minLat, maxLat)),
+            (Polygon)GeoJson.Factory.ToGeometry(new Envelope(-180, maxLon, minLat, maxLat)),
+        ]);
     }
 
+    /// <summary>
+    /// An instant or an interval (RFC 3339 dates or date-times, `..` for open ends). An interval, even `../..`, asks
+    /// for a start date: projects without one are left out. GDAL 3.6 writes plain dates with a trailing `T`
+    /// (`2023-11-01T/..`), which is accepted.
+    /// </summary>
     private static JsonObject Datetime(string text)
     {
-        static string? Date(string s)
+        static DateOnly? Date(string s)
         {
             if (s is ".." or "") return null;
-            if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            var trimmed = s.EndsWith('T') ? s[..^1] : s;
+            if (DateOnly.TryParseExact(trimmed, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
+            if (DateTimeOffset.TryParse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return DateOnly.FromDateTime(t.UtcDateTime);
             throw Invalid("datetime", $"'{s}' is not an RFC 3339 date or date-time");
         }
+        static string Text(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var range = text.Split('/');
-        if (range.Length == 1) return new JsonObject { ["eq"] = Date(range[0]) ?? throw Invalid("datetime", "an instant cannot be '..'") };
+        if (range.Length == 1) return new JsonObject { ["eq"] = Text(Date(range[0]) ?? throw Invalid("datetime", "an instant cannot be '..'")) };
         if (range.Length != 2) throw Invalid("datetime", "an instant or an interval start/end");
-        var op = new JsonObject();
-        if (Date(range[0]) is { } from) op["gte"] = from;
-        if (Date(range[1]) is { } to) op["lte"] = to;
+        var (from, to) = (Date(range[0]), Date(range[1]));
+        if (from > to) throw Invalid("datetime", $"the interval starts ({Text(from!.Value)}) after it ends ({Text(to!.Value)})");
+        var op = new JsonObject { ["neq"] = null };
+        if (from is { } f) op["gte"] = Text(f);
+        if (to is { } e) op["lte"] = Text(e);
         return op;
     }
 
@@ -94,7 +108,13 @@ public static class OgcFilter
         ["="] = ("eq", "neq"), ["<>"] = ("neq", "eq"), ["<"] = ("lt", "nlt"), ["<="] = ("lte", "nlte"), [">"] = ("gt", "ngt"), [">="] = ("gte", "ngte"),
     };
 
-    /// <summary>CQL2 → filter input JSON; NOT is pushed down to the operations' negated forms (De Morgan for AND/OR).</summary>
+    /// <summary>
+    /// CQL2 → filter input JSON; NOT is pushed down to the operations' negated forms (De Morgan for AND/OR).
+    /// CQL2's three-valued logic: a comparison with NULL is unknown, and NOT unknown is still unknown, so a row is
+    /// selected only when the whole filter is TRUE. Pushed down to literals, that means every comparison (positive or
+    /// negated) is false on NULL: the negated forms and `&lt;&gt;`, which the filter model (HotChocolate's C# semantics)
+    /// makes true on NULL, get an explicit IS NOT NULL.
+    /// </summary>
     public static JsonObject ToWhere(Cql2.Node node, OgcCollection collection, bool negate)
     {
         Queryable Property(string name, bool geometry = false)
@@ -112,11 +132,12 @@ public static class OgcFilter
                 return ToWhere(n.Arg, collection, !negate);
             case Cql2.Compare c:
                 var (positive, negated) = Comparisons[c.Op];
-                return Property(c.Property).Where(new JsonObject { [negate ? negated : positive] = c.Value?.DeepClone() });
+                var comparison = negate ? negated : positive;
+                return NotNull(Property(c.Property), new JsonObject { [comparison] = c.Value?.DeepClone() }, comparison == "neq" || negate);
             case Cql2.Like like:
-                return Property(like.Property).Where(Like(like.Pattern, negate));
+                return NotNull(Property(like.Property), Like(like.Pattern, negate), negate);
             case Cql2.In i:
-                return Property(i.Property).Where(new JsonObject { [negate ? "nin" : "in"] = new JsonArray(i.Values.Select(v => v?.DeepClone()).ToArray()) });
+                return NotNull(Property(i.Property), new JsonObject { [negate ? "nin" : "in"] = new JsonArray(i.Values.Select(v => v?.DeepClone()).ToArray()) }, negate);
             case Cql2.Between b:
                 var p = Property(b.Property);
                 return negate
@@ -134,6 +155,11 @@ public static class OgcFilter
                 throw Cql2.Error($"unsupported expression {node.GetType().Name}");
         }
     }
+
+    /// <summary>The operation on the property, and — where the filter model would be true on NULL — IS NOT NULL too.</summary>
+    private static JsonObject NotNull(Queryable property, JsonObject operation, bool guard) => guard
+        ? new JsonObject { ["and"] = new JsonArray(property.Where(new JsonObject { ["neq"] = null }), property.Where(operation)) }
+        : property.Where(operation);
 
     /// <summary>LIKE patterns the filter model can express: 'x', 'x%', '%x', '%x%' (no '_', no inner '%').</summary>
     private static JsonObject Like(string pattern, bool negate)
