@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the pinned npm packages the app serves (package-lock.json in each folder, no CDN at run time):
-# Ide/ (Banana Cake Pop at /graphql) and Map/ (OpenLayers for the web map at /). Also used by the tests for
-# their CRS oracle. Needs Node.js + npm: installed from Debian when missing and running as root.
+# Ide/ (Banana Cake Pop at /graphql), Map/ (OpenLayers for the web map at /) and Ogc/ (Swagger UI for /ogc/api?f=html).
+# Also used by the tests for their CRS oracle and reference clients. Needs Node.js + npm: installed from Debian when missing and running as root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-folders=("$here/Ide" "$here/Map" "$@")
+folders=("$here/Ide" "$here/Map" "$here/Ogc" "$@")
 if ! command -v npm >/dev/null; then
   if [ "$(id -u)" != 0 ]; then
     echo "geoprojects: npm is missing; install it (sudo apt-get install -y nodejs npm) to get the IDE and the web map." >&2

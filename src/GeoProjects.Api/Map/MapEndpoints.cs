@@ -27,7 +27,7 @@ public static class MapEndpoints
     public static WebApplication MapGeoProjectsWebMap(this WebApplication app)
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "map");
-        app.MapGet("/", () => File.Exists(Path.Combine(folder, "index.html"))
+        app.MapGet("/", () => File.Exists(Path.Combine(folder, "vendor", "ol.js"))
             ? Results.File(Path.Combine(folder, "index.html"), "text/html; charset=utf-8")
             : Results.Text("The web map is not installed: run ./run.sh (it runs npm ci in src/GeoProjects.Api/Map).", statusCode: 503));
         app.MapGet("/map/config.json", (IOptions<MapOptions> options, IOptions<TileOptions> tiles) =>

@@ -275,7 +275,18 @@ public static class Cql2
         JsonNode? root;
         try { root = JsonNode.Parse(json); }
         catch (JsonException e) { throw Error($"the cql2-json filter is not JSON: {e.Message}"); }
-        return FromJson(root);
+        try
+        {
+            return FromJson(root);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or IndexOutOfRangeException
+                                   or NullReferenceException or KeyNotFoundException or OverflowException)
+        {
+            // A value of the wrong JSON kind (`"op": 1`, a bbox of strings, `like` with a number) or the wrong arity.
+            throw Error(e is IndexOutOfRangeException or ArgumentOutOfRangeException || e.Message.StartsWith("Sequence contains", StringComparison.Ordinal)
+                ? "malformed cql2-json: an operator has the wrong number of arguments"
+                : $"malformed cql2-json: {e.Message}");
+        }
     }
 
     private static Node FromJson(JsonNode? node)

@@ -44,9 +44,11 @@ public static class OgcEndpoints
     public static IEndpointRouteBuilder MapGeoProjectsOgc(this IEndpointRouteBuilder app)
     {
         var ogc = app.MapGroup("/ogc").RequireCors(CorsSetup.Policy);
-        ogc.MapGet("", Landing);
-        ogc.MapGet("/conformance", (HttpContext http) => Respond(http, "conformance", new JsonObject { ["conformsTo"] = Array(ConformanceClasses) }));
-        ogc.MapGet("/api", (HttpContext http) => OgcOpenApi.Respond(http));
+        ogc.MapGet("", Landing).AllowParameters("f");
+        ogc.MapGet("/conformance", (HttpContext http) => Respond(http, "conformance", new JsonObject { ["conformsTo"] = Array(ConformanceClasses) }))
+            .AllowParameters("f");
+        ogc.MapGet("/api", (HttpContext http) => OgcOpenApi.Respond(http)).AllowParameters("f");
+        ogc.MapGet("/api/ui/{file}", (string file) => OgcOpenApi.UiFile(file)).AllowParameters();
         ogc.MapGet("/collections", async (HttpContext http, GeoProjectsDb db) =>
         {
             var extent = await TileEndpoints.ExtentAsync(db, http.RequestAborted);
@@ -55,15 +57,33 @@ public static class OgcEndpoints
                 ["links"] = new JsonArray(Link(http, "/ogc/collections", "self", "application/json", "集合 · Collections"), Link(http, "/ogc/collections?f=html", "alternate", "text/html", "HTML")),
                 ["collections"] = new JsonArray(OgcCollection.All.Select(c => (JsonNode)Collection(http, c, extent)).ToArray()),
             });
-        });
+        }).AllowParameters("f");
         ogc.MapGet("/collections/{id}", async (HttpContext http, GeoProjectsDb db, string id) =>
-            Find(id) is { } c ? Respond(http, "collection", Collection(http, c, await TileEndpoints.ExtentAsync(db, http.RequestAborted))) : NotFound($"no collection '{id}'; see /ogc/collections"));
+            Find(id) is { } c ? Respond(http, "collection", Collection(http, c, await TileEndpoints.ExtentAsync(db, http.RequestAborted))) : NotFound($"no collection '{id}'; see /ogc/collections"))
+            .AllowParameters("f");
         ogc.MapGet("/collections/{id}/queryables", (HttpContext http, string id) =>
-            Find(id) is { } c ? Respond(http, "queryables", Queryables(http, c), "application/schema+json") : NotFound($"no collection '{id}'"));
+            Find(id) is { } c ? Respond(http, "queryables", Queryables(http, c), "application/schema+json") : NotFound($"no collection '{id}'"))
+            .AllowParameters("f");
         ogc.MapGet("/collections/{id}/items", ItemsAsync);
-        ogc.MapGet("/collections/{id}/items/{featureId}", ItemAsync);
+        ogc.MapGet("/collections/{id}/items/{featureId}", ItemAsync).AllowParameters("f", "crs", "asOf");
+        // Everything else under /ogc is an OGC exception too, never an empty body.
+        ogc.MapGet("/{**path}", (string? path) => NotFound($"no resource '/ogc/{path}'; start at /ogc"));
+        ogc.MapMethods("/{**path}", ["POST", "PUT", "PATCH", "DELETE"], (HttpContext http) =>
+        {
+            http.Response.Headers.Allow = "GET, HEAD";
+            return Exception("MethodNotAllowed", $"{http.Request.Method} is not supported here; this OGC API is read-only (GET)", 405);
+        });
         return app;
     }
+
+    /// <summary>Query parameters a resource does not define are an error (/req/core/query-param-unknown).</summary>
+    private static RouteHandlerBuilder AllowParameters(this RouteHandlerBuilder endpoint, params string[] allowed) =>
+        endpoint.AddEndpointFilter(async (context, next) =>
+        {
+            var unknown = context.HttpContext.Request.Query.Keys.Where(k => !allowed.Contains(k)).ToList();
+            return unknown.Count == 0 ? await next(context)
+                : Exception("InvalidParameterValue", $"unknown parameter(s) {string.Join(", ", unknown)}; accepted here: {string.Join(", ", allowed)}", 400);
+        });
 
     private static OgcCollection? Find(string id) => OgcCollection.All.FirstOrDefault(c => c.Id == id);
 
@@ -75,6 +95,7 @@ public static class OgcEndpoints
             Link(http, "/ogc", "self", "application/json", "本页 · This document"),
             Link(http, "/ogc?f=html", "alternate", "text/html", "HTML"),
             Link(http, "/ogc/api", "service-desc", "application/vnd.oai.openapi+json;version=3.0", "OpenAPI 3.0"),
+            Link(http, "/ogc/api?f=html", "service-doc", "text/html", "API 文档 · API documentation (Swagger UI)"),
             Link(http, "/ogc/conformance", "conformance", "application/json", "一致性类 · Conformance classes"),
             Link(http, "/ogc/collections", "data", "application/json", "集合 · Collections")),
     });
@@ -124,7 +145,8 @@ public static class OgcEndpoints
             var unknown = q.Keys.Where(k => !ItemParameters.Contains(k) && c.Find(k) is not { IsGeometry: false }).ToList();
             if (unknown.Count > 0)
                 throw new QueryInputException("InvalidParameterValue", $"unknown parameter(s) {string.Join(", ", unknown)}; accepted: {string.Join(", ", ItemParameters.Concat(c.Properties.Select(p => p.Name)))}");
-            var limit = Int(q["limit"].FirstOrDefault(), "limit", DefaultLimit, 1, MaxLimit);
+            // Above the maximum the page is capped, as the standard intends (ogcapi-features#640); `next` links carry on.
+            var limit = Math.Min(MaxLimit, Int(q["limit"].FirstOrDefault(), "limit", DefaultLimit, 1, int.MaxValue));
             var offset = Int(q["offset"].FirstOrDefault(), "offset", 0, 0, int.MaxValue);
             var crs = OgcCrs.Normalize(q["crs"].FirstOrDefault(), "crs");
             var properties = Properties(q["properties"].FirstOrDefault(), c);
@@ -208,7 +230,7 @@ public static class OgcEndpoints
         var sql = $$"""
             SELECT coalesce(json_agg(json_build_object(
               'type', 'Feature', 'id', q."Id",
-              'geometry', ST_AsGeoJSON({{geometry}}, {{digits}})::json,
+              'geometry', ST_AsGeoJSON({{geometry}}, {{digits}}, 0)::json,
               'properties', json_build_object({{props}}))), '[]'::json)::text
             FROM q
             """;

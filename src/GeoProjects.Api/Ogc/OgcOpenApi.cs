@@ -10,7 +10,30 @@ public static class OgcOpenApi
 {
     public const string MediaType = "application/vnd.oai.openapi+json;version=3.0";
 
-    public static IResult Respond(HttpContext http) => Results.Text(Document(http).ToJsonString(), MediaType + "; charset=utf-8");
+    /// <summary>The document as JSON; `f=html` (or a browser) gets Swagger UI, served from its npm bundle, no CDN.</summary>
+    public static IResult Respond(HttpContext http)
+    {
+        var f = http.Request.Query["f"].FirstOrDefault();
+        var html = f == "html" || f is null && http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
+        if (!html) return Results.Text(Document(http).ToJsonString(), MediaType + "; charset=utf-8");
+        if (!File.Exists(Path.Combine(UiFolder, "swagger-ui-bundle.js")))
+            return Results.Text("The API page is not installed: run src/GeoProjects.Api/install-web-assets.sh (./run.sh does).", statusCode: 503);
+        var root = http.Request.PathBase;
+        return Results.Content(
+            "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>GeoProjects OGC API - Features · OpenAPI</title>"
+            + $"<link rel=\"stylesheet\" href=\"{root}/ogc/api/ui/swagger-ui.css\"></head><body><div id=\"ui\"></div>"
+            + $"<script src=\"{root}/ogc/api/ui/swagger-ui-bundle.js\"></script>"
+            + $"<script>SwaggerUIBundle({{ url: \"{root}/ogc/api?f=json\", dom_id: \"#ui\" }});</script></body></html>",
+            "text/html; charset=utf-8");
+    }
+
+    private static string UiFolder => Path.Combine(AppContext.BaseDirectory, "ogc-ui");
+
+    /// <summary>Swagger UI's own files (bundle, stylesheet, licence), by name only.</summary>
+    public static IResult UiFile(string file) =>
+        file is "swagger-ui-bundle.js" or "swagger-ui.css" or "LICENSE" or "NOTICE" && File.Exists(Path.Combine(UiFolder, file))
+            ? Results.File(Path.Combine(UiFolder, file), file.EndsWith(".css") ? "text/css" : file.EndsWith(".js") ? "text/javascript" : "text/plain")
+            : Results.Json(new { code = "NotFound", description = $"no file '{file}'" }, statusCode: 404);
 
     public static JsonObject Document(HttpContext http)
     {
