@@ -1,6 +1,7 @@
 using GeoProjects.Api;
 using GeoProjects.Api.Data;
 using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Hosting;
 using GeoProjects.Api.Ide;
 using GeoProjects.Api.Map;
 using GeoProjects.Api.Ogc;
@@ -12,6 +13,7 @@ var (command, rest) = Commands.Split(args);
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
 // The API's per-statement limit guards requests; a command's bulk work (a COPY of a million rows) must not hit it.
 if (command is not null) builder.Configuration["Database:StatementTimeoutMs"] = "0";
+builder.AddGeoProjectsHttp();
 builder.AddGeoProjectsData();
 builder.AddGeoProjectsGraphQL();
 builder.AddGeoProjectsIde();
@@ -23,8 +25,13 @@ if (command is not null)
 {
     return await Commands.RunAsync(app, command, rest);
 }
-// Middleware, in order: the IDE answers browsers on GET /graphql; CORS applies to the endpoints that require it.
+// Middleware, in order (host filtering runs first, from AllowedHosts): proxies' forwarded headers, compression,
+// HEAD as GET, the IDE for browsers on GET /graphql, routing, then CORS for the endpoints that require it.
+app.UseForwardedHeaders();
+app.UseResponseCompression();
+app.UseHeadAsGet();
 app.MapGeoProjectsIde();
+app.UseRouting();
 app.UseCors();
 app.MapGeoProjectsGraphQL();
 app.MapGeoProjectsTiles();

@@ -68,6 +68,13 @@ public sealed class VectorTileTests(ApiFixture api)
         Assert.Equal("STARTED", feature.Attributes["status"]);
         Assert.Equal(30.0, Convert.ToDouble(feature.Attributes["total_investment"]));
         Assert.Equal("古镇口核心区", feature.Attributes["zone_name"]);
+        Assert.Equal(1L, Convert.ToInt64(feature.Attributes["id"])); // MapLibre's ["get", "id"] finds the key TileJSON declares
+
+        // TileJSON declares exactly the attributes the features carry.
+        using var client = api.CreateClient();
+        var fields = JsonDocument.Parse(await client.GetStringAsync("/tiles/projects.json")).RootElement.GetProperty("vector_layers")[0].GetProperty("fields");
+        Assert.Equal(fields.EnumerateObject().Select(f => f.Name).Order(), feature.Attributes.GetNames().Order());
+        Assert.Contains("ADVANCED_MANUFACTURING", fields.GetProperty("sector").GetString());
         Assert.True(feature.Geometry.Coordinate.Distance(Zhizhen.Coordinate) < 1e-4, $"{feature.Geometry} vs {Zhizhen}"); // one 4096th of a z14 tile is ~2 m
     }
 

@@ -110,10 +110,27 @@ public sealed class OperationsTests(ApiFixture api)
         other.Headers.Add("Access-Control-Request-Method", "POST");
         Assert.False((await client.SendAsync(other)).Headers.Contains("Access-Control-Allow-Origin"));
 
-        // A map page on that origin may load the TileJSON and tiles too.
-        var tileJson = new HttpRequestMessage(HttpMethod.Get, "/tiles/projects.json");
-        tileJson.Headers.Add("Origin", "https://bcp.example");
-        Assert.Equal("https://bcp.example", (await client.SendAsync(tileJson)).Headers.GetValues("Access-Control-Allow-Origin").Single());
+        // Public reads (TileJSON, tiles, GeoJSON, OGC) are open to any origin by default, as tile servers are.
+        foreach (var path in new[] { "/tiles/projects.json", "/tiles/projects/10/853/402.mvt", "/geojson/zones", "/ogc/collections", "/ogc/collections/projects/items" })
+        {
+            var read = new HttpRequestMessage(HttpMethod.Get, path);
+            read.Headers.Add("Origin", "https://elsewhere.example");
+            var response = await client.SendAsync(read);
+            Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        }
+    }
+
+    [Fact]
+    public async Task PublicReadOriginsCanBeNarrowed()
+    {
+        await using var narrowed = api.WithWebHostBuilder(b => b.UseSetting("Cors:PublicReadOrigins:0", "https://map.example"));
+        using var client = narrowed.CreateClient();
+        foreach (var (origin, allowed) in new[] { ("https://map.example", true), ("https://elsewhere.example", false) })
+        {
+            var read = new HttpRequestMessage(HttpMethod.Get, "/tiles/projects.json");
+            read.Headers.Add("Origin", origin);
+            Assert.Equal(allowed, (await client.SendAsync(read)).Headers.Contains("Access-Control-Allow-Origin"));
+        }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using GeoProjects.Api.Hosting;
 using System.Text.Json;
 using GraphQL;
 using GraphQL.Transport;

@@ -25,7 +25,6 @@ public static class GraphQLSetup
         builder.Services.AddSingleton<PersistedDocuments>();
         // In-flight GraphQL requests are cancelled at ApplicationStopping; nothing else may hold shutdown longer.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
-        builder.AddGeoProjectsCors();
         return builder;
     }
 
@@ -91,25 +90,5 @@ public sealed class GeoProjectsErrorInfoProvider(ErrorInfoProviderOptions option
             if (e is InputValueException input && !info.Message.Contains(input.Message, StringComparison.Ordinal))
                 return info with { Message = $"{info.Message}: {input.Message}" };
         return info;
-    }
-}
-
-/// <summary>
-/// Section "Cors": origins allowed to call the API from a browser (a Banana Cake Pop app, a MapLibre page
-/// elsewhere); "*" for any. Empty: same origin only. Applies to /graphql, /tiles and /geojson.
-/// </summary>
-public static class CorsSetup
-{
-    public const string Policy = "geoprojects";
-
-    public static IHostApplicationBuilder AddGeoProjectsCors(this IHostApplicationBuilder builder)
-    {
-        var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
-        builder.Services.AddCors(o => o.AddPolicy(Policy, p =>
-        {
-            if (origins.Contains("*")) p.AllowAnyOrigin(); else p.WithOrigins(origins);
-            p.WithMethods("GET", "POST").AllowAnyHeader().WithExposedHeaders("ETag").SetPreflightMaxAge(TimeSpan.FromHours(1));
-        }));
-        return builder;
     }
 }

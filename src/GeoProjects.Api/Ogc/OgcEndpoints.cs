@@ -1,3 +1,4 @@
+using GeoProjects.Api.Hosting;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -43,7 +44,7 @@ public static class OgcEndpoints
 
     public static IEndpointRouteBuilder MapGeoProjectsOgc(this IEndpointRouteBuilder app)
     {
-        var ogc = app.MapGroup("/ogc").RequireCors(CorsSetup.Policy);
+        var ogc = app.MapGroup("/ogc").RequireCors(CorsSetup.PublicRead);
         ogc.MapGet("", Landing).AllowParameters("f");
         ogc.MapGet("/conformance", (HttpContext http) => Respond(http, "conformance", new JsonObject { ["conformsTo"] = Array(ConformanceClasses) }))
             .AllowParameters("f");

@@ -1,3 +1,4 @@
+using GeoProjects.Api.Hosting;
 using GeoProjects.Api.Data;
 using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Projects;
@@ -14,8 +15,8 @@ public static class GeoJsonEndpoints
 
     public static IEndpointRouteBuilder MapGeoProjectsGeoJson(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/geojson/projects", ProjectsAsync).RequireCors(CorsSetup.Policy);
-        app.MapGet("/geojson/zones", ZonesAsync).RequireCors(CorsSetup.Policy);
+        app.MapGet("/geojson/projects", ProjectsAsync).RequireCors(CorsSetup.PublicRead);
+        app.MapGet("/geojson/zones", ZonesAsync).RequireCors(CorsSetup.PublicRead);
         return app;
     }
 

@@ -58,12 +58,20 @@ public sealed record MapLayerRequest(IDictionary<string, object?>? Where, Coordi
         var etag = $"\"v{version}-{request}\"";
         http.Response.Headers.ETag = etag;
         http.Response.Headers.CacheControl = cacheControl;
-        if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Select(t => t.Trim()).Contains(etag)))
+        if (MatchesAny(http.Request.Headers.IfNoneMatch, etag))
         {
             http.Response.StatusCode = StatusCodes.Status304NotModified;
             return null;
         }
         return version;
+    }
+
+    /// <summary>If-None-Match uses the weak comparison (RFC 9110 §13.1.2): `W/` is ignored on both sides, `*` matches anything.</summary>
+    public static bool MatchesAny(Microsoft.Extensions.Primitives.StringValues ifNoneMatch, string etag)
+    {
+        static string Opaque(string tag) => tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag;
+        return ifNoneMatch.SelectMany(v => (v ?? "").Split(',')).Select(t => t.Trim())
+            .Any(t => t == "*" || Opaque(t) == Opaque(etag));
     }
 
     /// <summary>

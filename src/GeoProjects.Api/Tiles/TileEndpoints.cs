@@ -1,3 +1,4 @@
+using GeoProjects.Api.Hosting;
 using System.Globalization;
 using GeoProjects.Api.Crs;
 using GeoProjects.Api.Data;
@@ -31,10 +32,10 @@ public static class TileEndpoints
     public static IEndpointRouteBuilder MapGeoProjectsTiles(this IEndpointRouteBuilder app)
     {
         // Map clients on other origins (Cors:AllowedOrigins) may use the tiles, as they may the GraphQL endpoint.
-        app.MapGet("/tiles/projects/{z:int}/{x:int}/{y:int}.mvt", ProjectsTileAsync).RequireCors(CorsSetup.Policy);
-        app.MapGet("/tiles/zones/{z:int}/{x:int}/{y:int}.mvt", ZonesTileAsync).RequireCors(CorsSetup.Policy);
-        app.MapGet("/tiles/projects.json", (HttpContext http, IOptions<TileOptions> o) => TileJsonAsync(http, "projects", o.Value)).RequireCors(CorsSetup.Policy);
-        app.MapGet("/tiles/zones.json", (HttpContext http, IOptions<TileOptions> o) => TileJsonAsync(http, "zones", o.Value)).RequireCors(CorsSetup.Policy);
+        app.MapGet("/tiles/projects/{z:int}/{x:int}/{y:int}.mvt", ProjectsTileAsync).RequireCors(CorsSetup.PublicRead);
+        app.MapGet("/tiles/zones/{z:int}/{x:int}/{y:int}.mvt", ZonesTileAsync).RequireCors(CorsSetup.PublicRead);
+        app.MapGet("/tiles/projects.json", (HttpContext http, IOptions<TileOptions> o) => TileJsonAsync(http, "projects", o.Value)).RequireCors(CorsSetup.PublicRead);
+        app.MapGet("/tiles/zones.json", (HttpContext http, IOptions<TileOptions> o) => TileJsonAsync(http, "zones", o.Value)).RequireCors(CorsSetup.PublicRead);
         app.MapGeoProjectsGeoJson();
         return app;
     }
@@ -88,9 +89,9 @@ public static class TileEndpoints
     }
 
     private static string ProjectSql(string location) => $$"""
-        SELECT ST_AsMVT(t.*, 'projects', 4096, 'geom', 'id') FROM (
+        SELECT ST_AsMVT(t.*, 'projects', 4096, 'geom', 'feature_id') FROM (
           SELECT ST_AsMVTGeom(ST_Transform({{location}}, 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 64, true) AS geom,
-                 q."Id" AS id, q."Code" AS code, q."Name" AS name, {{MapLayerRequest.EnumSql<Sector>("q.\"Sector\"")}} AS sector, {{MapLayerRequest.EnumSql<ProjectStatus>("q.\"Status\"")}} AS status,
+                 q."Id" AS feature_id, q."Id" AS id, q."Code" AS code, q."Name" AS name, {{MapLayerRequest.EnumSql<Sector>("q.\"Sector\"")}} AS sector, {{MapLayerRequest.EnumSql<ProjectStatus>("q.\"Status\"")}} AS status,
                  q."TotalInvestment"::float8 AS total_investment, q."ZoneName" AS zone_name
           FROM q) t
         WHERE t.geom IS NOT NULL
@@ -109,9 +110,9 @@ public static class TileEndpoints
         """;
 
     private static string ZoneSql(string boundary) => $$"""
-        SELECT ST_AsMVT(t.*, 'zones', 4096, 'geom', 'id') FROM (
+        SELECT ST_AsMVT(t.*, 'zones', 4096, 'geom', 'feature_id') FROM (
           SELECT ST_AsMVTGeom(ST_Transform({{boundary}}, 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 64, true) AS geom,
-                 q."Id" AS id, q."Code" AS code, q."Name" AS name, q."NameEn" AS name_en, {{MapLayerRequest.EnumSql<ZoneKind>("q.\"Kind\"")}} AS kind
+                 q."Id" AS feature_id, q."Id" AS id, q."Code" AS code, q."Name" AS name, q."NameEn" AS name_en, {{MapLayerRequest.EnumSql<ZoneKind>("q.\"Kind\"")}} AS kind
           FROM q) t
         WHERE t.geom IS NOT NULL
         """;
@@ -131,14 +132,21 @@ public static class TileEndpoints
         return GeoJson.Factory.ToGeometry(back);
     }
 
-    /// <summary>The extent of the data: every zone (the district among them) and every project, from their envelopes.</summary>
+    /// <summary>
+    /// The extent of the data, every zone (the district among them) and every project, computed by PostGIS from the
+    /// GiST-indexed envelopes (ST_Extent), not by reading every geometry into .NET.
+    /// </summary>
     public static async Task<Envelope> ExtentAsync(GeoProjectsDb db, CancellationToken ct)
     {
-        var env = new Envelope();
-        foreach (var g in await db.Zones.Select(z => z.Boundary).ToListAsync(ct)) env.ExpandToInclude(g.EnvelopeInternal);
-        foreach (var p in await db.Projects.Select(p => p.Location).ToListAsync(ct)) env.ExpandToInclude(p.EnvelopeInternal);
-        return env.IsNull ? new Envelope(-180, 180, -85, 85) : env;
+        var box = await db.Database.SqlQueryRaw<ExtentRow>("""
+            SELECT ST_XMin(e) AS min_x, ST_YMin(e) AS min_y, ST_XMax(e) AS max_x, ST_YMax(e) AS max_y -- snake case, as the model maps names
+            FROM (SELECT ST_Extent(g) AS e FROM (SELECT ST_Extent(boundary)::geometry AS g FROM zones
+                                                 UNION ALL SELECT ST_Extent(location)::geometry FROM projects) x) y
+            """).SingleAsync(ct);
+        return box.MinX is { } minX ? new Envelope(minX, box.MaxX!.Value, box.MinY!.Value, box.MaxY!.Value) : new Envelope(-180, 180, -85, 85);
     }
+
+    private sealed record ExtentRow(double? MinX, double? MinY, double? MaxX, double? MaxY);
 
     private static async Task<IResult> TileJsonAsync(HttpContext http, string layer, TileOptions options)
     {
@@ -152,8 +160,9 @@ public static class TileEndpoints
                 new { id = "projects", description = "重大项目 · Major projects (points), from the cluster zoom up", minzoom = options.ClusterBelowZoom, maxzoom = TileAddress.MaxZoom,
                     fields = new Dictionary<string, string>
                     {
-                        ["id"] = "Number: project key (the GraphQL ID is base64 of \"Project:<id>\")", ["code"] = "String: 项目编码 project code",
-                        ["name"] = "String: 项目名称 name", ["sector"] = "String: 行业领域 sector (AdvancedManufacturing, …)", ["status"] = "String: 项目状态 status",
+                        ["id"] = "Number: project key, also the feature id (the GraphQL ID is base64 of \"Project:<id>\")", ["code"] = "String: 项目编码 project code",
+                        ["name"] = "String: 项目名称 name", ["sector"] = $"String: 行业领域 sector ({string.Join(", ", EnumNames.Of<Sector>())})",
+                        ["status"] = $"String: 项目状态 status ({string.Join(", ", EnumNames.Of<ProjectStatus>())})",
                         ["total_investment"] = "Number: 总投资 total investment, 亿元", ["zone_name"] = "String: 所属功能区 assigned zone",
                     } },
                 new { id = "clusters", description = "项目聚合 · Projects aggregated on a grid of 8×8 cells per tile, below the cluster zoom", minzoom = 0, maxzoom = options.ClusterBelowZoom - 1,
@@ -168,8 +177,8 @@ public static class TileEndpoints
                 new { id = "zones", description = "功能区 · Zones (approximate boundaries)", minzoom = 0, maxzoom = TileAddress.MaxZoom,
                     fields = new Dictionary<string, string>
                     {
-                        ["id"] = "Number: zone key", ["code"] = "String: 功能区编码 zone code", ["name"] = "String: 名称 name (Chinese)",
-                        ["name_en"] = "String: English name", ["kind"] = "String: 区域类型 kind",
+                        ["id"] = "Number: zone key, also the feature id", ["code"] = "String: 功能区编码 zone code", ["name"] = "String: 名称 name (Chinese)",
+                        ["name_en"] = "String: English name", ["kind"] = $"String: 区域类型 kind ({string.Join(", ", EnumNames.Of<ZoneKind>())})",
                     } },
             ];
         http.Response.Headers.CacheControl = "no-cache";

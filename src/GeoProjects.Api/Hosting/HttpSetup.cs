@@ -1,0 +1,94 @@
+using System.IO.Compression;
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.ResponseCompression;
+
+namespace GeoProjects.Api.Hosting;
+
+/// <summary>
+/// Section "Cors": `AllowedOrigins` may call /graphql from a browser (none by default: same origin only);
+/// `PublicReadOrigins` may read the public map and GIS endpoints (/tiles, /geojson, /ogc), any origin by default,
+/// as tile servers (Martin, pg_tileserv) allow. "*" means any origin.
+/// </summary>
+public static class CorsSetup
+{
+    public const string Policy = "geoprojects";
+    public const string PublicRead = "geoprojects-public-read";
+
+    public static IHostApplicationBuilder AddGeoProjectsCors(this IHostApplicationBuilder builder)
+    {
+        var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
+        var readers = builder.Configuration.GetSection("Cors:PublicReadOrigins").Get<string[]>() ?? ["*"];
+        builder.Services.AddCors(o =>
+        {
+            o.AddPolicy(Policy, p => Origins(p, origins).WithMethods("GET", "POST").AllowAnyHeader());
+            o.AddPolicy(PublicRead, p => Origins(p, readers).WithMethods("GET", "HEAD").AllowAnyHeader());
+        });
+        return builder;
+    }
+
+    private static Microsoft.AspNetCore.Cors.Infrastructure.CorsPolicyBuilder Origins(
+        Microsoft.AspNetCore.Cors.Infrastructure.CorsPolicyBuilder p, string[] origins) =>
+        (origins.Contains("*") ? p.AllowAnyOrigin() : p.WithOrigins(origins))
+        .WithExposedHeaders("ETag", "Content-Crs", "X-Cache", "Retry-After").SetPreflightMaxAge(TimeSpan.FromHours(1));
+}
+
+/// <summary>
+/// What a service behind a proxy and in front of browsers needs: forwarded headers from trusted proxies only
+/// (section "Proxy"), response compression (Brotli, gzip) for JSON, GeoJSON, tiles, HTML and scripts, and HEAD
+/// answered wherever GET is (RFC 9110; GDAL's /vsicurl asks HEAD first).
+/// </summary>
+public static class HttpSetup
+{
+    public static IHostApplicationBuilder AddGeoProjectsHttp(this IHostApplicationBuilder builder)
+    {
+        builder.AddGeoProjectsCors();
+        var proxy = builder.Configuration.GetSection("Proxy");
+        builder.Services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            // Loopback is trusted by default (nginx on the same machine); others must be listed.
+            foreach (var ip in proxy.GetSection("KnownProxies").Get<string[]>() ?? []) o.KnownProxies.Add(IPAddress.Parse(ip));
+            foreach (var net in proxy.GetSection("KnownNetworks").Get<string[]>() ?? [])
+                o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(net));
+            // A forwarded host is as untrusted as a Host header: the same allow-list applies.
+            o.AllowedHosts = (builder.Configuration["AllowedHosts"] ?? "*").Split(';', StringSplitOptions.RemoveEmptyEntries);
+        });
+        builder.Services.AddResponseCompression(o =>
+        {
+            o.EnableForHttps = true; // public data, no secrets in responses for BREACH to read
+            o.Providers.Add<BrotliCompressionProvider>();
+            o.Providers.Add<GzipCompressionProvider>();
+            o.MimeTypes = ResponseCompressionDefaults.MimeTypes.Concat(
+            [
+                "application/graphql-response+json", "application/geo+json", "application/schema+json", "application/vnd.oai.openapi+json",
+                "application/vnd.mapbox-vector-tile", "application/graphql", "text/javascript", "image/svg+xml",
+            ]);
+        });
+        builder.Services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+        builder.Services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+        return builder;
+    }
+
+    /// <summary>HEAD runs the GET endpoint; Kestrel sends its headers and drops the body.</summary>
+    public static IApplicationBuilder UseHeadAsGet(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        if (!HttpMethods.IsHead(http.Request.Method))
+        {
+            await next(http);
+            return;
+        }
+        http.Request.Method = HttpMethods.Get;
+        var body = http.Response.Body;
+        http.Response.Body = Stream.Null;
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            http.Response.Body = body;
+            http.Request.Method = HttpMethods.Head;
+        }
+    });
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using GeoProjects.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+
+namespace GeoProjects.Tests;
+
+/// <summary>What browsers, GDAL and proxies expect of every GET endpoint: HEAD, compression, weak ETags, forwarded headers, hosts.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class HttpBehaviourTests(ApiFixture api)
+{
+    public static TheoryData<string> GetEndpoints() => new()
+    {
+        "/", "/graphql?query=%7B__typename%7D", "/graphql/schema.graphql", "/tiles/projects.json", "/tiles/projects/10/853/402.mvt",
+        "/tiles/zones/8/213/100.mvt", "/geojson/projects", "/geojson/zones", "/ogc", "/ogc/conformance", "/ogc/api", "/ogc/collections",
+        "/ogc/collections/projects", "/ogc/collections/projects/queryables", "/ogc/collections/projects/items", "/ogc/collections/zones/items/1",
+        "/map/config.json",
+    };
+
+    [Theory]
+    [MemberData(nameof(GetEndpoints))]
+    public async Task HeadAnswersWhereGetDoesWithTheSameHeadersAndNoBody(string path)
+    {
+        await using var server = new LiveServer(api); // Kestrel itself, where HEAD's body rules apply
+        using var client = new HttpClient();
+        using var get = await client.GetAsync(server.Url(path));
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, server.Url(path)));
+
+        Assert.Equal(get.StatusCode, head.StatusCode);
+        Assert.Equal(get.Content.Headers.ContentType?.MediaType, head.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+    }
+
+    [Theory]
+    [InlineData("/geojson/projects", "br")]
+    [InlineData("/ogc/collections/projects/items?limit=1000", "gzip")]
+    [InlineData("/tiles/projects/10/853/402.mvt", "gzip")]
+    [InlineData("/graphql/schema.graphql", "br")]
+    public async Task ResponsesAreCompressedWhenTheClientAccepts(string path, string encoding)
+    {
+        using var client = api.CreateClient();
+        using var plain = await client.GetAsync(path);
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue(encoding));
+        using var compressed = await client.SendAsync(request);
+
+        Assert.Equal(encoding, Assert.Single(compressed.Content.Headers.ContentEncoding));
+        var (small, large) = ((await compressed.Content.ReadAsByteArrayAsync()).Length, (await plain.Content.ReadAsByteArrayAsync()).Length);
+        Assert.True(small < large, $"{small} ≥ {large}");
+    }
+
+    [Fact]
+    public async Task IfNoneMatchUsesWeakComparisonAndStar()
+    {
+        using var client = api.CreateClient();
+        using var first = await client.GetAsync("/tiles/projects/10/853/402.mvt");
+        var etag = first.Headers.ETag!.Tag;
+        foreach (var header in new[] { etag, "W/" + etag, "*", $"\"other\", W/{etag}" })
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/tiles/projects/10/853/402.mvt");
+            request.Headers.TryAddWithoutValidation("If-None-Match", header);
+            using var response = await client.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.NotModified, header);
+        }
+        var miss = new HttpRequestMessage(HttpMethod.Get, "/tiles/projects/10/853/402.mvt");
+        miss.Headers.TryAddWithoutValidation("If-None-Match", "\"v0-0\"");
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(miss)).StatusCode);
+    }
+
+    [Fact]
+    public async Task LinksFollowTheTrustedProxyAndUnknownHostsAreRefused()
+    {
+        using var client = api.CreateClient();
+        var proxied = new HttpRequestMessage(HttpMethod.Get, "/ogc");
+        proxied.Headers.Add("X-Forwarded-Proto", "https");
+        proxied.Headers.Add("X-Forwarded-Host", "localhost");
+        using var viaProxy = await client.SendAsync(proxied);
+        var self = JsonDocument.Parse(await viaProxy.Content.ReadAsStringAsync()).RootElement.GetProperty("links")[0].GetProperty("href").GetString();
+        Assert.Equal("https://localhost/ogc", self); // TestServer's client comes from loopback, a trusted proxy by default
+
+        var evil = new HttpRequestMessage(HttpMethod.Get, "/ogc");
+        evil.Headers.Host = "evil.example";
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(evil)).StatusCode);
+        var evilForwarded = new HttpRequestMessage(HttpMethod.Get, "/ogc");
+        evilForwarded.Headers.Add("X-Forwarded-Host", "evil.example");
+        using var notForwarded = await client.SendAsync(evilForwarded);
+        Assert.DoesNotContain("evil.example", await notForwarded.Content.ReadAsStringAsync());
+
+        await using var named = api.WithWebHostBuilder(b => b.UseSetting("AllowedHosts", "geoprojects.example"));
+        var ok = new HttpRequestMessage(HttpMethod.Get, "/ogc");
+        ok.Headers.Host = "geoprojects.example";
+        Assert.Equal(HttpStatusCode.OK, (await named.CreateClient().SendAsync(ok)).StatusCode);
+    }
+}
