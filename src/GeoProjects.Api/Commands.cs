@@ -1,102 +1,142 @@
+using System.CommandLine;
+using GeoProjects.Api.Crs;
 using GeoProjects.Api.Data;
 using GeoProjects.Api.GraphQL;
-using GeoProjects.Api.Crs;
 using GeoProjects.Api.Import;
+using GeoProjects.Api.Projects;
 using GeoProjects.Api.Querying;
 using GraphQL.Types;
 
 namespace GeoProjects.Api;
 
-/// <summary>The maintenance commands run.sh and developers use; kept out of the serving path.</summary>
+/// <summary>
+/// The maintenance commands run.sh and developers use, kept out of the serving path. Parsed by System.CommandLine:
+/// options go anywhere (`import --crs GCJ02 file.csv` and `import file.csv --crs GCJ02` are the same), `--help` works,
+/// and a mistake is a one-line message with the usage, exit code 1.
+/// </summary>
 public static class Commands
 {
     private static readonly string[] Known = ["migrate", "schema", "import", "export", "generate"];
 
     public static (string? Command, string[] Arguments) Split(string[] args) =>
-        args.Length > 0 && Known.Contains(args[0]) ? (args[0], args[1..]) : (null, args);
+        args.Length > 0 && (Known.Contains(args[0]) || args[0] is "-h" or "--help" or "-?") ? (args[0], args[1..]) : (null, args);
 
-    public static async Task<int> RunAsync(WebApplication app, string command, string[] args)
+    /// <summary>Runs a command; its exceptions reach Program, which tells the operator's problems in one line.</summary>
+    public static Task<int> RunAsync(WebApplication app, string command, string[] args) =>
+        Root(app.Services).Parse([command, .. args]).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+
+    private static RootCommand Root(IServiceProvider services)
     {
-        switch (command)
-        {
-            case "migrate":
-                await DatabaseSeeder.MigrateAndSeedAsync(app.Services);
-                return 0;
-            case "schema":
-                var sdl = SchemaFile.Print(app.Services.GetRequiredService<ISchema>());
-                var target = args.FirstOrDefault(a => !a.StartsWith('-'));
-                if (target is null) Console.Out.Write(sdl);
-                else await File.WriteAllTextAsync(target, sdl);
-                return 0;
-            case "import":
-                return await ImportAsync(app, args);
-            case "export":
-                return await ExportAsync(app, args);
-            case "generate":
-                await using (var scope = app.Services.CreateAsyncScope())
-                {
-                    var count = int.Parse(Option(args, "--count") ?? "100000", System.Globalization.CultureInfo.InvariantCulture);
-                    var seed = ulong.Parse(Option(args, "--seed") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
-                    await scope.ServiceProvider.GetRequiredService<ProjectGenerator>().GenerateAsync(count, seed, Console.Error);
-                }
-                return 0;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(command), command, null);
-        }
+        var root = new RootCommand("GeoProjects: 重大项目 registry. Without a command, serves the API (--urls http://127.0.0.1:5080).");
+        root.Subcommands.Add(Migrate(services));
+        root.Subcommands.Add(Schema(services));
+        root.Subcommands.Add(ImportCommand(services));
+        root.Subcommands.Add(ExportCommand(services));
+        root.Subcommands.Add(Generate(services));
+        return root;
     }
 
-    /// <summary>`import <file.geojson|file.csv> [--crs WGS84|CGCS2000|GCJ02|BD09] [--mapping file.json]`: exit 0, or 2 with a report and nothing written.</summary>
-    private static async Task<int> ImportAsync(WebApplication app, string[] args)
+    private static Command Migrate(IServiceProvider services)
     {
-        var file = args.FirstOrDefault(a => !a.StartsWith("--"));
-        if (file is null) return Usage("import <file.geojson|file.csv> [--crs WGS84|CGCS2000|GCJ02|BD09] [--mapping file.json]");
-        await using var scope = app.Services.CreateAsyncScope();
-        try
+        var command = new Command("migrate", "Create the database and PostGIS, apply migrations, load db/seed into an empty database.");
+        command.SetAction(async (_, _) =>
         {
-            var result = await scope.ServiceProvider.GetRequiredService<ProjectImporter>()
-                .ImportAsync(file, new ImportOptions(Option(args, "--crs"), Option(args, "--mapping"), Console.Error));
-            if (!result.Succeeded)
+            await DatabaseSeeder.MigrateAndSeedAsync(services);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Schema(IServiceProvider services)
+    {
+        var file = new Argument<string?>("file") { Description = "Where to write the SDL; standard output when left out.", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("schema", "Print the GraphQL schema (SDL), as committed in schema.graphql.") { file };
+        command.SetAction(async (result, ct) =>
+        {
+            var sdl = SchemaFile.Print(services.GetRequiredService<ISchema>());
+            if (result.GetValue(file) is { } target) await File.WriteAllTextAsync(target, sdl, ct);
+            else Console.Out.Write(sdl);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command ImportCommand(IServiceProvider services)
+    {
+        var file = new Argument<string>("file") { Description = "GeoJSON, CSV, Shapefile (.shp or .zip) or GeoPackage." };
+        var crs = new Option<string?>("--crs") { Description = "The file's CRS when it does not say: WGS84, CGCS2000, GCJ02 or BD09." };
+        var mapping = new Option<string?>("--mapping") { Description = "Column mapping (JSON); default db/import-mapping.json." };
+        var command = new Command("import", "Import projects: every row is validated first; one bad row and nothing is written (exit 2).")
+        {
+            file, crs, mapping,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            var path = result.GetValue(file)!;
+            try
             {
-                Console.Error.WriteLine($"{result.Errors.Select(e => e.Row).Distinct().Count()} bad rows in {file}; nothing was written:");
-                foreach (var e in result.Errors) Console.Error.WriteLine($"  row {e.Row}: {e.Reason}");
+                var imported = await scope.ServiceProvider.GetRequiredService<ProjectImporter>()
+                    .ImportAsync(path, new ImportOptions(result.GetValue(crs), result.GetValue(mapping), Console.Error));
+                if (!imported.Succeeded)
+                {
+                    Console.Error.WriteLine($"{imported.Errors.Select(e => e.Row).Distinct().Count()} bad rows in {path}; nothing was written:");
+                    foreach (var e in imported.Errors) Console.Error.WriteLine($"  row {e.Row}: {e.Reason}");
+                    return 2;
+                }
+                Console.WriteLine($"imported {imported.Rows} rows from {path}: {imported.Inserted} new, {imported.Updated} updated");
+                return 0;
+            }
+            catch (ImportException e)
+            {
+                Console.Error.WriteLine($"import: {e.Message}");
                 return 2;
             }
-            Console.WriteLine($"imported {result.Rows} rows from {file}: {result.Inserted} new, {result.Updated} updated");
-            return 0;
-        }
-        catch (ImportException e)
-        {
-            Console.Error.WriteLine($"import: {e.Message}");
-            return 2;
-        }
+        });
+        return command;
     }
 
-    /// <summary>`export <file.geojson|file.csv> [--where '{"sector":{"eq":"MARINE_ECONOMY"}}'] [--crs WGS84|GCJ02|BD09]`.</summary>
-    private static async Task<int> ExportAsync(WebApplication app, string[] args)
+    private static Command ExportCommand(IServiceProvider services)
     {
-        var file = args.FirstOrDefault(a => !a.StartsWith("--") && args.ElementAtOrDefault(Array.IndexOf(args, a) - 1) is not ("--where" or "--crs"));
-        if (file is null) return Usage("export <file.geojson|file.csv> [--where <ProjectFilterInput JSON>] [--crs WGS84|GCJ02|BD09]");
-        await using var scope = app.Services.CreateAsyncScope();
-        try
+        var file = new Argument<string>("file") { Description = "GeoJSON, CSV, Shapefile (.shp or .zip) or GeoPackage, by extension." };
+        var where = new Option<string?>("--where") { Description = "A ProjectFilterInput as JSON, as GraphQL's `where`." };
+        var crs = new Option<string?>("--crs") { Description = "WGS84 (default), GCJ02 or BD09." };
+        var asOf = new Option<DateOnly?>("--as-of") { Description = "The day progress fields (warningLevel, scheduleGap) are computed for; default today." };
+        var command = new Command("export", "Export projects, filtered by the same model as GraphQL.") { file, where, crs, asOf };
+        command.SetAction(async (result, ct) =>
         {
-            var where = await scope.ServiceProvider.GetRequiredService<InputParser>().ParseAsync("ProjectFilterInput", Option(args, "--where"), scope.ServiceProvider, default);
-            var crs = ProjectImporter.ParseCrs(Option(args, "--crs"));
-            var count = await scope.ServiceProvider.GetRequiredService<ProjectExporter>().ExportAsync(file, where, crs);
-            Console.WriteLine($"exported {count} projects to {file}");
-            return 0;
-        }
-        catch (Exception e) when (e is ImportException or QueryInputException)
-        {
-            Console.Error.WriteLine($"export: {e.Message}");
-            return 2;
-        }
+            await using var scope = services.CreateAsyncScope();
+            var path = result.GetValue(file)!;
+            try
+            {
+                var filter = await scope.ServiceProvider.GetRequiredService<InputParser>()
+                    .ParseAsync("ProjectFilterInput", result.GetValue(where), scope.ServiceProvider, ct);
+                var context = Progress.Context(scope.ServiceProvider, result.GetValue(asOf));
+                var count = await scope.ServiceProvider.GetRequiredService<ProjectExporter>()
+                    .ExportAsync(path, filter, ProjectImporter.ParseCrs(result.GetValue(crs)), context, ct);
+                Console.WriteLine($"exported {count} projects to {path}");
+                return 0;
+            }
+            catch (Exception e) when (e is ImportException or QueryInputException)
+            {
+                Console.Error.WriteLine($"export: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
     }
 
-    private static string? Option(string[] args, string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-
-    private static int Usage(string usage)
+    private static Command Generate(IServiceProvider services)
     {
-        Console.Error.WriteLine("usage: GeoProjects.Api " + usage);
-        return 2;
+        var count = new Option<int>("--count") { Description = "How many ILLUSTRATIVE projects.", DefaultValueFactory = _ => 100_000 };
+        var seed = new Option<ulong>("--seed") { Description = "The generator's seed: the same seed, the same projects.", DefaultValueFactory = _ => 1 };
+        var command = new Command("generate", "Add generated ILLUSTRATIVE projects for benchmarks (binary COPY).") { count, seed };
+        command.SetAction(async (result, _) =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<ProjectGenerator>().GenerateAsync(result.GetValue(count), result.GetValue(seed), Console.Error);
+            return 0;
+        });
+        return command;
     }
 }

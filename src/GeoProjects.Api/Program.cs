@@ -7,35 +7,46 @@ using GeoProjects.Api.Map;
 using GeoProjects.Api.Ogc;
 using GeoProjects.Api.Tiles;
 
-// Commands: `migrate` (apply migrations, seed an empty database), `schema [file]` (print the SDL); otherwise serve.
+// Commands: `migrate`, `schema`, `import`, `export`, `generate` (see --help); otherwise serve.
 var (command, rest) = Commands.Split(args);
-// Content root = the app's folder, so appsettings.json is found wherever the app is started from.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
-// The API's per-statement limit guards requests; a command's bulk work (a COPY of a million rows) must not hit it.
-if (command is not null) builder.Configuration["Database:StatementTimeoutMs"] = "0";
-builder.AddGeoProjectsHttp();
-builder.AddGeoProjectsData();
-builder.AddGeoProjectsGraphQL();
-builder.AddGeoProjectsIde();
-builder.AddGeoProjectsTiles();
-builder.AddGeoProjectsWebMap();
-
-var app = builder.Build();
-if (command is not null)
+try
 {
-    return await Commands.RunAsync(app, command, rest);
+    // Content root = the app's folder, so appsettings.json is found wherever the app is started from. A command's
+    // arguments are its own, not configuration.
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = command is null ? rest : [], ContentRootPath = AppContext.BaseDirectory });
+    // The API's per-statement limit guards requests; a command's bulk work (a COPY of a million rows) must not hit it.
+    if (command is not null)
+    {
+        builder.Configuration["Database:StatementTimeoutMs"] = "0";
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None); // a command reports its own failure, in one line
+    }
+    builder.AddGeoProjectsHttp();
+    builder.AddGeoProjectsData();
+    builder.AddGeoProjectsGraphQL();
+    builder.AddGeoProjectsIde();
+    builder.AddGeoProjectsTiles();
+    builder.AddGeoProjectsWebMap();
+
+    var app = builder.Build();
+    if (command is not null) return await Commands.RunAsync(app, command, rest);
+
+    // Middleware, in order (host filtering runs first, from AllowedHosts): proxies' forwarded headers, compression,
+    // HEAD as GET, the IDE for browsers on GET /graphql, routing, then CORS for the endpoints that require it.
+    app.UseForwardedHeaders();
+    app.UseResponseCompression();
+    app.UseHeadAsGet();
+    app.MapGeoProjectsIde();
+    app.UseRouting();
+    app.UseCors();
+    app.MapGeoProjectsGraphQL();
+    app.MapGeoProjectsTiles();
+    app.MapGeoProjectsWebMap();
+    app.MapGeoProjectsOgc();
+    await app.RunAsync();
+    return 0;
 }
-// Middleware, in order (host filtering runs first, from AllowedHosts): proxies' forwarded headers, compression,
-// HEAD as GET, the IDE for browsers on GET /graphql, routing, then CORS for the endpoints that require it.
-app.UseForwardedHeaders();
-app.UseResponseCompression();
-app.UseHeadAsGet();
-app.MapGeoProjectsIde();
-app.UseRouting();
-app.UseCors();
-app.MapGeoProjectsGraphQL();
-app.MapGeoProjectsTiles();
-app.MapGeoProjectsWebMap();
-app.MapGeoProjectsOgc();
-await app.RunAsync();
-return 0;
+catch (Exception e) when (PrivateCluster.Describe(e) is { } problem)
+{
+    Console.Error.WriteLine($"GeoProjects.Api: {problem}");
+    return 2;
+}

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using GeoProjects.Api.Crs;
 using GeoProjects.Api.Import;
+using GeoProjects.Api.Projects;
 using GeoProjects.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -19,7 +20,7 @@ public sealed class ImportExportTests(ApiFixture api)
     }
 
     private Task<int> ExportAsync(string path, CoordinateSystem crs = CoordinateSystem.Wgs84) =>
-        WithScopeAsync(s => s.GetRequiredService<ProjectExporter>().ExportAsync(path, null, crs));
+        WithScopeAsync(s => s.GetRequiredService<ProjectExporter>().ExportAsync(path, null, crs, Progress.Context(s, null)));
 
     private Task<ImportResult> ImportAsync(string path, string? crs = null) =>
         WithScopeAsync(s => s.GetRequiredService<ProjectImporter>().ImportAsync(path, new ImportOptions(crs)));

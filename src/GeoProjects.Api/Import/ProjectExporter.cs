@@ -21,9 +21,11 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         decimal? AnnualPlannedInvestment, decimal? CompletedInvestment, decimal? LandAreaMu, string? Developer, DateOnly? StartDate,
         string? Batch, string? Zone, DataSource DataSource, string SourceNote, double Lon, double Lat);
 
-    public async Task<int> ExportAsync(string path, IDictionary<string, object?>? where, CoordinateSystem crs, CancellationToken ct = default)
+    /// <summary>Writes the projects <paramref name="where"/> selects; progress filters are evaluated for <paramref name="context"/>.</summary>
+    public async Task<int> ExportAsync(
+        string path, IDictionary<string, object?>? where, CoordinateSystem crs, Querying.QueryContext context, CancellationToken ct = default)
     {
-        var rows = ProjectQueries.Filtered(db, where).OrderBy(p => p.Code)
+        var rows = ProjectQueries.Filtered(db, where, context).OrderBy(p => p.Code)
             .Select(p => new Row(p.Code, p.Name, p.NameEn, p.Sector, p.IndustryChain, p.Status, p.TotalInvestment, p.AnnualPlannedInvestment,
                 p.CompletedInvestment, p.LandAreaMu, p.Developer, p.StartDate, p.Batch!.Name, p.Zone!.Code, p.DataSource, p.SourceNote, p.Location.X, p.Location.Y))
             .AsAsyncEnumerable();
