@@ -31,9 +31,11 @@ try
     if (command is not null) return await Commands.RunAsync(app, command, rest);
 
     // Middleware, in order (host filtering runs first, from AllowedHosts): proxies' forwarded headers, compression,
-    // HEAD as GET, the IDE for browsers on GET /graphql, routing, then CORS for the endpoints that require it.
+    // bodies for bare error statuses, HEAD as GET, the IDE for browsers on GET /graphql, routing, then CORS for the
+    // endpoints that require it.
     app.UseForwardedHeaders();
     app.UseResponseCompression();
+    app.UseCodedErrorBodies();
     app.UseHeadAsGet();
     app.MapGeoProjectsIde();
     app.UseRouting();

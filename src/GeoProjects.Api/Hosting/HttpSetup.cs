@@ -91,4 +91,39 @@ public static class HttpSetup
             http.Request.Method = HttpMethods.Head;
         }
     });
+
+    /// <summary>
+    /// A 4xx or 5xx that nothing wrote a body for (an unknown path, a method the route does not take, an exception
+    /// nobody caught) gets one, in the door's own error format: OGC exceptions under /ogc, GraphQL errors under
+    /// /graphql, `{error}` elsewhere. An exception's details stay in the log, under the request id the body names.
+    /// </summary>
+    public static IApplicationBuilder UseCodedErrorBodies(this IApplicationBuilder app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = http => WriteAsync(http, "INTERNAL_ERROR", $"the server failed on this request; its log has the details under {http.TraceIdentifier}"),
+        });
+        return app.UseStatusCodePages(context =>
+        {
+            var http = context.HttpContext;
+            var (code, message) = http.Response.StatusCode switch
+            {
+                404 => ("NOT_FOUND", $"no resource at {http.Request.Path}"),
+                405 => ("METHOD_NOT_ALLOWED", $"{http.Request.Method} is not allowed at {http.Request.Path}"),
+                var status => ($"HTTP_{status}", Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)),
+            };
+            return WriteAsync(http, code, message);
+        });
+    }
+
+    private static Task WriteAsync(HttpContext http, string code, string message)
+    {
+        var path = http.Request.Path;
+        object body = path.StartsWithSegments("/ogc")
+            ? new { code = http.Response.StatusCode switch { 404 => "NotFound", 405 => "MethodNotAllowed", >= 500 => "ServerError", _ => "InvalidParameterValue" }, description = message }
+            : path.StartsWithSegments("/graphql")
+                ? new { errors = new[] { new { message, extensions = new { code } } } }
+                : new { error = new { code, message } };
+        return http.Response.WriteAsJsonAsync(body);
+    }
 }

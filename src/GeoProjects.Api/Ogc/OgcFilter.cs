@@ -22,6 +22,7 @@ public static class OgcFilter
         foreach (var queryable in collection.Properties)
             if (q.TryGetValue(queryable.Name, out var values))
                 parts.Add(queryable.Where(new JsonObject { ["eq"] = Literal(queryable, values.ToString()) })); // one meaning: zone = name, zoneCode = code
+        if (q.TryGetValue("bbox-crs", out var bboxCrs)) OgcCrs.Normalize(bboxCrs.ToString(), "bbox-crs"); // refused even without a bbox
         if (q.TryGetValue("bbox", out var bbox))
             parts.Add(collection.GeometryProperty.Where(new JsonObject { ["intersects"] = new JsonObject { ["geometry"] = GeometryJson(Bbox(bbox.ToString(), q["bbox-crs"].FirstOrDefault())) } }));
         if (q.TryGetValue("datetime", out var datetime))

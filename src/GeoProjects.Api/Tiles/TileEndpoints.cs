@@ -150,6 +150,15 @@ public static class TileEndpoints
 
     private static async Task<IResult> TileJsonAsync(HttpContext http, string layer, TileOptions options)
     {
+        try
+        {
+            // The parameters are passed on to every tile URL: check them here, as the tiles will.
+            await MapLayerRequest.ReadAsync(http, layer == "projects" ? "ProjectFilterInput" : "ZoneFilterInput");
+        }
+        catch (QueryInputException e)
+        {
+            return MapLayerRequest.BadRequest(e);
+        }
         var env = await ExtentAsync(http.RequestServices.GetRequiredService<GeoProjectsDb>(), http.RequestAborted);
         var query = http.Request.QueryString.HasValue ? http.Request.QueryString.Value : "";
         var origin = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
