@@ -27,11 +27,14 @@ public sealed class BrowserSession : IAsyncDisposable
         page.Context.Request += (_, r) => { lock (_requests) _requests.Add(r.Url); };
     }
 
-    public static async Task<BrowserSession> StartAsync(ApiFixture api)
+    /// <summary>WebGL in headless Chromium without a GPU (MapLibre needs it): ANGLE over SwiftShader.</summary>
+    public static readonly string[] WebGlArgs = ["--enable-unsafe-swiftshader", "--use-angle=swiftshader"];
+
+    public static async Task<BrowserSession> StartAsync(ApiFixture api, params string[] extraArgs)
     {
         var server = new LiveServer(api);
         var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumArgs });
+        var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = [.. ChromiumArgs, .. extraArgs] });
         var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
         return new BrowserSession(server, playwright, browser, await context.NewPageAsync());
     }
