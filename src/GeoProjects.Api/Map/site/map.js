@@ -115,7 +115,10 @@
   const zoneStyle = feature => new ol.style.Style({
     stroke: new ol.style.Stroke({ color: feature.get('kind') === 'DISTRICT' ? '#57606a' : '#0969da', width: feature.get('kind') === 'DISTRICT' ? 2 : 1.2, lineDash: feature.get('kind') === 'DISTRICT' ? undefined : [6, 4] }),
     fill: new ol.style.Fill({ color: feature.get('kind') === 'DISTRICT' ? 'rgba(255,255,255,0.4)' : 'rgba(9,105,218,0.05)' }),
-    text: feature.get('kind') === 'DISTRICT' ? undefined : new ol.style.Text({
+  });
+  // Zone names get a layer of their own above the projects, so clusters never cover them; they declutter among themselves.
+  const zoneLabelStyle = feature => feature.get('kind') === 'DISTRICT' ? null : new ol.style.Style({
+    text: new ol.style.Text({
       text: `${feature.get('name')}\n${feature.get('nameEn')}`, font: '12px "WenQuanYi Zen Hei", "Noto Sans CJK SC", sans-serif',
       fill: new ol.style.Fill({ color: '#0b3d91' }), stroke: new ol.style.Stroke({ color: '#fff', width: 3 }), overflow: true,
     }),
@@ -124,7 +127,7 @@
   const layers = [];
   if (config.basemap) layers.push(new ol.layer.Tile({ source: new ol.source.XYZ({ url: config.basemap.url, attributions: config.basemap.attribution }) }));
   const zonesSource = new ol.source.Vector({ url: '/geojson/zones' + crsQuery, format: new ol.format.GeoJSON() });
-  layers.push(new ol.layer.Vector({ source: zonesSource, style: zoneStyle, declutter: true }));
+  layers.push(new ol.layer.Vector({ source: zonesSource, style: zoneStyle }));
   let state = readState();
   const projectsSource = new ol.source.VectorTile({ format: new ol.format.MVT(), url: tileUrl('projects', where(state)), maxZoom: 16 });
   const projectsLayer = new ol.layer.VectorTile({ source: projectsSource, style: projectStyle, declutter: false });
@@ -132,6 +135,8 @@
   let loadedTiles = new Map();
   projectsSource.on('tileloadend', e => loadedTiles.set(e.tile.getTileCoord().join('/'), e.tile.getFeatures()));
   layers.push(projectsLayer);
+  const zoneLabels = new ol.layer.Vector({ source: zonesSource, style: zoneLabelStyle, declutter: true, properties: { name: 'zone-labels' } });
+  layers.push(zoneLabels);
 
   const popup = new ol.Overlay({ element: document.getElementById('popup'), positioning: 'bottom-center', offset: [0, -12], autoPan: { animation: { duration: 0 }, margin: 20 } });
   const map = new ol.Map({
@@ -186,8 +191,10 @@
         <dt>开工 · Start</dt><dd>${p.startDate ?? '—'}</dd>
       </dl>
       <p class="note">${escapeHtml(p.sourceNote)}</p>`;
-    popup.setPosition(coordinate);
+    // Shown before it is placed: autoPan measures the element, and a hidden one has no size to keep in view.
     document.getElementById('popup').classList.add('open');
+    popup.setPosition(coordinate);
+    popup.panIntoView({ animation: { duration: 0 }, margin: 20 });
   }
   map.on('singleclick', async event => {
     const feature = map.forEachFeatureAtPixel(event.pixel, f => f, { layerFilter: l => l === projectsLayer, hitTolerance: 4 });
@@ -209,7 +216,8 @@
     renderedProjects() {
       const view = map.getView();
       const extent = view.calculateExtent(map.getSize());
-      const z = projectsSource.getTileGrid().getZForResolution(view.getResolution());
+      // The zoom of the tiles OpenLayers renders at this resolution, fractional zooms included (its own zDirection).
+      const z = projectsSource.getTileGrid().getZForResolution(view.getResolution(), projectsSource.zDirection);
       return [...loadedTiles].filter(([key]) => Number(key.split('/')[0]) === z).flatMap(([, features]) => features)
         .filter(f => ol.extent.intersects(f.getExtent(), extent))
         .map(f => ({ layer: f.get('layer'), id: f.getId() ?? f.get('id') ?? f.get('project_id'), count: f.get('count') ?? 1 }));
