@@ -143,7 +143,7 @@ public sealed class QueryingTypes
             Add(t, op, input, $"{zh[op]} (ST_{char.ToUpperInvariant(op[0])}{op[1..]}) · The field {op} the operand geometry (optionally buffered by `buffer` metres).");
             Add(t, "n" + op, input, $"不{zh[op]} · Negation of {op}.");
         }
-        Add(t, "distance", DistanceOperation(), "距离 (米, 在椭球面上计算) · Distance in metres on the spheroid (geography), compared with eq/lt/gt/…");
+        Add(t, "distance", DistanceOperation(), "距离 (米, 在椭球面上计算, 0–20037509) · Distance in metres on the spheroid (geography), 0 to 20 037 509, compared with eq/lt/gt/…; HotChocolate.Spatial would use the SRID's units (degrees).");
         return t;
     });
 
@@ -154,7 +154,7 @@ public sealed class QueryingTypes
         {
             var t = new InputObjectGraphType { Name = name, Description = $"空间谓词 {op} 的操作数 · Operand of the spatial predicate {op}." };
             Add(t, "geometry", new NonNullGraphType(Ref("Geometry")), "操作数几何 (GeoJSON, SRID 4326) · The operand geometry (GeoJSON, SRID 4326).");
-            Add(t, "buffer", Ref("Float"), "缓冲距离 (米, 椭球面) · Buffer the operand by this many metres (on the geography) first.");
+            Add(t, "buffer", Ref("Float"), "缓冲距离 (米, 椭球面) · Buffer the operand by this many metres (on the geography) first, not the SRID's degrees as in HotChocolate.Spatial. Exact at any reach for intersects (and within, for points); at most 100 km for the other predicates.");
             return t;
         });
     }
@@ -163,7 +163,7 @@ public sealed class QueryingTypes
     {
         var t = new InputObjectGraphType { Name = name, Description = "距离筛选, 单位米 · Distance filter; distances and buffer are in metres, computed on the geography (spheroid)." };
         Add(t, "geometry", new NonNullGraphType(Ref("Geometry")), "参照几何 (GeoJSON, SRID 4326) · The geometry to measure from (GeoJSON, SRID 4326).");
-        Add(t, "buffer", Ref("Float"), "缓冲距离 (米) · Buffer the reference geometry by this many metres first.");
+        Add(t, "buffer", Ref("Float"), "缓冲距离 (米, 最多 100 公里) · Buffer the reference geometry by this many metres first (at most 100 km).");
         AddComparisons(t, () => Ref("Float"), nullableListItems: false);
         return t;
     });
