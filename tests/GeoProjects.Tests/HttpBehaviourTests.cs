@@ -37,6 +37,7 @@ public sealed class HttpBehaviourTests(ApiFixture api)
     [InlineData("/ogc/collections/projects/items?limit=1000", "gzip")]
     [InlineData("/tiles/projects/10/853/402.mvt", "gzip")]
     [InlineData("/graphql/schema.graphql", "br")]
+    [InlineData("/map/vendor/ol.js", "br")]
     public async Task ResponsesAreCompressedWhenTheClientAccepts(string path, string encoding)
     {
         using var client = api.CreateClient();
