@@ -4,7 +4,8 @@
 # run: bench/run.sh at 1 000 projects, 1 s per scenario, which fails when any system answers a scenario wrongly.
 set -euo pipefail
 cd "$(dirname "$0")"
-source db/cluster.sh
+# Tests use the fast, throw-away cluster (.data/pg-test): never the durable one that ./run.sh keeps.
+GEOPROJECTS_CLUSTER=fast source db/cluster.sh
 export GEOPROJECTS_TEST_SERVER="$GEOPROJECTS_SERVER"
 tests/deps.sh   # Chromium, CJK font, GDAL, and the npm packages (IDE, map, CRS oracle)
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Imports 100 000 generated projects (CSV) and prints time, throughput and peak memory, then removes them.
 # The import streams the file twice (validate, then write in one transaction): memory should stay flat.
-# Usage: bench/import-100k.sh [rows]   (uses the private cluster, or ConnectionStrings__GeoProjects)
+# Usage: bench/import-100k.sh [rows]   (its own database on the fast private cluster, or ConnectionStrings__GeoProjects)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source db/cluster.sh
+GEOPROJECTS_CLUSTER=fast source db/cluster.sh # benchmark databases may trade safety for speed
 rows=${1:-100000}
-export ConnectionStrings__GeoProjects=${GEOPROJECTS_EXTERNAL_DB:-"$GEOPROJECTS_SERVER;Database=${GEOPROJECTS_DB_NAME:-geoprojects}"}
+db=${BENCH_DB:-geoprojects_import_bench}
+export ConnectionStrings__GeoProjects=${GEOPROJECTS_EXTERNAL_DB:-"$GEOPROJECTS_SERVER;Database=$db"}
 dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
 api=src/GeoProjects.Api/bin/Release/net10.0/GeoProjects.Api
 "$api" migrate >/dev/null
@@ -25,5 +26,5 @@ with open(path, "w", encoding="utf-8") as f:
 PY
 echo "file: $rows rows, $(du -h "$file" | cut -f1)"
 /usr/bin/time -f "elapsed %e s, peak memory %M KB" "$api" import "$file" 2>&1 | tail -4
-psql "postgresql://postgres@127.0.0.1:${GEOPROJECTS_PG_PORT:-55480}/${GEOPROJECTS_DB_NAME:-geoprojects}" -qtAc "DELETE FROM projects WHERE code LIKE 'BENCH-%'" >/dev/null 2>&1 \
+psql "${GEOPROJECTS_PG_URL:-postgresql://postgres@127.0.0.1:55481}/$db" -qtAc "DELETE FROM projects WHERE code LIKE 'BENCH-%'" >/dev/null 2>&1 \
   || echo "(remove the BENCH-* projects yourself on an external database)"

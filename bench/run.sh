@@ -19,7 +19,7 @@ for p in $gp_port $sql_port $pg_port $nocache_port; do
   if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "bench: port $p is in use (BENCH_PORT moves the three servers)" >&2; exit 1; fi
 done
 connections=${CONNECTIONS:-16}
-source db/cluster.sh
+GEOPROJECTS_CLUSTER=fast source db/cluster.sh # benchmark databases may trade safety for speed
 if [ -n "$GEOPROJECTS_EXTERNAL_DB" ]; then echo "bench/run.sh uses the private cluster; unset ConnectionStrings__GeoProjects" >&2; exit 1; fi
 port=$(echo "$GEOPROJECTS_SERVER" | sed -E 's/.*Port=([0-9]+).*/\1/')
 psql_admin() { psql "postgresql://postgres@127.0.0.1:$port/$1" -qtAX -v ON_ERROR_STOP=1 -c "$2"; }

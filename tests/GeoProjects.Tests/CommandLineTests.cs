@@ -66,11 +66,18 @@ public sealed class CommandLineTests(ApiFixture api)
     [Fact]
     public async Task FromTheCheckoutTheCommandsFindThePrivateCluster()
     {
-        if (!Directory.Exists(Path.Combine(Seed.RepoRoot, ".data", "pg"))) return; // an external PostGIS: nothing to find
-        var file = Path.Combine(Directory.CreateTempSubdirectory("export").FullName, "all.csv");
-        var (exit, output) = await RunAsync(Seed.RepoRoot, new Dictionary<string, string?> { ["GEOPROJECTS_DB_NAME"] = api.Database }, "export", file);
+        // A checkout whose .data/pg is the cluster the tests run on (its postmaster.pid says the port).
+        var server = new Npgsql.NpgsqlConnectionStringBuilder(api.ConnectionString);
+        var cluster = Path.Combine(Seed.RepoRoot, ".data", "pg-test");
+        if (!Directory.Exists(cluster)) return; // the tests run on an external PostGIS: no private cluster to find
+        var checkout = Directory.CreateTempSubdirectory("checkout").FullName;
+        Directory.CreateDirectory(Path.Combine(checkout, ".data"));
+        Directory.CreateSymbolicLink(Path.Combine(checkout, ".data", "pg"), Path.GetFullPath(new DirectoryInfo(cluster).ResolveLinkTarget(true)?.FullName ?? cluster));
+        var file = Path.Combine(checkout, "all.csv");
+        var (exit, output) = await RunAsync(Path.Combine(checkout), new Dictionary<string, string?> { ["GEOPROJECTS_DB_NAME"] = api.Database }, "export", file);
         Assert.True(exit == 0, output);
         Assert.Contains("exported 94 projects", output);
+        Assert.Equal(server.Port.ToString(), File.ReadLines(Path.Combine(cluster, "postmaster.pid")).ElementAt(3));
     }
 
     [Fact]

@@ -27,7 +27,12 @@ public static class PrivateCluster
         {
             // postmaster.pid's fourth line is the port the server listens on.
             if (File.Exists(pid) && File.ReadLines(pid).ElementAtOrDefault(3) is { } port && int.TryParse(port, out _))
-                return $"Host=127.0.0.1;Port={port};Username=postgres;Database={Environment.GetEnvironmentVariable("GEOPROJECTS_DB_NAME") ?? "geoprojects"}";
+            {
+                // ./run.sh's cluster requires the password it generated into .data/pg-password (beside .data/pg).
+                var passwordFile = Path.Combine(Path.GetDirectoryName(pg)!, "pg-password");
+                var password = File.Exists(passwordFile) ? $";Password={File.ReadAllText(passwordFile).Trim()}" : "";
+                return $"Host=127.0.0.1;Port={port};Username=postgres{password};Database={Environment.GetEnvironmentVariable("GEOPROJECTS_DB_NAME") ?? "geoprojects"}";
+            }
         }
         catch (UnauthorizedAccessException)
         {
