@@ -16,7 +16,7 @@ namespace GeoProjects.Api;
 /// </summary>
 public static class Commands
 {
-    private static readonly string[] Known = ["migrate", "schema", "import", "export", "generate"];
+    private static readonly string[] Known = ["migrate", "schema", "import", "export", "generate", "backup", "restore"];
 
     public static (string? Command, string[] Arguments) Split(string[] args) =>
         args.Length > 0 && (Known.Contains(args[0]) || args[0] is "-h" or "--help" or "-?") ? (args[0], args[1..]) : (null, args);
@@ -33,6 +33,8 @@ public static class Commands
         root.Subcommands.Add(ImportCommand(services));
         root.Subcommands.Add(ExportCommand(services));
         root.Subcommands.Add(Generate(services));
+        root.Subcommands.Add(BackupCommand(services));
+        root.Subcommands.Add(RestoreCommand(services));
         return root;
     }
 
@@ -135,6 +137,34 @@ public static class Commands
         {
             await using var scope = services.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<ProjectGenerator>().GenerateAsync(result.GetValue(count), result.GetValue(seed), Console.Error);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command BackupCommand(IServiceProvider services)
+    {
+        var file = new Argument<string>("file") { Description = "Where to write the backup (PostgreSQL custom format, pg_restore reads it)." };
+        var command = new Command("backup", "Back up the registry database with pg_dump; written whole or not at all.") { file };
+        command.SetAction(async (result, ct) =>
+        {
+            var path = result.GetValue(file)!;
+            await services.GetRequiredService<Backup>().BackupAsync(path, ct);
+            Console.WriteLine($"backed up to {path} ({new FileInfo(path).Length:N0} bytes)");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command RestoreCommand(IServiceProvider services)
+    {
+        var file = new Argument<string>("file") { Description = "A backup written by `backup` (or pg_dump -Fc)." };
+        var command = new Command("restore", "Replace the registry database with a backup; a bad file changes nothing.") { file };
+        command.SetAction(async (result, ct) =>
+        {
+            var path = result.GetValue(file)!;
+            await services.GetRequiredService<Backup>().RestoreAsync(path, ct);
+            Console.WriteLine($"restored {path}");
             return 0;
         });
         return command;

@@ -115,4 +115,61 @@ public sealed class CommandLineTests(ApiFixture api)
         var missing = items.Select(i => i.GetProperty("FullPath").GetString()!).Where(p => !File.Exists(p)).ToList();
         Assert.Empty(missing);
     }
+
+    [Fact]
+    public async Task BackupAndRestoreRoundTripEveryRowAndGeometry()
+    {
+        var folder = Directory.CreateTempSubdirectory("backup").FullName;
+        var file = Path.Combine(folder, "registry.dump");
+        var source = new Dictionary<string, string?> { ["ConnectionStrings__GeoProjects"] = api.ConnectionString };
+        var (backedUp, log) = await RunAsync(folder, source, "backup", file);
+        Assert.True(backedUp == 0, log);
+        Assert.False(File.Exists(file + ".partial"));
+
+        // Restore into another database, then compare every table's rows (geometries included) with the original.
+        var copy = new Npgsql.NpgsqlConnectionStringBuilder(api.ConnectionString) { Database = api.Database + "_copy" };
+        try
+        {
+            var (restored, restoreLog) = await RunAsync(folder, new Dictionary<string, string?> { ["ConnectionStrings__GeoProjects"] = copy.ConnectionString }, "restore", file);
+            Assert.True(restored == 0, restoreLog);
+            Assert.Equal(await api.DataFingerprintAsync(), await FingerprintAsync(copy.ConnectionString));
+
+            // A file that is not a backup changes nothing.
+            var junk = Path.Combine(folder, "junk.dump");
+            await File.WriteAllTextAsync(junk, "not a dump");
+            var (refused, refusal) = await RunAsync(folder, new Dictionary<string, string?> { ["ConnectionStrings__GeoProjects"] = copy.ConnectionString }, "restore", junk);
+            Assert.Equal(2, refused);
+            Assert.Contains("pg_restore failed", refusal);
+            Assert.Equal(await api.DataFingerprintAsync(), await FingerprintAsync(copy.ConnectionString));
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await using var admin = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(api.ConnectionString) { Database = "postgres" }.ConnectionString);
+            await admin.OpenAsync();
+            await new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{copy.Database}\" WITH (FORCE)", admin).ExecuteNonQueryAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AFailedBackupLeavesNoFileThatLooksComplete()
+    {
+        var folder = Directory.CreateTempSubdirectory("backup").FullName;
+        var file = Path.Combine(folder, "registry.dump");
+        var missing = new Npgsql.NpgsqlConnectionStringBuilder(api.ConnectionString) { Database = "no_such_database" };
+        var (exit, output) = await RunAsync(folder, new Dictionary<string, string?> { ["ConnectionStrings__GeoProjects"] = missing.ConnectionString }, "backup", file);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("pg_dump failed", output);
+        Assert.Empty(Directory.EnumerateFiles(folder));
+    }
+
+    private static async Task<string> FingerprintAsync(string connectionString)
+    {
+        await using var c = new Npgsql.NpgsqlConnection(connectionString);
+        await c.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand(
+            "SELECT (SELECT md5(string_agg(p::text, '|' ORDER BY id)) FROM projects p) || (SELECT md5(string_agg(z::text, '|' ORDER BY id)) FROM zones z) || (SELECT md5(string_agg(b::text, '|' ORDER BY id)) FROM project_batches b)", c);
+        return (string)(await cmd.ExecuteScalarAsync())!;
+    }
 }

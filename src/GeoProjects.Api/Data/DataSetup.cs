@@ -29,7 +29,9 @@ public static class DataSetup
         builder.Services.AddScoped<GeoProjects.Api.Import.ProjectExporter>();
         builder.Services.AddScoped<ProjectGenerator>();
         // Built once: the options callback runs for every request's DbContext.
-        var connectionString = WithStatementTimeout(configured ?? PrivateCluster.ConnectionString(), options.StatementTimeoutMs);
+        var database = configured ?? PrivateCluster.ConnectionString();
+        builder.Services.AddSingleton(new Backup(database));
+        var connectionString = WithStatementTimeout(database, options.StatementTimeoutMs);
         // Every IInterceptor in the container applies (the tests add one that makes statements slow on purpose).
         builder.Services.AddDbContext<GeoProjectsDb>((sp, o) => Configure(o, connectionString)
             .AddInterceptors(sp.GetServices<IInterceptor>().Prepend(sp.GetRequiredService<SqlStatementCounter>())));
