@@ -21,6 +21,7 @@ try
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None); // a command reports its own failure, in one line
     }
     builder.AddGeoProjectsHttp();
+    builder.AddGeoProjectsObservability();
     builder.AddGeoProjectsData();
     builder.AddGeoProjectsGraphQL();
     builder.AddGeoProjectsIde();
@@ -30,10 +31,11 @@ try
     var app = builder.Build();
     if (command is not null) return await Commands.RunAsync(app, command, rest);
 
-    // Middleware, in order (host filtering runs first, from AllowedHosts): proxies' forwarded headers, compression,
-    // bodies for bare error statuses, HEAD as GET, the IDE for browsers on GET /graphql, routing, then CORS for the
-    // endpoints that require it.
+    // Middleware, in order (host filtering runs first, from AllowedHosts): proxies' forwarded headers, the slow-request
+    // log, compression, bodies for bare error statuses (503 when the database is down), HEAD as GET, the IDE for
+    // browsers on GET /graphql, routing, then CORS for the endpoints that require it.
     app.UseForwardedHeaders();
+    app.UseSlowRequestLog();
     app.UseResponseCompression();
     app.UseCodedErrorBodies();
     app.UseHeadAsGet();
@@ -44,6 +46,7 @@ try
     app.MapGeoProjectsTiles();
     app.MapGeoProjectsWebMap();
     app.MapGeoProjectsOgc();
+    app.MapGeoProjectsObservability();
     await app.RunAsync();
     return 0;
 }

@@ -110,4 +110,22 @@ public sealed class ExecutionLimitTests(ApiFixture api)
         }
         await AssertNoSleepingStatementWithin(TimeSpan.FromSeconds(2));
     }
+
+    [Fact]
+    public async Task SigtermDrainsInFlightRequestsAndExits()
+    {
+        await using var server = await ServerProcess.StartAsync(api.ConnectionString);
+        using var client = new HttpClient { BaseAddress = server.Origin, Timeout = TimeSpan.FromSeconds(30) };
+        var inFlight = Enumerable.Range(0, 20).Select(_ => client.GetAsync("/geojson/projects?limit=100")).ToList();
+
+        var exit = await server.TerminateAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(exit is not null, "the server did not exit within 10 s of SIGTERM");
+        Assert.Equal(0, exit);
+        foreach (var request in inFlight)
+        {
+            // Each request either finished before the listener closed, or was refused a connection: none hangs.
+            try { (await request).Dispose(); } catch (HttpRequestException) { }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -31,6 +32,7 @@ public static class DataSetup
         // Built once: the options callback runs for every request's DbContext.
         var database = configured ?? PrivateCluster.ConnectionString();
         builder.Services.AddSingleton(new Backup(database));
+        builder.Services.AddSingleton(new DatabaseConnection(database));
         var connectionString = WithStatementTimeout(database, options.StatementTimeoutMs);
         // Every IInterceptor in the container applies (the tests add one that makes statements slow on purpose).
         builder.Services.AddDbContext<GeoProjectsDb>((sp, o) => Configure(o, connectionString)
@@ -48,9 +50,15 @@ public static class DataSetup
     {
         var cs = new NpgsqlConnectionStringBuilder(connectionString);
         cs.Options = $"{cs.Options} -c statement_timeout={statementTimeoutMs}".Trim();
+        // Fail fast when the database is down or the pool is exhausted (Npgsql waits 15 s by default): a bounded
+        // wait for a connection, then 503 DATABASE_UNAVAILABLE, never an unbounded queue.
+        if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase)) cs.Timeout = 5;
         return cs.ConnectionString;
     }
 }
+
+/// <summary>The database the app uses, as configured or found (health checks read it).</summary>
+public sealed record DatabaseConnection(string Value);
 
 /// <summary>Counts the SQL statements sent (and keeps the last few), so tests can assert that batching holds.</summary>
 public sealed class SqlStatementCounter : DbCommandInterceptor
@@ -67,9 +75,15 @@ public sealed class SqlStatementCounter : DbCommandInterceptor
         _recent.Clear();
     }
 
+    private static readonly AsyncLocal<StrongBox<int>?> Scope = new();
+
+    /// <summary>Counts the statements the current async flow (one request) sends until the returned box is read.</summary>
+    public static StrongBox<int> Measure() => Scope.Value = new StrongBox<int>();
+
     private void Record(DbCommand command)
     {
         Interlocked.Increment(ref _count);
+        if (Scope.Value is { } box) Interlocked.Increment(ref box.Value);
         _recent.Enqueue(command.CommandText);
         while (_recent.Count > Kept) _recent.TryDequeue(out _);
     }

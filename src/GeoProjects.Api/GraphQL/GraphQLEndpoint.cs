@@ -6,6 +6,8 @@ using GraphQL.Types;
 using GraphQLParser.AST;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using System.Diagnostics;
+using GeoProjects.Api.Data;
 using Microsoft.Net.Http.Headers;
 
 namespace GeoProjects.Api.GraphQL;
@@ -148,6 +150,10 @@ public static class GraphQLEndpoint
         var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         cancel.CancelAfter(options.ExecutionTimeoutMs);
+        var operation = Operation(document, request.OperationName);
+        using var activity = Telemetry.Activities.StartActivity($"GraphQL {operation.Type} {operation.Name}");
+        var statements = SqlStatementCounter.Measure();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         ExecutionResult result;
         try
         {
@@ -171,11 +177,20 @@ public static class GraphQLEndpoint
                 ? Error(http, StatusCodes.Status503ServiceUnavailable, "SHUTTING_DOWN", "the service is shutting down; retry on another instance")
                 : Error(http, StatusCodes.Status503ServiceUnavailable, "EXECUTION_TIMEOUT", $"the request took longer than {options.ExecutionTimeoutMs} ms");
         }
+        finally
+        {
+            var tags = new TagList { { "graphql.operation.name", operation.Name }, { "graphql.operation.type", operation.Type } };
+            Telemetry.GraphQLDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+            Telemetry.GraphQLStatements.Record(statements.Value, tags);
+        }
+        foreach (var error in result.Errors ?? []) Telemetry.GraphQLErrors.Add(1, new KeyValuePair<string, object?>("code", error.Code ?? "UNKNOWN"));
         CapErrors(result, options.MaxErrors);
 
         // HotChocolate's rules: unparsable/invalid requests 400; data present 200; data null 500.
-        // A client that prefers plain application/json always gets 200.
-        var status = format.Legacy ? 200 : !result.Executed ? 400 : result.Data is null && result.Errors?.Count > 0 ? 500 : 200;
+        // A client that prefers plain application/json always gets 200. A database that cannot serve is 503 for all.
+        var unavailable = result.Errors?.Any(e => e.Code == DatabaseAvailability.Code) == true;
+        if (unavailable) http.Response.Headers.RetryAfter = "5";
+        var status = unavailable ? 503 : format.Legacy ? 200 : !result.Executed ? 400 : result.Data is null && result.Errors?.Count > 0 ? 500 : 200;
         var serializer = services.GetRequiredService<IGraphQLTextSerializer>();
         return Results.Text(serializer.Serialize(result), format.ContentType, statusCode: status);
     }
@@ -188,6 +203,14 @@ public static class GraphQLEndpoint
         foreach (var e in errors.Take(max)) kept.Add(e);
         kept.Add(new ExecutionError($"{errors.Count - max} more errors were left out; at most {max} are reported") { Code = "MAX_ERRORS_EXCEEDED" });
         result.Errors = kept;
+    }
+
+    /// <summary>The operation's name and type, for metrics and traces ("anonymous" when it has no name).</summary>
+    private static (string Name, string Type) Operation(GraphQLDocument document, string? operationName)
+    {
+        var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
+        var operation = operationName is { } name ? operations.FirstOrDefault(o => o.Name?.Value == name) : operations.FirstOrDefault();
+        return ((string?)operation?.Name?.Value ?? "anonymous", (operation?.Operation ?? OperationType.Query).ToString().ToLowerInvariant());
     }
 
     private static OperationType? OperationKind(GraphQLDocument document, string? operationName)

@@ -61,6 +61,9 @@ public static class GraphQLSetup
                 while (cause is not (PostgresException or GeometryInputException) && cause.InnerException is { } inner) cause = inner;
                 var (code, message) = cause switch
                 {
+                    // The database is down, restarting or out of connections: the endpoint answers 503 with Retry-After.
+                    _ when GeoProjects.Api.Hosting.DatabaseAvailability.IsUnavailable(ctx.OriginalException) =>
+                        (GeoProjects.Api.Hosting.DatabaseAvailability.Code, "the database is unavailable; retry shortly"),
                     PostgresException { SqlState: PostgresErrorCodes.QueryCanceled } => ("STATEMENT_TIMEOUT", "the database statement took longer than the configured timeout"),
                     GeometryInputException g => ("INVALID_GEOMETRY", g.Message),
                     // Class 22 (data exception) and 54 (program limit): a value the client sent got past our checks.

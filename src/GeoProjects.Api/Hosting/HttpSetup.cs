@@ -101,7 +101,17 @@ public static class HttpSetup
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            ExceptionHandler = http => WriteAsync(http, "INTERNAL_ERROR", $"the server failed on this request; its log has the details under {http.TraceIdentifier}"),
+            ExceptionHandler = http =>
+            {
+                var error = http.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+                if (error is not null && DatabaseAvailability.IsUnavailable(error))
+                {
+                    http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    http.Response.Headers.RetryAfter = "5";
+                    return WriteAsync(http, DatabaseAvailability.Code, "the database is unavailable; retry shortly");
+                }
+                return WriteAsync(http, "INTERNAL_ERROR", $"the server failed on this request; its log has the details under {http.TraceIdentifier}");
+            },
         });
         return app.UseStatusCodePages(context =>
         {
@@ -120,7 +130,7 @@ public static class HttpSetup
     {
         var path = http.Request.Path;
         object body = path.StartsWithSegments("/ogc")
-            ? new { code = http.Response.StatusCode switch { 404 => "NotFound", 405 => "MethodNotAllowed", >= 500 => "ServerError", _ => "InvalidParameterValue" }, description = message }
+            ? new { code = http.Response.StatusCode switch { 404 => "NotFound", 405 => "MethodNotAllowed", 503 => "ServiceUnavailable", >= 500 => "ServerError", _ => "InvalidParameterValue" }, description = message }
             : path.StartsWithSegments("/graphql")
                 ? new { errors = new[] { new { message, extensions = new { code } } } }
                 : new { error = new { code, message } };

@@ -17,18 +17,24 @@ public sealed class TileCache : IDisposable
     public TileCache(IOptions<TileOptions> options)
     {
         var megabytes = options.Value.CacheMegabytes;
-        if (megabytes > 0) _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = megabytes * 1024L * 1024 });
+        if (megabytes > 0) _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = megabytes * 1024L * 1024, TrackStatistics = true });
+        Hosting.Telemetry.ObserveTileCacheSize(() => _cache?.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0);
     }
 
     /// <summary>The cached tile for <paramref name="key"/>, or a new rendering (an empty tile is cached too); sets X-Cache: HIT or MISS.</summary>
     public async Task<byte[]> GetOrRenderAsync(HttpContext http, string key, Func<Task<byte[]?>> render)
     {
+        var layer = new KeyValuePair<string, object?>("layer", http.Request.Path.Value?.Split('/').ElementAtOrDefault(2));
         if (_cache?.TryGetValue(key, out byte[]? cached) == true)
         {
             http.Response.Headers[Header] = "HIT";
+            Hosting.Telemetry.TileCache.Add(1, new("result", "hit"), layer);
             return cached!;
         }
+        Hosting.Telemetry.TileCache.Add(1, new("result", "miss"), layer);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var bytes = await render() ?? [];
+        Hosting.Telemetry.TileRender.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, layer);
         _cache?.Set(key, bytes, new MemoryCacheEntryOptions { Size = bytes.Length + 100 });
         http.Response.Headers[Header] = "MISS";
         return bytes;

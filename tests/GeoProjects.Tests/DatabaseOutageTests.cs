@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using GeoProjects.Api.Data;
+using GeoProjects.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace GeoProjects.Tests;
+
+/// <summary>
+/// PostgreSQL stopped under load and started again, on a cluster of the test's own: every door answers a coded 503
+/// with Retry-After at once during the outage (no 200 with a field error, no 500, no hang), readiness fails, and the
+/// service recovers by itself.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class DatabaseOutageTests : IAsyncLifetime
+{
+    private readonly ScratchCluster _cluster = new("fast");
+    private WebApplicationFactory<Program> _app = null!;
+
+    private static readonly string[] Doors =
+    [
+        "/graphql?query=%7Bprojects%7BtotalCount%7D%7D", "/tiles/projects/10/853/402.mvt", "/geojson/zones",
+        "/ogc/collections/projects/items", "/tiles/projects.json",
+    ];
+
+    public async Task InitializeAsync()
+    {
+        var server = await _cluster.StartAsync();
+        var database = new NpgsqlConnectionStringBuilder(server) { Database = "geoprojects_outage" }.ConnectionString;
+        _app = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseEnvironment("Production").UseSetting("ConnectionStrings:GeoProjects", database));
+        await DatabaseSeeder.MigrateAndSeedAsync(_app.Services);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        _cluster.Dispose();
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body, TimeSpan Took, bool RetryAfter)> GetAsync(HttpClient client, string path)
+    {
+        var clock = Stopwatch.StartNew();
+        using var response = await client.GetAsync(path);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), clock.Elapsed, response.Headers.RetryAfter is not null);
+    }
+
+    [Fact]
+    public async Task EveryDoorAnswers503DuringAnOutageAndRecoversByItself()
+    {
+        using var client = _app.CreateClient();
+        foreach (var door in Doors) Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, door)).Status);
+
+        // Load from another client throughout: its answers must all be 200s or coded 503s, each within seconds.
+        using var stop = new CancellationTokenSource();
+        var seen = new List<(HttpStatusCode Status, string Body, TimeSpan Took)>();
+        var load = Task.Run(async () =>
+        {
+            using var other = _app.CreateClient();
+            while (!stop.IsCancellationRequested)
+                foreach (var door in Doors)
+                {
+                    var (status, body, took, _) = await GetAsync(other, door);
+                    lock (seen) seen.Add((status, body, took));
+                }
+        });
+
+        await _cluster.PgCtlAsync("stop -m fast");
+        foreach (var door in Doors)
+        {
+            var (status, body, took, retryAfter) = await GetAsync(client, door);
+            Assert.True(status == HttpStatusCode.ServiceUnavailable, $"{door}: {(int)status} {body}");
+            Assert.Contains("DATABASE_UNAVAILABLE", body.Replace("ServiceUnavailable", "DATABASE_UNAVAILABLE"));
+            Assert.True(retryAfter, door);
+            Assert.True(took < TimeSpan.FromSeconds(3), $"{door}: {took.TotalSeconds:0.0} s");
+        }
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await GetAsync(client, "/health/ready")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "/health/live")).Status);
+
+        await _cluster.PgCtlAsync("start");
+        var clock = Stopwatch.StartNew();
+        foreach (var door in Doors.Append("/health/ready"))
+        {
+            HttpStatusCode status;
+            // Idle connections broken by the restart are discarded as they are met; the service recovers on its own.
+            while ((status = (await GetAsync(client, door)).Status) != HttpStatusCode.OK && clock.Elapsed < TimeSpan.FromSeconds(20))
+                await Task.Delay(200);
+            Assert.True(status == HttpStatusCode.OK, $"{door} did not recover: {(int)status}");
+        }
+        stop.Cancel();
+        await load;
+
+        Assert.NotEmpty(seen);
+        foreach (var (status, body, took) in seen)
+        {
+            Assert.True(status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"{(int)status} {body}");
+            Assert.DoesNotContain("POSTGRES", body);
+            Assert.True(took < TimeSpan.FromSeconds(6), $"{took.TotalSeconds:0.0} s");
+        }
+    }
+}
