@@ -128,4 +128,32 @@ public sealed class ExecutionLimitTests(ApiFixture api)
             try { (await request).Dispose(); } catch (HttpRequestException) { }
         }
     }
+
+    [Fact]
+    public async Task AnExhaustedPoolIsABoundedWaitThen503()
+    {
+        // Two connections, both held by slow statements; waiting for a third is bounded by the connection Timeout.
+        var small = new NpgsqlConnectionStringBuilder(api.ConnectionString) { MaxPoolSize = 2, Timeout = 1 }.ConnectionString;
+        await using var slow = api.WithWebHostBuilder(b => b
+            .UseSetting("ConnectionStrings:GeoProjects", small)
+            .UseSetting("GraphQL:ExecutionTimeoutMs", "60000")
+            .UseSetting("Database:StatementTimeoutMs", "60000")
+            .ConfigureTestServices(s => s.AddSingleton<IInterceptor, SlowStatements>()));
+        using var client = slow.CreateClient();
+        using var gone = new CancellationTokenSource();
+
+        var holders = Enumerable.Range(0, 2).Select(_ => client.PostAsync("/graphql", Body("{ projects { totalCount } }"), gone.Token)).ToList();
+        await Task.Delay(500);
+        var clock = Stopwatch.StartNew();
+        var graphql = await GraphQLResponse.ReadAsync(await client.PostAsync("/graphql", Body("{ zones { code } }")));
+        using var tile = await client.GetAsync("/geojson/zones");
+        clock.Stop();
+        gone.Cancel();
+        foreach (var h in holders) await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h);
+
+        Assert.Equal((503, "DATABASE_UNAVAILABLE"), (graphql.Status, graphql.FirstErrorCode));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, tile.StatusCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{clock.Elapsed.TotalSeconds:0.0} s for two refusals");
+        await AssertNoSleepingStatementWithin(TimeSpan.FromSeconds(3));
+    }
 }
