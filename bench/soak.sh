@@ -106,8 +106,8 @@ if bad:
     first, last = bad[0][0], bad[-1][0]
     recovered = next((t for t, c in after if t > last and c == "200"), None)
     print(f"\nRestart: PostgreSQL stopped and started in {back - start:.1f} s. Probe (headline, every 100 ms): "
-          f"{len(bad)} failed answers ({', '.join(codes)}) from +{first - start:.1f} s to +{last - start:.1f} s; "
-          f"full recovery (first 200 after the last failure) at +{(recovered or last) - start:.1f} s, with no restart of the API.")
+          f"{len(bad)} failed answers ({', '.join(codes)}) from {first - start:+.1f} s to {last - start:+.1f} s; "
+          f"full recovery (first 200 after the last failure) at {(recovered or last) - start:+.1f} s, with no restart of the API.")
 else:
     print(f"\nRestart: PostgreSQL stopped and started in {back - start:.1f} s; the probe saw no failed answer.")
 PY

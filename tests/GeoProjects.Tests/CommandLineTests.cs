@@ -132,7 +132,7 @@ public sealed class CommandLineTests(ApiFixture api)
         {
             var (restored, restoreLog) = await RunAsync(folder, new Dictionary<string, string?> { ["ConnectionStrings__GeoProjects"] = copy.ConnectionString }, "restore", file);
             Assert.True(restored == 0, restoreLog);
-            Assert.Equal(await api.DataFingerprintAsync(), await FingerprintAsync(copy.ConnectionString));
+            Assert.Equal(await api.DataFingerprintAsync(), await ApiFixture.DataFingerprintAsync(copy.ConnectionString));
 
             // A file that is not a backup changes nothing.
             var junk = Path.Combine(folder, "junk.dump");
@@ -140,7 +140,7 @@ public sealed class CommandLineTests(ApiFixture api)
             var (refused, refusal) = await RunAsync(folder, new Dictionary<string, string?> { ["ConnectionStrings__GeoProjects"] = copy.ConnectionString }, "restore", junk);
             Assert.Equal(2, refused);
             Assert.Contains("pg_restore failed", refusal);
-            Assert.Equal(await api.DataFingerprintAsync(), await FingerprintAsync(copy.ConnectionString));
+            Assert.Equal(await api.DataFingerprintAsync(), await ApiFixture.DataFingerprintAsync(copy.ConnectionString));
         }
         finally
         {
@@ -162,14 +162,5 @@ public sealed class CommandLineTests(ApiFixture api)
         Assert.Equal(2, exit);
         Assert.Contains("pg_dump failed", output);
         Assert.Empty(Directory.EnumerateFiles(folder));
-    }
-
-    private static async Task<string> FingerprintAsync(string connectionString)
-    {
-        await using var c = new Npgsql.NpgsqlConnection(connectionString);
-        await c.OpenAsync();
-        await using var cmd = new Npgsql.NpgsqlCommand(
-            "SELECT (SELECT md5(string_agg(p::text, '|' ORDER BY id)) FROM projects p) || (SELECT md5(string_agg(z::text, '|' ORDER BY id)) FROM zones z) || (SELECT md5(string_agg(b::text, '|' ORDER BY id)) FROM project_batches b)", c);
-        return (string)(await cmd.ExecuteScalarAsync())!;
     }
 }

@@ -128,7 +128,7 @@ public static class GraphQLEndpoint
         var services = http.RequestServices;
         var query = services.GetRequiredService<PersistedDocuments>().Resolve(request.Query, request.DocumentId, request.Extensions);
         var document = DocumentGuard.Parse(query, options);
-        var kind = OperationKind(document, request.OperationName);
+        var kind = SelectedOperation(document, request.OperationName)?.Operation;
         if (!allowMutations && kind is OperationType.Mutation or OperationType.Subscription)
         {
             http.Response.Headers.Allow = "POST";
@@ -150,8 +150,9 @@ public static class GraphQLEndpoint
         var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         cancel.CancelAfter(options.ExecutionTimeoutMs);
-        var operation = Operation(document, request.OperationName);
-        using var activity = Telemetry.Activities.StartActivity($"GraphQL {operation.Type} {operation.Name}");
+        var selected = SelectedOperation(document, request.OperationName);
+        var (operationName, operationType) = ((string?)selected?.Name?.Value ?? "anonymous", (selected?.Operation ?? OperationType.Query).ToString().ToLowerInvariant());
+        using var activity = Telemetry.Activities.StartActivity($"GraphQL {operationType} {operationName}");
         var statements = SqlStatementCounter.Measure();
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         ExecutionResult result;
@@ -179,10 +180,16 @@ public static class GraphQLEndpoint
         }
         finally
         {
-            var tags = new TagList { { "graphql.operation.name", operation.Name }, { "graphql.operation.type", operation.Type } };
+            // Client-chosen names: OpenTelemetry caps a metric's distinct tag sets (2 000), so they cannot grow memory without bound.
+            var tags = new TagList { { "graphql.operation.name", operationName }, { "graphql.operation.type", operationType } };
             Telemetry.GraphQLDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
             Telemetry.GraphQLStatements.Record(statements.Value, tags);
         }
+        return Respond(http, result, options, format);
+    }
+
+    private static IResult Respond(HttpContext http, ExecutionResult result, GraphQLOptions options, ResponseFormat format)
+    {
         foreach (var error in result.Errors ?? []) Telemetry.GraphQLErrors.Add(1, new KeyValuePair<string, object?>("code", error.Code ?? "UNKNOWN"));
         CapErrors(result, options.MaxErrors);
 
@@ -191,7 +198,7 @@ public static class GraphQLEndpoint
         var unavailable = result.Errors?.Any(e => e.Code == DatabaseAvailability.Code) == true;
         if (unavailable) http.Response.Headers.RetryAfter = "5";
         var status = unavailable ? 503 : format.Legacy ? 200 : !result.Executed ? 400 : result.Data is null && result.Errors?.Count > 0 ? 500 : 200;
-        var serializer = services.GetRequiredService<IGraphQLTextSerializer>();
+        var serializer = http.RequestServices.GetRequiredService<IGraphQLTextSerializer>();
         return Results.Text(serializer.Serialize(result), format.ContentType, statusCode: status);
     }
 
@@ -205,19 +212,11 @@ public static class GraphQLEndpoint
         result.Errors = kept;
     }
 
-    /// <summary>The operation's name and type, for metrics and traces ("anonymous" when it has no name).</summary>
-    private static (string Name, string Type) Operation(GraphQLDocument document, string? operationName)
+    /// <summary>The operation a request runs: the one named, or the first (GraphQL.NET reports a missing or ambiguous one).</summary>
+    private static GraphQLOperationDefinition? SelectedOperation(GraphQLDocument document, string? operationName)
     {
-        var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
-        var operation = operationName is { } name ? operations.FirstOrDefault(o => o.Name?.Value == name) : operations.FirstOrDefault();
-        return ((string?)operation?.Name?.Value ?? "anonymous", (operation?.Operation ?? OperationType.Query).ToString().ToLowerInvariant());
-    }
-
-    private static OperationType? OperationKind(GraphQLDocument document, string? operationName)
-    {
-        var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
-        var operation = operationName is { } name ? operations.FirstOrDefault(o => o.Name?.Value == name) : operations.FirstOrDefault();
-        return operation?.Operation;
+        var operations = document.Definitions.OfType<GraphQLOperationDefinition>();
+        return operationName is { } name ? operations.FirstOrDefault(o => o.Name?.Value == name) : operations.FirstOrDefault();
     }
 
     /// <summary>A coded error in the media type the client accepts (application/json when that is all it takes).</summary>

@@ -68,9 +68,13 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     /// <summary>A fingerprint of every table, to prove a failed request changed nothing.</summary>
-    public async Task<string> DataFingerprintAsync()
+    public Task<string> DataFingerprintAsync() => DataFingerprintAsync(ConnectionString);
+
+    /// <summary>The same fingerprint of any registry database (a restored copy, say).</summary>
+    public static async Task<string> DataFingerprintAsync(string connectionString)
     {
-        await using var c = await OpenAsync();
+        await using var c = new NpgsqlConnection(connectionString);
+        await c.OpenAsync();
         await using var cmd = new NpgsqlCommand(
             "SELECT (SELECT md5(string_agg(p::text, '|' ORDER BY id)) FROM projects p) || (SELECT md5(string_agg(z::text, '|' ORDER BY id)) FROM zones z) || (SELECT md5(string_agg(b::text, '|' ORDER BY id)) FROM project_batches b)", c);
         return (string)(await cmd.ExecuteScalarAsync())!;
