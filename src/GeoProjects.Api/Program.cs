@@ -18,6 +18,7 @@ try
     if (command is not null)
     {
         builder.Configuration["Database:StatementTimeoutMs"] = "0";
+        builder.Configuration[$"ConnectionStrings:{DataSetup.ReadConnectionName}"] = ""; // commands write: the primary
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None); // a command reports its own failure, in one line
     }
     builder.AddGeoProjectsHttp();

@@ -70,6 +70,33 @@ public sealed class HttpBehaviourTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task AVersionNeverGoesBackwardsForAClient()
+    {
+        // A client that has seen a newer data version (from another replica) is told to retry, not given older data.
+        using var client = api.CreateClient();
+        var request = new HttpRequestMessage(HttpMethod.Get, "/tiles/projects/10/853/402.mvt");
+        request.Headers.TryAddWithoutValidation("If-None-Match", "\"v999999999-0000\"");
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Contains("REPLICA_BEHIND", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ReadsGoToTheReadConnection()
+    {
+        // A read connection that cannot serve: every read fails over there (503), which shows where reads go.
+        await using var replicaDown = api.WithWebHostBuilder(b => b.UseSetting("ConnectionStrings:GeoProjectsRead", "Host=127.0.0.1;Port=1;Username=x;Database=x"));
+        using var client = replicaDown.CreateClient();
+        using var graphql = await client.PostAsync("/graphql", new StringContent("{\"query\":\"{ projects { totalCount } }\"}", System.Text.Encoding.UTF8, "application/json"));
+        using var tile = await client.GetAsync("/geojson/zones");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, graphql.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, tile.StatusCode);
+    }
+
+    [Fact]
     public async Task LinksFollowTheTrustedProxyAndUnknownHostsAreRefused()
     {
         using var client = api.CreateClient();

@@ -19,6 +19,7 @@ public sealed class DatabaseOptions
 public static class DataSetup
 {
     public const string ConnectionName = "GeoProjects";
+    public const string ReadConnectionName = "GeoProjectsRead";
 
     public static IHostApplicationBuilder AddGeoProjectsData(this IHostApplicationBuilder builder)
     {
@@ -33,7 +34,11 @@ public static class DataSetup
         var database = configured ?? PrivateCluster.ConnectionString();
         builder.Services.AddSingleton(new Backup(database));
         builder.Services.AddSingleton(new DatabaseConnection(database));
-        var connectionString = WithStatementTimeout(database, options.StatementTimeoutMs);
+        // Everything the API serves today is a read: with ConnectionStrings__GeoProjectsRead (a streaming replica, or an
+        // Npgsql multi-host string with Target Session Attributes=prefer-standby) it is read there; commands use the primary.
+        var read = builder.Configuration.GetConnectionString(ReadConnectionName) is { Length: > 0 } replica ? replica : null;
+        if (read is not null) builder.Services.AddHostedService(_ => new GeoProjects.Api.Hosting.ReplicationLagMonitor(read));
+        var connectionString = WithStatementTimeout(read ?? database, options.StatementTimeoutMs);
         // Every IInterceptor in the container applies (the tests add one that makes statements slow on purpose).
         builder.Services.AddDbContext<GeoProjectsDb>((sp, o) => Configure(o, connectionString)
             .AddInterceptors(sp.GetServices<IInterceptor>().Prepend(sp.GetRequiredService<SqlStatementCounter>())));

@@ -116,7 +116,7 @@ public static class HttpSetup
         return app.UseStatusCodePages(context =>
         {
             var http = context.HttpContext;
-            var (code, message) = http.Response.StatusCode switch
+            var (code, message) = http.Items[ErrorItem] is ValueTuple<string, string> named ? named : http.Response.StatusCode switch
             {
                 404 => ("NOT_FOUND", $"no resource at {http.Request.Path}"),
                 405 => ("METHOD_NOT_ALLOWED", $"{http.Request.Method} is not allowed at {http.Request.Path}"),
@@ -125,6 +125,9 @@ public static class HttpSetup
             return WriteAsync(http, code, message);
         });
     }
+
+    /// <summary>An endpoint that sets only a status names its error here: (code, message), written in the door's format.</summary>
+    public const string ErrorItem = "geoprojects.error";
 
     private static Task WriteAsync(HttpContext http, string code, string message)
     {

@@ -63,8 +63,21 @@ public sealed record MapLayerRequest(IDictionary<string, object?>? Where, Coordi
             http.Response.StatusCode = StatusCodes.Status304NotModified;
             return null;
         }
+        // Behind a load balancer, a replica that lags must not hand a client older data than it already has: the
+        // client's ETag names the version it saw, and a version never goes backwards for it.
+        if (NewestVersion(http.Request.Headers.IfNoneMatch) > version)
+        {
+            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            http.Response.Headers.RetryAfter = "1";
+            http.Items[Hosting.HttpSetup.ErrorItem] = ("REPLICA_BEHIND", $"this replica has data version {version}; you have seen a newer one: retry");
+            return null;
+        }
         return version;
     }
+
+    private static long NewestVersion(Microsoft.Extensions.Primitives.StringValues ifNoneMatch) =>
+        ifNoneMatch.SelectMany(v => System.Text.RegularExpressions.Regex.Matches(v ?? "", "\"v(\\d{1,18})-").Select(m => long.Parse(m.Groups[1].Value)))
+            .DefaultIfEmpty(0).Max();
 
     /// <summary>If-None-Match uses the weak comparison (RFC 9110 §13.1.2): `W/` is ignored on both sides, `*` matches anything.</summary>
     public static bool MatchesAny(Microsoft.Extensions.Primitives.StringValues ifNoneMatch, string etag)
