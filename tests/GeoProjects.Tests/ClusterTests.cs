@@ -8,6 +8,7 @@ namespace GeoProjects.Tests;
 /// durable, checksummed and password-protected, and an older trust/fsync-off cluster becomes so with its data kept.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // a PostgreSQL cluster from Debian packages
+[Collection(ServerLifecycleCollection.Name)]
 public sealed class ClusterTests : IDisposable
 {
     private const string PgBin = ScratchCluster.PgBin;

@@ -15,6 +15,7 @@ namespace GeoProjects.Tests;
 /// service recovers by itself.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Collection(ServerLifecycleCollection.Name)]
 public sealed class DatabaseOutageTests : IAsyncLifetime
 {
     private readonly ScratchCluster _cluster = new("fast");

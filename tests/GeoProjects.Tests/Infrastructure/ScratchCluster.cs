@@ -77,3 +77,13 @@ public sealed class ScratchCluster : IDisposable
         try { Directory.Delete(Checkout, true); } catch (IOException) { }
     }
 }
+
+/// <summary>
+/// Tests that start, stop or restart PostgreSQL servers of their own: they run alone, after the others, so their CPU
+/// and I/O do not disturb the tests that measure time.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ServerLifecycleCollection
+{
+    public const string Name = "server lifecycle";
+}
