@@ -40,7 +40,7 @@ try
     app.UseResponseCompression();
     app.UseCodedErrorBodies();
     app.UseHeadAsGet();
-    app.MapGeoProjectsIde();
+    app.UseGeoProjectsIde();
     app.UseRouting();
     app.UseCors();
     app.MapGeoProjectsGraphQL();

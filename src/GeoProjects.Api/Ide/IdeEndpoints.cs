@@ -25,7 +25,7 @@ public static class IdeEndpoints
         return builder;
     }
 
-    public static WebApplication MapGeoProjectsIde(this WebApplication app)
+    public static WebApplication UseGeoProjectsIde(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<IdeOptions>>().Value;
         if (!options.Enabled) return app;
