@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace GeoProjects.Tests.Infrastructure;
 
@@ -13,7 +11,7 @@ public sealed class ScratchCluster : IDisposable
 {
     public const string PgBin = "/usr/lib/postgresql/15/bin";
     public string Checkout { get; } = Directory.CreateTempSubdirectory("checkout").FullName;
-    public int Port { get; } = FreePort();
+    public int Port { get; } = LoopbackPorts.Free();
     private readonly string _kind;
 
     public ScratchCluster(string kind)
@@ -23,12 +21,6 @@ public sealed class ScratchCluster : IDisposable
         File.Copy(Path.Combine(Seed.RepoRoot, "db", "cluster.sh"), Path.Combine(Checkout, "db", "cluster.sh"));
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public string DataLink => Path.Combine(Checkout, ".data", _kind == "fast" ? "pg-test" : "pg");
 
