@@ -67,13 +67,7 @@ public static class OgcEndpoints
             .AllowParameters("f");
         ogc.MapGet("/collections/{id}/items", ItemsAsync);
         ogc.MapGet("/collections/{id}/items/{featureId}", ItemAsync).AllowParameters("f", "crs", "asOf");
-        // Everything else under /ogc is an OGC exception too, never an empty body.
-        ogc.MapGet("/{**path}", (string? path) => NotFound($"no resource '/ogc/{path}'; start at /ogc"));
-        ogc.MapMethods("/{**path}", ["POST", "PUT", "PATCH", "DELETE"], (HttpContext http) =>
-        {
-            http.Response.Headers.Allow = "GET, HEAD";
-            return Exception("MethodNotAllowed", $"{http.Request.Method} is not supported here; this OGC API is read-only (GET)", 405);
-        });
+        // Unknown paths (404) and writes (405) get OGC exceptions from UseCodedErrorBodies, as every door does.
         return app;
     }
 
