@@ -92,8 +92,11 @@ public sealed class HttpBehaviourTests(ApiFixture api)
         using var graphql = await client.PostAsync("/graphql", new StringContent("{\"query\":\"{ projects { totalCount } }\"}", System.Text.Encoding.UTF8, "application/json"));
         using var tile = await client.GetAsync("/geojson/zones");
 
+        using var ready = await client.GetAsync("/health/ready");
+
         Assert.Equal(HttpStatusCode.ServiceUnavailable, graphql.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, tile.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode); // readiness checks the database requests are served from
     }
 
     [Fact]

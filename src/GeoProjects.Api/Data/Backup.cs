@@ -9,9 +9,9 @@ namespace GeoProjects.Api.Data;
 /// never leaves a file that looks complete. A restore goes into a new database first and replaces the configured
 /// one only when pg_restore succeeded, so a bad file leaves the registry as it was.
 /// </summary>
-public sealed class Backup(string connectionString)
+public sealed class Backup(DatabaseConnection primary)
 {
-    private readonly NpgsqlConnectionStringBuilder _target = new(connectionString);
+    private readonly NpgsqlConnectionStringBuilder _target = new(primary.Value);
 
     public async Task BackupAsync(string file, CancellationToken ct)
     {

@@ -32,11 +32,11 @@ public static class DataSetup
         builder.Services.AddScoped<ProjectGenerator>();
         // Built once: the options callback runs for every request's DbContext.
         var database = configured ?? PrivateCluster.ConnectionString();
-        builder.Services.AddSingleton(new Backup(database));
-        builder.Services.AddSingleton(new DatabaseConnection(database));
         // Everything the API serves today is a read: with ConnectionStrings__GeoProjectsRead (a streaming replica, or an
         // Npgsql multi-host string with Target Session Attributes=prefer-standby) it is read there; commands use the primary.
         var read = builder.Configuration.GetConnectionString(ReadConnectionName) is { Length: > 0 } replica ? replica : null;
+        builder.Services.AddSingleton(new DatabaseConnection(database, read ?? database));
+        builder.Services.AddSingleton<Backup>();
         if (read is not null) builder.Services.AddHostedService(_ => new GeoProjects.Api.Hosting.ReplicationLagMonitor(read));
         var connectionString = WithStatementTimeout(read ?? database, options.StatementTimeoutMs);
         // Every IInterceptor in the container applies (the tests add one that makes statements slow on purpose).
@@ -62,8 +62,8 @@ public static class DataSetup
     }
 }
 
-/// <summary>The database the app uses, as configured or found (health checks read it).</summary>
-public sealed record DatabaseConnection(string Value);
+/// <summary>The primary database, as configured or found (backups and commands), and the one requests are served from (readiness).</summary>
+public sealed record DatabaseConnection(string Value, string Serving);
 
 /// <summary>Counts the SQL statements sent (and keeps the last few), so tests can assert that batching holds.</summary>
 public sealed class SqlStatementCounter : DbCommandInterceptor

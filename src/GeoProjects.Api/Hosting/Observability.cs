@@ -64,7 +64,7 @@ public static class ObservabilitySetup
         }
 
         builder.Services.AddHealthChecks()
-            .AddNpgSql(sp => sp.GetRequiredService<DatabaseConnection>().Value, name: "database", tags: ["ready"], timeout: TimeSpan.FromSeconds(3))
+            .AddNpgSql(sp => sp.GetRequiredService<DatabaseConnection>().Serving, name: "database", tags: ["ready"], timeout: TimeSpan.FromSeconds(3))
             .AddCheck<MigrationsHealthCheck>("migrations", tags: ["ready"], timeout: TimeSpan.FromSeconds(3));
 
         var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("geoprojects"));
