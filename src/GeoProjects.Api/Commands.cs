@@ -111,8 +111,7 @@ public static class Commands
             var path = result.GetValue(file)!;
             try
             {
-                var filter = await scope.ServiceProvider.GetRequiredService<InputParser>()
-                    .ParseAsync("ProjectFilterInput", result.GetValue(where), scope.ServiceProvider, ct);
+                var filter = WhereReader.Read(ProjectSchema.Filter, result.GetValue(where));
                 var context = Progress.Context(scope.ServiceProvider, result.GetValue(asOf));
                 var count = await scope.ServiceProvider.GetRequiredService<ProjectExporter>()
                     .ExportAsync(path, filter, ProjectImporter.ParseCrs(result.GetValue(crs)), context, ct);

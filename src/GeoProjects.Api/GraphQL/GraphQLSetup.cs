@@ -32,7 +32,6 @@ public static class GraphQLSetup
     public static IServiceCollection AddGeoProjectsSchema(this IServiceCollection services, GraphQLOptions options, bool development)
     {
         services.AddSingleton<QueryingTypes>();
-        services.AddSingleton<InputParser>();
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<RequestLoaders>();
         // GraphQL.NET's generic enum type is not in our assembly, so AddGraphTypes does not register it.

@@ -15,7 +15,12 @@ namespace GeoProjects.Api.Ogc;
 /// </summary>
 public static class Cql2
 {
-    public abstract record Node;
+    /// <summary>A node of the filter; <see cref="Position"/> is where it starts in cql2-text (1-based; 0 in cql2-json).</summary>
+    public abstract record Node
+    {
+        public int Position { get; init; }
+        public string At => Position > 0 ? $" (at position {Position})" : "";
+    }
     public sealed record Logical(string Op, IReadOnlyList<Node> Args) : Node;      // and / or
     public sealed record Not(Node Arg) : Node;
     public sealed record Compare(string Op, string Property, JsonNode? Value) : Node; // = <> < <= > >=
@@ -97,14 +102,14 @@ public static class Cql2
                     }
                 }
                 Expect(")");
-                return new Spatial(upper.ToLowerInvariant(), property, geometry, metres);
+                return new Spatial(upper.ToLowerInvariant(), property, geometry, metres) { Position = start + 1 };
             }
             if (name.Contains('(') || Peek("(")) throw Error($"function '{name}' is not supported (at position {start + 1})");
 
             var negated = Keyword("NOT");
             if (Keyword("LIKE"))
             {
-                var like = new Like(name, StringLiteral());
+                var like = new Like(name, StringLiteral()) { Position = start + 1 };
                 return negated ? new Not(like) : like;
             }
             if (Keyword("IN"))
@@ -113,14 +118,14 @@ public static class Cql2
                 var values = new List<JsonNode?> { Literal() };
                 while (Symbol(",")) values.Add(Literal());
                 Expect(")");
-                var node = new In(name, values);
+                var node = new In(name, values) { Position = start + 1 };
                 return negated ? new Not(node) : node;
             }
             if (Keyword("BETWEEN"))
             {
                 var low = Literal();
                 if (!Keyword("AND")) throw Error($"BETWEEN needs AND at position {_pos + 1}");
-                var node = new Between(name, low, Literal());
+                var node = new Between(name, low, Literal()) { Position = start + 1 };
                 return negated ? new Not(node) : node;
             }
             if (negated) throw Error($"NOT after '{name}' must be followed by LIKE, IN or BETWEEN (position {_pos + 1})");
@@ -128,10 +133,11 @@ public static class Cql2
             {
                 var not = Keyword("NOT");
                 if (!Keyword("NULL")) throw Error($"expected NULL at position {_pos + 1}");
-                return not ? new Not(new IsNull(name)) : new IsNull(name);
+                var isNull = new IsNull(name) { Position = start + 1 };
+                return not ? new Not(isNull) : isNull;
             }
             foreach (var op in new[] { "<>", "<=", ">=", "=", "<", ">" })
-                if (Symbol(op)) return new Compare(op, name, Literal());
+                if (Symbol(op)) return new Compare(op, name, Literal()) { Position = start + 1 };
             throw Error($"expected a comparison after '{name}' at position {_pos + 1}, found '{Snippet()}'");
         }
 

@@ -1,128 +1,115 @@
+using System.Linq.Expressions;
 using System.Text.Json.Nodes;
 using GeoProjects.Api.Data;
+using GeoProjects.Api.Fields;
 using GeoProjects.Api.Projects;
 using GeoProjects.Api.Querying;
-using GeoProjects.Api.Tiles;
 using GeoProjects.Api.Zones;
+using Microsoft.EntityFrameworkCore;
 
 namespace GeoProjects.Api.Ogc;
 
-/// <summary>A queryable: named as the GraphQL field; <see cref="Wrap"/> places an operation where GraphQL's filter input has it.</summary>
-public sealed record Queryable(string Name, string Type, string Description, string Sql, Func<JsonObject, JsonObject>? Wrap = null, string[]? Enum = null, string? Format = null)
-{
-    public bool IsGeometry => Type == "geometry";
-    public JsonObject Where(JsonObject operation) => Wrap?.Invoke(operation) ?? new JsonObject { [Name] = operation };
-}
-
-/// <summary>The two feature collections: their queryables, output properties, queries and sort fields.</summary>
-public sealed record OgcCollection(
-    string Id, string Title, string Description, string FilterType, string GeometryType, IReadOnlyList<Queryable> Queryables,
-    Func<GeoProjectsDb, IDictionary<string, object?>?, QueryContext, IReadOnlyList<SortKey>, int?, int?, IQueryable<FeatureRow>> Rows,
-    Func<GeoProjectsDb, IDictionary<string, object?>?, QueryContext, CancellationToken, Task<int>> Count,
-    Func<IEnumerable<object?>?, QueryContext, IReadOnlyList<SortKey>> Sort)
-{
-    public Queryable? Find(string name) => Queryables.FirstOrDefault(q => q.Name == name);
-    public IEnumerable<Queryable> Properties => Queryables.Where(q => !q.IsGeometry);
-    public Queryable GeometryProperty => Queryables.Single(q => q.IsGeometry);
-
-    private static string EnumColumn<TEnum>(string column) where TEnum : struct, Enum => MapLayerRequest.EnumSql<TEnum>($"q.\"{column}\"");
-
-    public static readonly OgcCollection Projects = new(
-        "projects", "重大项目 · Major projects", "西海岸新区重大项目登记册 · Major investment projects of 青岛西海岸新区 (most records ILLUSTRATIVE)",
-        "ProjectFilterInput", "Point",
-        [
-            new("code", "string", "项目编码 · Project code", "q.\"Code\""),
-            new("name", "string", "项目名称 · Project name", "q.\"Name\""),
-            new("nameEn", "string", "英文名称 · English name", "q.\"NameEn\""),
-            new("sector", "string", "行业领域 · Sector", EnumColumn<Sector>("Sector"), Enum: EnumNames.Of<Sector>()),
-            new("industryChain", "string", "产业链 · Industry chain", "q.\"IndustryChain\""),
-            new("status", "string", "项目状态 · Status", EnumColumn<ProjectStatus>("Status"), Enum: EnumNames.Of<ProjectStatus>()),
-            new("totalInvestment", "number", "总投资 (亿元) · Total investment, 亿元", "q.\"TotalInvestment\""),
-            new("annualPlannedInvestment", "number", "年度计划投资 (亿元) · Annual planned investment", "q.\"AnnualPlannedInvestment\""),
-            new("completedInvestment", "number", "完成投资 (亿元) · Completed investment", "q.\"CompletedInvestment\""),
-            new("landAreaMu", "number", "用地面积 (亩) · Land area, 亩", "q.\"LandAreaMu\""),
-            new("developer", "string", "建设单位 · Developer", "q.\"Developer\""),
-            new("startDate", "string", "开工日期 · Start date", "q.\"StartDate\"", Format: "date"),
-            new("zone", "string", "所属功能区 (名称) · Assigned zone (name)", "q.\"ZoneName\"", op => new JsonObject { ["zone"] = new JsonObject { ["name"] = op } }),
-            new("zoneCode", "string", "所属功能区编码 · Assigned zone (code)", "q.\"ZoneCode\"", op => new JsonObject { ["zone"] = new JsonObject { ["code"] = op } }),
-            new("batch", "string", "批次 (名称) · Batch (name)", "q.\"BatchName\"", op => new JsonObject { ["batch"] = new JsonObject { ["name"] = op } }),
-            new("dataSource", "string", "数据来源 · PUBLISHED or ILLUSTRATIVE", EnumColumn<DataSource>("DataSource"), Enum: EnumNames.Of<DataSource>()),
-            new("sourceNote", "string", "来源说明 · Source note", "q.\"SourceNote\""),
-            new("location", "geometry", "项目位置 · Location", "q.\"Geometry\""),
-        ],
-        (db, where, context, sort, offset, limit) =>
-        {
-            var q = SortTranslator.Apply(ProjectQueries.Filtered(db, where, context), sort);
-            if (offset is { } o) q = q.Skip(o);
-            if (limit is { } l) q = q.Take(l);
-            return q.Select(p => new FeatureRow
-            {
-                Id = p.Id, Code = p.Code, Name = p.Name, NameEn = p.NameEn, Sector = p.Sector, IndustryChain = p.IndustryChain, Status = p.Status,
-                TotalInvestment = p.TotalInvestment, AnnualPlannedInvestment = p.AnnualPlannedInvestment, CompletedInvestment = p.CompletedInvestment,
-                LandAreaMu = p.LandAreaMu, Developer = p.Developer, StartDate = p.StartDate, ZoneName = p.Zone!.Name, ZoneCode = p.Zone!.Code, BatchName = p.Batch!.Name,
-                DataSource = p.DataSource, SourceNote = p.SourceNote, Geometry = p.Location,
-            });
-        },
-        (db, where, context, ct) => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(ProjectQueries.Filtered(db, where, context), ct),
-        (order, context) => SortTranslator.Translate(ProjectSchema.Sort, order, p => p.Id, context));
-
-    public static readonly OgcCollection Zones = new(
-        "zones", "功能区 · Zones", "西海岸新区及其功能区 (边界为近似) · The district and its functional areas (approximate boundaries)",
-        "ZoneFilterInput", "MultiPolygon",
-        [
-            new("code", "string", "功能区编码 · Zone code", "q.\"Code\""),
-            new("name", "string", "名称 · Name", "q.\"Name\""),
-            new("nameEn", "string", "英文名称 · English name", "q.\"NameEn\""),
-            new("kind", "string", "区域类型 · Kind", EnumColumn<ZoneKind>("Kind"), Enum: EnumNames.Of<ZoneKind>()),
-            new("areaKm2", "number", "面积 (km²) · Area", "q.\"AreaKm2\""),
-            new("approximate", "boolean", "边界是否为近似 · Approximate boundary", "q.\"IsApproximate\""),
-            new("confidence", "string", "边界可信度 · Confidence", EnumColumn<BoundaryConfidence>("Confidence"), Enum: EnumNames.Of<BoundaryConfidence>()),
-            new("boundary", "geometry", "边界 · Boundary", "q.\"Geometry\""),
-        ],
-        (db, where, context, sort, offset, limit) =>
-        {
-            var q = SortTranslator.Apply(db.Zones.Filter(ZoneSchema.Filter, where), sort);
-            if (offset is { } o) q = q.Skip(o);
-            if (limit is { } l) q = q.Take(l);
-            return q.Select(z => new FeatureRow
-            {
-                Id = z.Id, Code = z.Code, Name = z.Name, NameEn = z.NameEn, Kind = z.Kind, AreaKm2 = z.AreaKm2, IsApproximate = z.IsApproximate,
-                Confidence = z.Confidence, Geometry = z.Boundary,
-            });
-        },
-        (db, where, context, ct) => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.Zones.Filter(ZoneSchema.Filter, where), ct),
-        (order, context) => SortTranslator.Translate(ZoneSchema.Sort, order, z => z.Id, context));
-
-    public static readonly IReadOnlyList<OgcCollection> All = [Projects, Zones];
-}
-
 /// <summary>
-/// The columns a feature may carry; each collection binds its own. A named type (not an anonymous one) so the
-/// SQL EF Core generates aliases every column, which the feature SQL reads as q."Name".
+/// An OGC feature property, from the field registry: named as the GraphQL field, filtered along <see cref="Path"/>
+/// (a zone's name is <c>zone.name</c> in the filter model), queryable when the filter model has it.
 /// </summary>
-public sealed class FeatureRow
+public sealed record Queryable(RegistryField Field, IReadOnlyList<string> Path, FilterField? Filter, bool Sortable, string Sql)
 {
-    public int Id { get; set; }
-    public string? Code { get; set; }
-    public string? Name { get; set; }
-    public string? NameEn { get; set; }
-    public Sector? Sector { get; set; }
-    public string? IndustryChain { get; set; }
-    public ProjectStatus? Status { get; set; }
-    public decimal? TotalInvestment { get; set; }
-    public decimal? AnnualPlannedInvestment { get; set; }
-    public decimal? CompletedInvestment { get; set; }
-    public decimal? LandAreaMu { get; set; }
-    public string? Developer { get; set; }
-    public DateOnly? StartDate { get; set; }
-    public string? ZoneName { get; set; }
-    public string? ZoneCode { get; set; }
-    public string? BatchName { get; set; }
-    public DataSource? DataSource { get; set; }
-    public string? SourceNote { get; set; }
-    public ZoneKind? Kind { get; set; }
-    public double? AreaKm2 { get; set; }
-    public bool? IsApproximate { get; set; }
-    public BoundaryConfidence? Confidence { get; set; }
-    public NetTopologySuite.Geometries.Geometry? Geometry { get; set; }
+    public string Name => Field.Name;
+    public string Description => Field.Description;
+    public bool IsGeometry => Field.Kind == ValueKind.Geometry;
+    public bool IsQueryable => Filter is not null;
+
+    /// <summary>JSON Schema's type of the property.</summary>
+    public string Type => Field.Kind switch
+    {
+        ValueKind.Geometry => "geometry",
+        ValueKind.Integer or ValueKind.Decimal or ValueKind.Key => "number",
+        ValueKind.Boolean => "boolean",
+        _ => "string",
+    };
+
+    public string? Format => Field.Kind switch { ValueKind.Date => "date", ValueKind.DateTime => "date-time", _ => null };
+
+    public string[]? Enum => Field.Kind == ValueKind.Enum ? System.Enum.GetNames(Field.ValueType).Select(EnumNames.ToGraphQL).ToArray() : null;
+
+    /// <summary>The operation placed where the filter input has the property: { zone: { name: op } }.</summary>
+    public JsonObject Where(JsonObject operation) =>
+        Path.Reverse().Aggregate(operation, (inner, step) => new JsonObject { [step] = inner });
+
+    /// <summary>The sort item for sortby, in the order input's shape: { zone: { name: DESC } }.</summary>
+    public Dictionary<string, object?> Order(string direction)
+    {
+        object? item = direction;
+        foreach (var step in Path.Reverse()) item = new Dictionary<string, object?> { [step] = item };
+        return (Dictionary<string, object?>)item;
+    }
+
+    public static Queryable Of(IEntityFields entity, RegistryField field)
+    {
+        var path = field.Via is { } via ? new[] { via.Relation, via.Field } : [field.Name];
+        var filter = Follow(entity.Filter, path);
+        var sortable = field.Via is { } v
+            ? entity.Sort.Fields.FirstOrDefault(f => f.Name == v.Relation)?.Related?.Fields.Any(f => f.Name == v.Field) == true
+            : entity.Sort.Fields.Any(f => f.Name == field.Name);
+        return new Queryable(field, path, filter, sortable, field.Kind == ValueKind.Geometry ? FlatSql.Column(field) : FlatSql.Value(entity, field));
+    }
+
+    private static FilterField? Follow(IEntityFilter filter, IReadOnlyList<string> path)
+    {
+        var field = filter.Fields.FirstOrDefault(f => f.Name == path[0]);
+        if (path.Count == 1) return field;
+        return field?.Related is null ? null : Follow(field.Related, path.Skip(1).ToList());
+    }
+}
+
+/// <summary>A feature collection: its registry (properties and queryables) and its filtered, ordered, paged rows.</summary>
+public abstract class OgcCollection(string id, string title, string description, IEntityFields entity, string geometryType)
+{
+    public string Id => id;
+    public string Title => title;
+    public string Description => description;
+    public IEntityFields Entity => entity;
+    public string GeometryType => geometryType;
+
+    /// <summary>Every OGC property of the collection, the geometry included, in registry order.</summary>
+    public IReadOnlyList<Queryable> All { get; } = entity.Fields.Where(f => f.In(Door.OgcApi)).Select(f => Queryable.Of(entity, f)).ToList();
+
+    public Queryable? Find(string name) => All.FirstOrDefault(q => q.Name == name);
+    public IEnumerable<Queryable> Properties => All.Where(q => !q.IsGeometry);
+    public IEnumerable<Queryable> Queryables => All.Where(q => q.IsQueryable);
+    public Queryable GeometryProperty => All.Single(q => q.IsGeometry);
+    public Queryable? TemporalProperty => All.FirstOrDefault(q => q.Field.Temporal);
+
+    /// <summary>The filtered rows (whole entities, so the feature SQL reads the registry's columns), ordered, then paged.</summary>
+    public abstract IQueryable Rows(GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, IEnumerable<object?>? order, int? offset, int? limit);
+
+    public abstract Task<int> CountAsync(GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, CancellationToken ct);
+
+    public static readonly OgcCollection Projects = new Of<Project>(
+        "projects", "重大项目 · Major projects", "西海岸新区重大项目登记册 · Major investment projects of 青岛西海岸新区 (most records ILLUSTRATIVE)",
+        ProjectFields.Registry, "Point", (db, where, context) => ProjectQueries.Filtered(db, where, context), p => p.Id);
+
+    public static readonly OgcCollection Zones = new Of<Zone>(
+        "zones", "功能区 · Zones", "西海岸新区及其功能区 (边界为近似) · The district and its functional areas (approximate boundaries)",
+        ZoneFields.Registry, "MultiPolygon", (db, where, _) => db.Zones.AsNoTracking().Filter(ZoneSchema.Filter, where), z => z.Id);
+
+    public static readonly IReadOnlyList<OgcCollection> Every = [Projects, Zones];
+
+    private sealed class Of<T>(
+        string id, string title, string description, EntityFields<T> entity, string geometryType,
+        Func<GeoProjectsDb, IDictionary<string, object?>?, QueryContext, IQueryable<T>> filtered, Expression<Func<T, int>> key)
+        : OgcCollection(id, title, description, entity, geometryType) where T : class
+    {
+        public override IQueryable Rows(GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, IEnumerable<object?>? order, int? offset, int? limit)
+        {
+            var q = SortTranslator.Apply(filtered(db, where, context), SortTranslator.Translate(entity.Sort, order, key, context));
+            if (offset is { } o) q = q.Skip(o);
+            if (limit is { } l) q = q.Take(l);
+            return q;
+        }
+
+        public override Task<int> CountAsync(GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, CancellationToken ct) =>
+            filtered(db, where, context).CountAsync(ct);
+    }
 }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GeoProjects.Api.Data;
+using GeoProjects.Api.Fields;
 using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Projects;
 using GeoProjects.Api.Querying;
@@ -56,7 +57,7 @@ public static class OgcEndpoints
             return Respond(http, "collections", new JsonObject
             {
                 ["links"] = new JsonArray(Link(http, "/ogc/collections", "self", "application/json", "集合 · Collections"), Link(http, "/ogc/collections?f=html", "alternate", "text/html", "HTML")),
-                ["collections"] = new JsonArray(OgcCollection.All.Select(c => (JsonNode)Collection(http, c, extent)).ToArray()),
+                ["collections"] = new JsonArray(OgcCollection.Every.Select(c => (JsonNode)Collection(http, c, extent)).ToArray()),
             });
         }).AllowParameters("f");
         ogc.MapGet("/collections/{id}", async (HttpContext http, GeoProjectsDb db, string id) =>
@@ -80,7 +81,7 @@ public static class OgcEndpoints
                 : Exception("InvalidParameterValue", $"unknown parameter(s) {string.Join(", ", unknown)}; accepted here: {string.Join(", ", allowed)}", 400);
         });
 
-    private static OgcCollection? Find(string id) => OgcCollection.All.FirstOrDefault(c => c.Id == id);
+    private static OgcCollection? Find(string id) => OgcCollection.Every.FirstOrDefault(c => c.Id == id);
 
     private static IResult Landing(HttpContext http) => Respond(http, "landing", new JsonObject
     {
@@ -119,6 +120,7 @@ public static class OgcEndpoints
         ["type"] = "object",
         ["title"] = c.Title,
         ["properties"] = new JsonObject(c.Queryables.Select(q => KeyValuePair.Create(q.Name, (JsonNode?)QueryableSchema(q, c)))),
+        ["additionalProperties"] = false,
     };
 
     private static JsonObject QueryableSchema(Queryable q, OgcCollection c)
@@ -137,20 +139,21 @@ public static class OgcEndpoints
         try
         {
             var q = http.Request.Query;
-            var unknown = q.Keys.Where(k => !ItemParameters.Contains(k) && c.Find(k) is not { IsGeometry: false }).ToList();
+            var byProperty = c.Queryables.Where(p => !p.IsGeometry).Select(p => p.Name).ToList();
+            var unknown = q.Keys.Where(k => !ItemParameters.Contains(k) && !byProperty.Contains(k)).ToList();
             if (unknown.Count > 0)
-                throw new QueryInputException("InvalidParameterValue", $"unknown parameter(s) {string.Join(", ", unknown)}; accepted: {string.Join(", ", ItemParameters.Concat(c.Properties.Select(p => p.Name)))}");
+                throw new QueryInputException("InvalidParameterValue", $"unknown parameter(s) {string.Join(", ", unknown)}; accepted: {string.Join(", ", ItemParameters.Concat(byProperty))}");
             // Above the maximum the page is capped, as the standard intends (ogcapi-features#640); `next` links carry on.
             var limit = Math.Min(MaxLimit, Int(q["limit"].FirstOrDefault(), "limit", DefaultLimit, 1, int.MaxValue));
             var offset = Int(q["offset"].FirstOrDefault(), "offset", 0, 0, int.MaxValue);
             var crs = OgcCrs.Normalize(q["crs"].FirstOrDefault(), "crs");
             var properties = Properties(q["properties"].FirstOrDefault(), c);
             var context = Progress.Context(http);
-            var where = await ParseWhereAsync(http, c, OgcFilter.Build(http.Request, c, out _));
-            var sort = c.Sort(SortBy(q["sortby"].FirstOrDefault(), c), context);
+            var where = ParseWhere(c, OgcFilter.Build(http.Request, c, out _));
+            var order = SortBy(q["sortby"].FirstOrDefault(), c);
 
-            var matched = await c.Count(db, where, context, http.RequestAborted);
-            var features = await FeaturesAsync(http, db, c, c.Rows(db, where, context, sort, offset, limit), crs, properties);
+            var matched = await c.CountAsync(db, where, context, http.RequestAborted);
+            var features = await FeaturesAsync(http, db, c, c.Rows(db, where, context, order, offset, limit), crs, properties);
             var returned = features.Count;
 
             var links = new JsonArray(
@@ -184,10 +187,9 @@ public static class OgcEndpoints
         try
         {
             var crs = OgcCrs.Normalize(http.Request.Query["crs"].FirstOrDefault(), "crs");
-            var type = c.Id == "projects" ? "Project" : "Zone";
-            var where = await ParseWhereAsync(http, c, new JsonObject { ["id"] = new JsonObject { ["eq"] = NodeId.Encode(type, key) } });
+            var where = ParseWhere(c, new JsonObject { ["id"] = new JsonObject { ["eq"] = NodeId.Encode(c.Entity.TypeName, key) } });
             var context = Progress.Context(http);
-            var features = await FeaturesAsync(http, db, c, c.Rows(db, where, context, c.Sort(null, context), null, 1), crs, null);
+            var features = await FeaturesAsync(http, db, c, c.Rows(db, where, context, null, null, 1), crs, null);
             if (features.Count == 0) return NotFound($"no feature '{featureId}' in {id}");
             var feature = features[0]!.AsObject();
             feature.Remove("links");
@@ -204,12 +206,11 @@ public static class OgcEndpoints
         }
     }
 
-    private static async Task<IDictionary<string, object?>?> ParseWhereAsync(HttpContext http, OgcCollection c, JsonObject? where)
+    private static IDictionary<string, object?>? ParseWhere(OgcCollection c, JsonObject? where)
     {
-        if (where is null) return null;
         try
         {
-            return await http.RequestServices.GetRequiredService<InputParser>().ParseAsync(c.FilterType, where.ToJsonString(), http.RequestServices, http.RequestAborted);
+            return where is null ? null : WhereReader.Read(c.Entity.Filter, where.ToJsonString());
         }
         catch (QueryInputException e)
         {
@@ -218,18 +219,19 @@ public static class OgcEndpoints
     }
 
     /// <summary>The page's features as GeoJSON, built by PostGIS around the EF-translated query.</summary>
-    private static async Task<JsonArray> FeaturesAsync(HttpContext http, GeoProjectsDb db, OgcCollection c, IQueryable<FeatureRow> rows, string crs, IReadOnlyList<Queryable>? properties)
+    private static async Task<JsonArray> FeaturesAsync(HttpContext http, GeoProjectsDb db, OgcCollection c, IQueryable rows, string crs, IReadOnlyList<Queryable>? properties)
     {
-        var (geometry, digits) = OgcCrs.Output(crs, "q.\"Geometry\"");
+        var (geometry, digits) = OgcCrs.Output(crs, c.GeometryProperty.Sql);
         var props = string.Join(", ", (properties ?? c.Properties.ToList()).Select(p => $"'{p.Name}', {p.Sql}"));
+        // The page keeps the order EF Core gave it: rows are numbered as they come out of `q`, and aggregated in that order.
         var sql = $$"""
             SELECT coalesce(json_agg(json_build_object(
-              'type', 'Feature', 'id', q."Id",
+              'type', 'Feature', 'id', q.{{FlatSql.Quote(c.Entity.KeyColumn)}},
               'geometry', ST_AsGeoJSON({{geometry}}, {{digits}}, 0)::json,
-              'properties', json_build_object({{props}}))), '[]'::json)::text
-            FROM q
+              'properties', json_build_object({{props}})) ORDER BY q.page_row), '[]'::json)::text
+            FROM (SELECT *, row_number() OVER () AS page_row FROM q) q
             """;
-        var json = (string?)await MapLayerRequest.ScalarAroundAsync(db, rows, with => with + sql, new Dictionary<string, object>(), http.RequestAborted);
+        var json = (string?)await FlatSql.ScalarAroundAsync(db, rows, sql, new Dictionary<string, object>(), http.RequestAborted);
         return JsonNode.Parse(json ?? "[]")!.AsArray();
     }
 
@@ -259,12 +261,8 @@ public static class OgcEndpoints
             var descending = item.StartsWith('-');
             var name = item.TrimStart('+', '-');
             var direction = descending ? "DESC" : "ASC";
-            if (c.Find(name) is not { IsGeometry: false }) throw OgcFilter.Invalid("sortby", $"'{name}' is not a sortable property of {c.Id}");
-            order.Add(name switch
-            {
-                "zone" or "batch" => new Dictionary<string, object?> { [name] = new Dictionary<string, object?> { ["name"] = direction } },
-                _ => new Dictionary<string, object?> { [name] = direction },
-            });
+            if (c.Find(name) is not { Sortable: true } property) throw OgcFilter.Invalid("sortby", $"'{name}' is not a sortable property of {c.Id}");
+            order.Add(property.Order(direction));
         }
         return order;
     }

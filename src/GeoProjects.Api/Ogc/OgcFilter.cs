@@ -10,7 +10,8 @@ namespace GeoProjects.Api.Ogc;
 
 /// <summary>
 /// Turns an items request (property equality, bbox, datetime, CQL2 filter) into the JSON of GraphQL's filter
-/// input for the collection; the caller parses that with <see cref="InputParser"/>, as tiles and GraphQL do.
+/// input for the collection; the caller reads that into the filter model with <see cref="WhereReader"/>, as tiles
+/// do. CQL2 literals are checked against the property's type here, so an error names the CQL2 position.
 /// </summary>
 public static class OgcFilter
 {
@@ -19,7 +20,7 @@ public static class OgcFilter
         problem = null;
         var parts = new List<JsonObject>();
         var q = request.Query;
-        foreach (var queryable in collection.Properties)
+        foreach (var queryable in collection.Queryables.Where(p => !p.IsGeometry))
             if (q.TryGetValue(queryable.Name, out var values))
                 parts.Add(queryable.Where(new JsonObject { ["eq"] = Literal(queryable, values.ToString()) })); // one meaning: zone = name, zoneCode = code
         if (q.TryGetValue("bbox-crs", out var bboxCrs)) OgcCrs.Normalize(bboxCrs.ToString(), "bbox-crs"); // refused even without a bbox
@@ -27,7 +28,7 @@ public static class OgcFilter
             parts.Add(collection.GeometryProperty.Where(new JsonObject { ["intersects"] = new JsonObject { ["geometry"] = GeometryJson(Bbox(bbox.ToString(), q["bbox-crs"].FirstOrDefault())) } }));
         if (q.TryGetValue("datetime", out var datetime))
         {
-            if (collection.Find("startDate") is not { } startDate) throw Invalid("datetime", $"collection {collection.Id} has no temporal property");
+            if (collection.TemporalProperty is not { } startDate) throw Invalid("datetime", $"collection {collection.Id} has no temporal property");
             parts.Add(startDate.Where(Datetime(datetime.ToString())));
         }
         if (q.TryGetValue("filter", out var filter))
@@ -120,9 +121,16 @@ public static class OgcFilter
     {
         Queryable Property(string name, bool geometry = false)
         {
-            var q = collection.Find(name) ?? throw Cql2.Error($"'{name}' is not a queryable of {collection.Id}; see /ogc/collections/{collection.Id}/queryables");
-            if (q.IsGeometry != geometry) throw Cql2.Error(geometry ? $"'{name}' is not a geometry" : $"'{name}' is a geometry; use a spatial function");
+            var q = collection.Find(name) is { IsQueryable: true } found ? found
+                : throw Cql2.Error($"'{name}' is not a queryable of {collection.Id}{node.At}; see /ogc/collections/{collection.Id}/queryables");
+            if (q.IsGeometry != geometry) throw Cql2.Error(geometry ? $"'{name}' is not a geometry{node.At}" : $"'{name}' is a geometry{node.At}; use a spatial function");
             return q;
+        }
+        JsonNode? Value(Queryable q, JsonNode? literal)
+        {
+            // Checked here with the filter model's own coercion, so the error can say where in the CQL2 text the value is.
+            if (literal is not null) WhereReader.Check(q.Filter!, literal, $"{q.Name}{node.At}", Cql2.Error);
+            return literal?.DeepClone();
         }
         switch (node)
         {
@@ -134,16 +142,20 @@ public static class OgcFilter
             case Cql2.Compare c:
                 var (positive, negated) = Comparisons[c.Op];
                 var comparison = negate ? negated : positive;
-                return NotNull(Property(c.Property), new JsonObject { [comparison] = c.Value?.DeepClone() }, comparison == "neq" || negate);
+                var compared = Property(c.Property);
+                return NotNull(compared, new JsonObject { [comparison] = Value(compared, c.Value) }, comparison == "neq" || negate);
             case Cql2.Like like:
-                return NotNull(Property(like.Property), Like(like.Pattern, negate), negate);
+                var liked = Property(like.Property);
+                if (liked.Filter!.Operand != FilterOperand.String) throw Cql2.Error($"LIKE needs a text property; '{liked.Name}' is not one{node.At}");
+                return NotNull(liked, Like(like.Pattern, negate), negate);
             case Cql2.In i:
-                return NotNull(Property(i.Property), new JsonObject { [negate ? "nin" : "in"] = new JsonArray(i.Values.Select(v => v?.DeepClone()).ToArray()) }, negate);
+                var listed = Property(i.Property);
+                return NotNull(listed, new JsonObject { [negate ? "nin" : "in"] = new JsonArray(i.Values.Select(v => Value(listed, v)).ToArray()) }, negate);
             case Cql2.Between b:
                 var p = Property(b.Property);
                 return negate
-                    ? new JsonObject { ["or"] = new JsonArray(p.Where(new JsonObject { ["lt"] = b.Low?.DeepClone() }), p.Where(new JsonObject { ["gt"] = b.High?.DeepClone() })) }
-                    : p.Where(new JsonObject { ["gte"] = b.Low?.DeepClone(), ["lte"] = b.High?.DeepClone() });
+                    ? new JsonObject { ["or"] = new JsonArray(p.Where(new JsonObject { ["lt"] = Value(p, b.Low) }), p.Where(new JsonObject { ["gt"] = Value(p, b.High) })) }
+                    : p.Where(new JsonObject { ["gte"] = Value(p, b.Low), ["lte"] = Value(p, b.High) });
             case Cql2.IsNull isNull:
                 return Property(isNull.Property).Where(new JsonObject { [negate ? "neq" : "eq"] = null });
             case Cql2.Spatial s:

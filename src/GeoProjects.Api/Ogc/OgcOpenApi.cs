@@ -44,7 +44,7 @@ public static class OgcOpenApi
             ["/api"] = Get("This OpenAPI document", "api"),
             ["/collections"] = Get("Feature collections", "collections"),
         };
-        foreach (var c in OgcCollection.All)
+        foreach (var c in OgcCollection.Every)
         {
             paths[$"/collections/{c.Id}"] = Get($"Collection {c.Id}", $"{c.Id}-collection");
             paths[$"/collections/{c.Id}/queryables"] = Get($"Queryables of {c.Id} (JSON Schema)", $"{c.Id}-queryables");
@@ -60,9 +60,9 @@ public static class OgcOpenApi
                 Parameter("filter-lang", "cql2-text (default) or cql2-json.", new JsonObject { ["type"] = "string", ["enum"] = new JsonArray("cql2-text", "cql2-json"), ["default"] = "cql2-text" }),
                 Parameter("filter-crs", "CRS of geometry literals in filter.", new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(OgcCrs.Crs84Uri) }),
                 Parameter("f", "Output format.", new JsonObject { ["type"] = "string", ["enum"] = new JsonArray("json", "html") }));
-            if (c.Find("startDate") is not null)
-                parameters.Add(Parameter("datetime", "An RFC 3339 date or interval (a/b, ../b, a/..) on startDate.", new JsonObject { ["type"] = "string" }));
-            foreach (var q in c.Properties)
+            if (c.TemporalProperty is { } temporal)
+                parameters.Add(Parameter("datetime", $"An RFC 3339 date or interval (a/b, ../b, a/..) on {temporal.Name}.", new JsonObject { ["type"] = "string" }));
+            foreach (var q in c.Queryables.Where(q => !q.IsGeometry))
             {
                 var schema = new JsonObject { ["type"] = q.Type };
                 if (q.Enum is { } e) schema["enum"] = new JsonArray(e.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());

@@ -38,6 +38,13 @@ public sealed class EntityFilter<T>(string typeName) : IEntityFilter
     public Type EntityType => typeof(T);
     public IReadOnlyList<FilterField> Fields => _fields;
 
+    /// <summary>A field derived from the field registry.</summary>
+    public EntityFilter<T> Add(FilterField field)
+    {
+        _fields.Add(field);
+        return this;
+    }
+
     public EntityFilter<T> Field<TValue>(string name, string description, Expression<Func<T, TValue>> accessor) =>
         Computed(name, description, _ => accessor);
 

@@ -12,11 +12,11 @@ public sealed class Projection<T> where T : class
     private readonly Dictionary<string, PropertyInfo[]> _fields = [];
     private readonly PropertyInfo[] _always;
 
-    public Projection(params Expression<Func<T, object?>>[] always) => _always = always.Select(Property).ToArray();
+    public Projection(params PropertyInfo[] always) => _always = always;
 
-    public Projection<T> Map(string graphField, params Expression<Func<T, object?>>[] properties)
+    public Projection<T> Map(string graphField, IEnumerable<PropertyInfo> properties)
     {
-        _fields[graphField] = properties.Select(Property).ToArray();
+        _fields[graphField] = properties.ToArray();
         return this;
     }
 
@@ -31,10 +31,4 @@ public sealed class Projection<T> where T : class
     }
 
     public IQueryable<T> Apply(IQueryable<T> query, IEnumerable<string> graphFields) => query.Select(Selector(graphFields));
-
-    private static PropertyInfo Property(Expression<Func<T, object?>> e)
-    {
-        var body = e.Body is UnaryExpression { NodeType: ExpressionType.Convert } u ? u.Operand : e.Body;
-        return (PropertyInfo)((MemberExpression)body).Member;
-    }
 }

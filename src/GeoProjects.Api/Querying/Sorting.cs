@@ -22,6 +22,13 @@ public sealed class EntitySort<T>(string typeName) : IEntitySort
     public string TypeName => typeName;
     public IReadOnlyList<SortField> Fields => _fields;
 
+    /// <summary>A field derived from the field registry.</summary>
+    public EntitySort<T> Add(SortField field)
+    {
+        _fields.Add(field);
+        return this;
+    }
+
     public EntitySort<T> Field<TValue>(string name, string description, Expression<Func<T, TValue>> accessor) =>
         Computed(name, description, _ => accessor);
 

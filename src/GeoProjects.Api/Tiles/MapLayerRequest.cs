@@ -1,13 +1,10 @@
-using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using GeoProjects.Api.Crs;
 using GeoProjects.Api.Data;
-using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Projects;
 using GeoProjects.Api.Querying;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace GeoProjects.Api.Tiles;
 
@@ -17,24 +14,16 @@ namespace GeoProjects.Api.Tiles;
 /// </summary>
 public sealed record MapLayerRequest(IDictionary<string, object?>? Where, CoordinateSystem Crs, QueryContext Context)
 {
-    /// <summary>Reads `where` (URL-encoded JSON of <paramref name="filterType"/>), `crs` and `asOf`; throws <see cref="QueryInputException"/> when bad.</summary>
-    public static async Task<MapLayerRequest> ReadAsync(HttpContext http, string filterType)
+    /// <summary>Reads `where` (URL-encoded JSON of the filter input), `crs` and `asOf`; throws <see cref="QueryInputException"/> when bad.</summary>
+    public static MapLayerRequest Read(HttpContext http, IEntityFilter filter)
     {
-        var parser = http.RequestServices.GetRequiredService<InputParser>();
-        var where = await parser.ParseAsync(filterType, http.Request.Query["where"].FirstOrDefault(), http.RequestServices, http.RequestAborted);
+        var where = WhereReader.Read(filter, http.Request.Query["where"].FirstOrDefault());
         var crsText = http.Request.Query["crs"].FirstOrDefault();
         var crs = CoordinateSystem.Wgs84;
         if (!string.IsNullOrEmpty(crsText) && !Enum.TryParse(crsText, ignoreCase: true, out crs))
             throw new QueryInputException("INVALID_CRS", $"crs '{crsText}' is not one of WGS84, GCJ02, BD09");
         return new MapLayerRequest(where, crs, Progress.Context(http));
     }
-
-    /// <summary>
-    /// SQL turning a stored enum name (AdvancedManufacturing) into GraphQL's (ADVANCED_MANUFACTURING), so every front
-    /// door spells it alike. A CASE over the enum's names: a regular expression per row cost 80 ms on a 22 000-point tile.
-    /// </summary>
-    public static string EnumSql<TEnum>(string column) where TEnum : struct, Enum =>
-        $"CASE {column} {string.Concat(Enum.GetNames<TEnum>().Select(n => $"WHEN '{n}' THEN '{EnumNames.ToGraphQL(n)}' "))}END";
 
     /// <summary>SQL for a stored geometry in the asked CRS; WGS84 skips the (plpgsql, per-row) conversion function entirely.</summary>
     public string InCrs(string geometry, string parameter) =>
@@ -95,25 +84,4 @@ public sealed record MapLayerRequest(IDictionary<string, object?>? Where, Coordi
         $"{version}|{Context.AsOf:yyyy-MM-dd}|{http.Request.Path}|{http.Request.Query["where"]}|{http.Request.Query["crs"]}";
 
     private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
-
-    /// <summary>
-    /// Runs SQL that wraps the query EF Core generated for a filtered IQueryable (as CTE `q`), with its parameters:
-    /// the filter is translated once, by the same code as GraphQL, and PostGIS does the rest.
-    /// </summary>
-    public static async Task<object?> ScalarAroundAsync<T>(GeoProjectsDb db, IQueryable<T> query, Func<string, string> sql, IReadOnlyDictionary<string, object> parameters, CancellationToken ct)
-    {
-        await db.Database.OpenConnectionAsync(ct);
-        try
-        {
-            await using DbCommand command = query.CreateDbCommand();
-            command.CommandText = sql($"WITH q AS ({command.CommandText})\n");
-            foreach (var (name, value) in parameters) command.Parameters.Add(new NpgsqlParameter(name, value));
-            var result = await command.ExecuteScalarAsync(ct);
-            return result is DBNull ? null : result;
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
-    }
 }

@@ -2,6 +2,7 @@ using GeoProjects.Api.Hosting;
 using System.Globalization;
 using GeoProjects.Api.Crs;
 using GeoProjects.Api.Data;
+using GeoProjects.Api.Fields;
 using GeoProjects.Api.GraphQL;
 using Microsoft.EntityFrameworkCore;
 using GeoProjects.Api.Projects;
@@ -41,41 +42,39 @@ public static class TileEndpoints
     }
 
     private static Task<IResult> ProjectsTileAsync(HttpContext http, GeoProjectsDb db, IOptions<TileOptions> options, int z, int x, int y) =>
-        ServeTileAsync(http, db, z, x, y, "ProjectFilterInput", async (request, t, parameters) =>
+        ServeTileAsync(http, db, z, x, y, ProjectSchema.Filter, async (request, t, parameters) =>
         {
             var o = options.Value;
             var clustered = t.Z < o.ClusterBelowZoom;
             var box = SearchBox(t, request.Crs);
-            var filtered = ProjectQueries.Filtered(db, request.Where, request.Context).Where(p => p.Location.Intersects(box));
+            var rows = ProjectQueries.Filtered(db, request.Where, request.Context).Where(p => p.Location.Intersects(box));
             // Clusters aggregate every matching project (a z5 tile stays at most 64 features); points are capped.
-            if (!clustered) filtered = filtered.OrderBy(p => p.Id).Take(o.MaxFeatures);
-            var rows = filtered.Select(p => new { p.Id, p.Code, p.Name, p.Sector, p.Status, p.TotalInvestment, ZoneName = p.Zone!.Name, p.Location });
+            if (!clustered) rows = rows.OrderBy(p => p.Id).Take(o.MaxFeatures);
             // Clusters: a global grid of 8×8 cells per tile, so no cluster straddles two tiles and counts add up.
             parameters["tile_cell"] = t.Size / 8;
-            var location = request.InCrs("q.\"Location\"", "tile_crs");
-            return (byte[]?)await MapLayerRequest.ScalarAroundAsync(db, rows, with => with + (clustered ? ClusterSql(location) : ProjectSql(location)), parameters, http.RequestAborted);
+            var sql = clustered ? ClusterSql(request) : LayerSql("projects", ProjectFields.Registry, request);
+            return (byte[]?)await FlatSql.ScalarAroundAsync(db, rows, sql, parameters, http.RequestAborted);
         });
 
     private static Task<IResult> ZonesTileAsync(HttpContext http, GeoProjectsDb db, IOptions<TileOptions> options, int z, int x, int y) =>
-        ServeTileAsync(http, db, z, x, y, "ZoneFilterInput", async (request, t, parameters) =>
+        ServeTileAsync(http, db, z, x, y, ZoneSchema.Filter, async (request, t, parameters) =>
         {
             var box = SearchBox(t, request.Crs);
             var rows = db.Zones.Filter(ZoneSchema.Filter, request.Where).Where(zone => zone.Boundary.Intersects(box))
-                .OrderBy(zone => zone.Id).Take(options.Value.MaxFeatures)
-                .Select(zone => new { zone.Id, zone.Code, zone.Name, zone.NameEn, zone.Kind, zone.Boundary });
-            return (byte[]?)await MapLayerRequest.ScalarAroundAsync(db, rows, with => with + ZoneSql(request.InCrs("q.\"Boundary\"", "tile_crs")), parameters, http.RequestAborted);
+                .OrderBy(zone => zone.Id).Take(options.Value.MaxFeatures);
+            return (byte[]?)await FlatSql.ScalarAroundAsync(db, rows, LayerSql("zones", ZoneFields.Registry, request), parameters, http.RequestAborted);
         });
 
     /// <summary>What every tile shares: address checks, the filter, the ETag, the server's tile cache, 204 for an empty tile, 400s.</summary>
     private static async Task<IResult> ServeTileAsync(
-        HttpContext http, GeoProjectsDb db, int z, int x, int y, string filterType,
+        HttpContext http, GeoProjectsDb db, int z, int x, int y, IEntityFilter filter,
         Func<MapLayerRequest, TileAddress, Dictionary<string, object>, Task<byte[]?>> render)
     {
         var (tile, error) = TileAddress.Parse(z, x, y);
         if (tile is not { } t) return MapLayerRequest.BadRequest(new QueryInputException("INVALID_TILE", error!));
         try
         {
-            var request = await MapLayerRequest.ReadAsync(http, filterType);
+            var request = MapLayerRequest.Read(http, filter);
             if (await request.CheckETagAsync(http, db, CacheControl) is not { } version) return Results.Empty;
             var parameters = new Dictionary<string, object> { ["tile_z"] = t.Z, ["tile_x"] = t.X, ["tile_y"] = t.Y, ["tile_crs"] = request.CrsName };
             var bytes = await http.RequestServices.GetRequiredService<TileCache>()
@@ -88,34 +87,38 @@ public static class TileEndpoints
         }
     }
 
-    private static string ProjectSql(string location) => $$"""
-        SELECT ST_AsMVT(t.*, 'projects', 4096, 'geom', 'feature_id') FROM (
-          SELECT ST_AsMVTGeom(ST_Transform({{location}}, 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 64, true) AS geom,
-                 q."Id" AS feature_id, q."Id" AS id, q."Code" AS code, q."Name" AS name, {{MapLayerRequest.EnumSql<Sector>("q.\"Sector\"")}} AS sector, {{MapLayerRequest.EnumSql<ProjectStatus>("q.\"Status\"")}} AS status,
-                 q."TotalInvestment"::float8 AS total_investment, q."ZoneName" AS zone_name
-          FROM q) t
-        WHERE t.geom IS NOT NULL
-        """;
+    /// <summary>A layer of the entity's features with the attributes the registry gives to tiles; the key is also the feature id.</summary>
+    private static string LayerSql(string layer, IEntityFields entity, MapLayerRequest request)
+    {
+        var geometry = request.InCrs(FlatSql.Column(FlatSql.Geometry(entity, Door.VectorTiles)), "tile_crs");
+        var attributes = FlatSql.Properties(entity, Door.VectorTiles).Select(f => $"{FlatSql.TileValue(entity, f)} AS {FlatSql.Quote(f.TileAttribute!)}");
+        return $$"""
+            SELECT ST_AsMVT(t.*, '{{layer}}', 4096, 'geom', 'feature_id') FROM (
+              SELECT ST_AsMVTGeom(ST_Transform({{geometry}}, 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 64, true) AS geom,
+                     q.{{FlatSql.Quote(entity.KeyColumn)}} AS feature_id, {{string.Join(", ", attributes)}}
+              FROM q) t
+            WHERE t.geom IS NOT NULL
+            """;
+    }
 
-    private static string ClusterSql(string location) => $$"""
-        , m AS (SELECT ST_Transform({{location}}, 3857) AS g, q."TotalInvestment" AS investment, q."Id" AS id FROM q),
-        c AS (
-          SELECT count(*)::int AS count, sum(investment)::float8 AS total_investment, min(id) AS first_id, ST_Centroid(ST_Collect(g)) AS center
-          FROM m GROUP BY floor((ST_X(g) + 20037508.342789244) / @tile_cell), floor((ST_Y(g) + 20037508.342789244) / @tile_cell))
-        SELECT ST_AsMVT(t.*, 'clusters', 4096, 'geom') FROM (
-          SELECT ST_AsMVTGeom(center, ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 0, true) AS geom, count, total_investment,
-                 CASE WHEN count = 1 THEN first_id END AS project_id
-          FROM c) t
-        WHERE t.geom IS NOT NULL
-        """;
-
-    private static string ZoneSql(string boundary) => $$"""
-        SELECT ST_AsMVT(t.*, 'zones', 4096, 'geom', 'feature_id') FROM (
-          SELECT ST_AsMVTGeom(ST_Transform({{boundary}}, 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 64, true) AS geom,
-                 q."Id" AS feature_id, q."Id" AS id, q."Code" AS code, q."Name" AS name, q."NameEn" AS name_en, {{MapLayerRequest.EnumSql<ZoneKind>("q.\"Kind\"")}} AS kind
-          FROM q) t
-        WHERE t.geom IS NOT NULL
-        """;
+    /// <summary>The cluster layer: its attributes are aggregates (count, summed investment), described in TileJSON below.</summary>
+    private static string ClusterSql(MapLayerRequest request)
+    {
+        var projects = ProjectFields.Registry;
+        var location = request.InCrs(FlatSql.Column(FlatSql.Geometry(projects, Door.VectorTiles)), "tile_crs");
+        return $$"""
+            , m AS (SELECT ST_Transform({{location}}, 3857) AS g, {{FlatSql.Column(projects.Find("totalInvestment"))}} AS investment,
+                           q.{{FlatSql.Quote(projects.KeyColumn)}} AS id FROM q),
+            c AS (
+              SELECT count(*)::int AS count, sum(investment)::float8 AS total_investment, min(id) AS first_id, ST_Centroid(ST_Collect(g)) AS center
+              FROM m GROUP BY floor((ST_X(g) + 20037508.342789244) / @tile_cell), floor((ST_Y(g) + 20037508.342789244) / @tile_cell))
+            SELECT ST_AsMVT(t.*, 'clusters', 4096, 'geom') FROM (
+              SELECT ST_AsMVTGeom(center, ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 0, true) AS geom, count, total_investment,
+                     CASE WHEN count = 1 THEN first_id END AS project_id
+              FROM c) t
+            WHERE t.geom IS NOT NULL
+            """;
+    }
 
     /// <summary>
     /// The WGS84 area whose features can land in the tile: the tile's bounds in the basemap's CRS, with a margin
@@ -146,6 +149,18 @@ public static class TileEndpoints
         return box.MinX is { } minX ? new Envelope(minX, box.MaxX!.Value, box.MinY!.Value, box.MaxY!.Value) : new Envelope(-180, 180, -85, 85);
     }
 
+    /// <summary>TileJSON's description of a layer's attributes, from the registry (enum values as the tiles spell them).</summary>
+    public static Dictionary<string, string> TileFields(IEntityFields entity) => FlatSql.Properties(entity, Door.VectorTiles).ToDictionary(
+        f => f.TileAttribute!,
+        f => f.Kind switch
+        {
+            ValueKind.Key => $"Number: {entity.TypeName} key, also the feature id (the GraphQL ID is base64 of \"{entity.TypeName}:<id>\")",
+            ValueKind.Enum => $"String: {f.Description} ({string.Join(", ", Enum.GetNames(f.ValueType).Select(EnumNames.ToGraphQL))})",
+            ValueKind.Integer or ValueKind.Decimal => $"Number: {f.Description}",
+            ValueKind.Boolean => $"Boolean: {f.Description}",
+            _ => $"String: {f.Description}",
+        });
+
     private sealed record ExtentRow(double? MinX, double? MinY, double? MaxX, double? MaxY);
 
     private static async Task<IResult> TileJsonAsync(HttpContext http, string layer, TileOptions options)
@@ -153,7 +168,7 @@ public static class TileEndpoints
         try
         {
             // The parameters are passed on to every tile URL: check them here, as the tiles will.
-            await MapLayerRequest.ReadAsync(http, layer == "projects" ? "ProjectFilterInput" : "ZoneFilterInput");
+            MapLayerRequest.Read(http, layer == "projects" ? ProjectSchema.Filter : ZoneSchema.Filter);
         }
         catch (QueryInputException e)
         {
@@ -166,15 +181,10 @@ public static class TileEndpoints
         object[] layers = layer == "projects"
             ?
             [
-                new { id = "projects", description = "重大项目 · Major projects (points), from the cluster zoom up", minzoom = options.ClusterBelowZoom, maxzoom = TileAddress.MaxZoom,
-                    fields = new Dictionary<string, string>
-                    {
-                        ["id"] = "Number: project key, also the feature id (the GraphQL ID is base64 of \"Project:<id>\")", ["code"] = "String: 项目编码 project code",
-                        ["name"] = "String: 项目名称 name", ["sector"] = $"String: 行业领域 sector ({string.Join(", ", EnumNames.Of<Sector>())})",
-                        ["status"] = $"String: 项目状态 status ({string.Join(", ", EnumNames.Of<ProjectStatus>())})",
-                        ["total_investment"] = "Number: 总投资 total investment, 亿元", ["zone_name"] = "String: 所属功能区 assigned zone",
-                    } },
-                new { id = "clusters", description = "项目聚合 · Projects aggregated on a grid of 8×8 cells per tile, below the cluster zoom", minzoom = 0, maxzoom = options.ClusterBelowZoom - 1,
+                new { id = "projects", description = "重大项目 · Major projects (points), from the cluster zoom up", minzoom = options.ClusterBelowZoom,
+                    maxzoom = TileAddress.MaxZoom, fields = TileFields(ProjectFields.Registry) },
+                new { id = "clusters", description = "项目聚合 · Projects aggregated on a grid of 8×8 cells per tile, below the cluster zoom", minzoom = 0,
+                    maxzoom = options.ClusterBelowZoom - 1,
                     fields = new Dictionary<string, string>
                     {
                         ["count"] = "Number: 项目数 projects in the cell", ["total_investment"] = "Number: 总投资合计 summed investment, 亿元",
@@ -183,12 +193,7 @@ public static class TileEndpoints
             ]
             :
             [
-                new { id = "zones", description = "功能区 · Zones (approximate boundaries)", minzoom = 0, maxzoom = TileAddress.MaxZoom,
-                    fields = new Dictionary<string, string>
-                    {
-                        ["id"] = "Number: zone key, also the feature id", ["code"] = "String: 功能区编码 zone code", ["name"] = "String: 名称 name (Chinese)",
-                        ["name_en"] = "String: English name", ["kind"] = $"String: 区域类型 kind ({string.Join(", ", EnumNames.Of<ZoneKind>())})",
-                    } },
+                new { id = "zones", description = "功能区 · Zones (approximate boundaries)", minzoom = 0, maxzoom = TileAddress.MaxZoom, fields = TileFields(ZoneFields.Registry) },
             ];
         http.Response.Headers.CacheControl = "no-cache";
         return Results.Json(new

@@ -1,0 +1,20 @@
+using GeoProjects.Api.Data;
+using GeoProjects.Api.Fields;
+using GeoProjects.Api.GraphQL;
+using GraphQL.Types;
+using static GeoProjects.Api.Fields.Door;
+
+namespace GeoProjects.Api.Batches;
+
+/// <summary>项目批次的字段 · Every field of a batch, declared once; the doors derive from this list.</summary>
+public static class BatchFields
+{
+    public static readonly EntityFields<ProjectBatch> Registry = new EntityFields<ProjectBatch>("ProjectBatch", "project_batches")
+        .Key("id", "全局 ID · Global ID, base64 of \"ProjectBatch:<key>\".", b => b.Id, Output | Filter,
+            GraphTypes.Output<ProjectBatch, NonNullGraphType<IdGraphType>>(f => f.Resolve(c => NodeId.Encode("ProjectBatch", c.Source.Id))))
+        .Field("name", "批次名称 · Batch name.", b => b.Name, Query, new(MaxLength: 200))
+        .Field("date", "活动日期 · Date of the event.", b => b.Date, Query)
+        .Field("level", "批次级别 · City-wide (CITY) or district (DISTRICT) event.", b => b.Level, Query)
+        .Field("kind", "批次类型 · Ground-breaking (GROUNDBREAKING) or signing (SIGNING).", b => b.Kind, Query)
+        .Field("sourceNote", "来源说明 · The published source of the batch.", b => b.SourceNote, Output);
+}

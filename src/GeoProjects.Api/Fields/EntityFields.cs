@@ -1,0 +1,237 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using GeoProjects.Api.Querying;
+using GraphQL.Types;
+
+namespace GeoProjects.Api.Fields;
+
+/// <summary>An entity's registry, untyped: what the doors that work on any entity (SQL, files, OGC) read.</summary>
+public interface IEntityFields
+{
+    /// <summary>GraphQL type name (Project), also the node type of its global IDs.</summary>
+    string TypeName { get; }
+    /// <summary>The entity's table and key column, pinned here for hand-written SQL.</summary>
+    string Table { get; }
+    string KeyColumn { get; }
+    IReadOnlyList<RegistryField> Fields { get; }
+    IEntityFilter Filter { get; }
+    IEntitySort Sort { get; }
+    RegistryField Find(string name);
+}
+
+/// <summary>
+/// The field registry of one entity, in the order the GraphQL type lists them. Each field is declared once;
+/// the filter and sort models, the projection, the GraphQL type and every flat door derive from it.
+/// </summary>
+public sealed class EntityFields<T>(string typeName, string table) : IEntityFields where T : class
+{
+    private readonly List<RegistryField> _fields = [];
+    private EntityFilter<T>? _filter;
+    private EntitySort<T>? _sort;
+    private Projection<T>? _columns;
+
+    public string TypeName => typeName;
+    public string Table => table;
+    public string KeyColumn => KeyField.Column!;
+    public IReadOnlyList<RegistryField> Fields => _fields;
+    public RegistryField KeyField => _fields.Single(f => f.Kind == ValueKind.Key);
+
+    public RegistryField Find(string name) => _fields.First(f => f.Name == name);
+
+    /// <summary>The fields a door shows, in registry order.</summary>
+    public IEnumerable<RegistryField> In(Door door) => _fields.Where(f => f.In(door));
+
+    // ---------------- declaring ----------------
+
+    /// <summary>The key: an integer column, a global ID (base64 of "Type:key") in GraphQL, the feature id elsewhere.</summary>
+    public EntityFields<T> Key(string name, string description, Expression<Func<T, int>> accessor, Door doors, Func<QueryingTypes, FieldType>? graphQL = null) =>
+        Add(Declare(name, description, accessor, doors, new FieldOptions(Generated: true, GraphQL: graphQL)) with
+        {
+            Kind = ValueKind.Key,
+            NodeType = typeName,
+        });
+
+    public EntityFields<T> Field<TValue>(string name, string description, Expression<Func<T, TValue>> accessor, Door doors, FieldOptions? options = null) =>
+        Add(Declare(name, description, accessor, doors, options ?? new()));
+
+    /// <summary>A field computed per request (progress as of `asOf`): filterable and sortable in SQL, never stored.</summary>
+    public EntityFields<T> Computed<TValue>(
+        string name, string description, Func<QueryContext, Expression<Func<T, TValue>>> accessor, Door doors, FieldOptions? options = null)
+    {
+        var field = Declare(name, description, accessor(QueryContext.Default), doors, options ?? new());
+        return Add(field with { Accessor = accessor, Property = null, Column = null });
+    }
+
+    /// <summary>A GraphQL-only field (arguments, no single column), e.g. a distance from a point.</summary>
+    public EntityFields<T> Output(string name, string description, Type valueType, Func<QueryingTypes, FieldType> graphQL, params Expression<Func<T, object?>>[] reads) =>
+        Add(new RegistryField
+        {
+            Name = name, Description = description, EntityType = typeof(T), Kind = RegistryField.KindOf(valueType),
+            ValueType = System.Nullable.GetUnderlyingType(valueType) ?? valueType, Nullable = true, Doors = Door.Output, GraphQL = graphQL,
+            Reads = reads.Select(PropertyOf).ToList(),
+        });
+
+    /// <summary>A relation to another entity through a foreign key: an object in GraphQL, a nested filter and sort.</summary>
+    public EntityFields<T> Relation<TRelated>(
+        string name, string description, Expression<Func<T, TRelated?>> navigation, Expression<Func<T, int?>> foreignKey,
+        Func<IEntityFields> related, Door doors, Func<QueryingTypes, FieldType>? graphQL = null) where TRelated : class
+    {
+        var fk = PropertyOf(foreignKey);
+        return Add(new RegistryField
+        {
+            Name = name, Description = description, EntityType = typeof(T), Accessor = _ => navigation, Kind = ValueKind.Relation,
+            ValueType = typeof(TRelated), Nullable = true, Doors = doors, Column = Snake(fk.Name), Related = related, Reads = [fk], GraphQL = graphQL,
+        });
+    }
+
+    /// <summary>A related entity's field shown flat by the doors without nesting (a project's zone name in a tile).</summary>
+    public EntityFields<T> Shown(string name, string description, RelatedValue via, Door doors, FieldOptions? options = null)
+    {
+        if ((doors & Door.Query) != 0) throw new ArgumentException($"{name}: a flat view of a relation is not a GraphQL field; GraphQL nests it");
+        var o = options ?? new();
+        return Add(new RegistryField
+        {
+            Name = name, Description = description, EntityType = typeof(T), Kind = ValueKind.Text, ValueType = typeof(string), Nullable = true,
+            Doors = doors, Via = via, Header = o.Header, TileAttribute = TileName(name, doors, o), DbfName = o.Dbf, MaxLength = o.MaxLength,
+        });
+    }
+
+    private RegistryField Declare(string name, string description, LambdaExpression accessor, Door doors, FieldOptions o)
+    {
+        var property = accessor.Body is MemberExpression { Member: PropertyInfo p, Expression: ParameterExpression } ? p : null;
+        var type = accessor.ReturnType;
+        return new RegistryField
+        {
+            Name = name, Description = description, EntityType = typeof(T), Accessor = _ => accessor, Property = property,
+            Column = o.Column ?? (property is null ? null : Snake(property.Name)), Kind = RegistryField.KindOf(type),
+            ValueType = System.Nullable.GetUnderlyingType(type) ?? type,
+            Nullable = o.Nullable ?? CanBeNull(type, property),
+            Doors = doors, Header = o.Header, TileAttribute = TileName(name, doors, o), DbfName = o.Dbf, GraphQL = o.GraphQL,
+            Generated = o.Generated, ImportDefault = o.ImportDefault, MaxLength = o.MaxLength, NonNegative = o.NonNegative, Temporal = o.Temporal,
+            Reads = ReadsOf(accessor),
+        };
+    }
+
+    /// <summary>Nullable value types, and reference types unless the property is declared non-nullable (C# nullable annotations).</summary>
+    private static bool CanBeNull(Type type, PropertyInfo? property) =>
+        type.IsValueType ? System.Nullable.GetUnderlyingType(type) is not null
+            : property is null || new NullabilityInfoContext().Create(property).ReadState != NullabilityState.NotNull;
+
+    private EntityFields<T> Add(RegistryField draft)
+    {
+        if (_fields.Any(f => f.Name == draft.Name && (f.Doors & draft.Doors) != 0))
+            throw new InvalidOperationException($"{typeName}.{draft.Name} is declared twice for the same door");
+        _fields.Add(draft);
+        return this;
+    }
+
+    private static string? TileName(string name, Door doors, FieldOptions o) => (doors & Door.VectorTiles) == 0 ? null : o.Tile ?? Snake(name);
+
+    /// <summary>PascalCase or camelCase → snake_case, as the database's columns and the tiles' attributes are named.</summary>
+    public static string Snake(string name) =>
+        string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) && !char.IsUpper(name[i - 1]) ? "_" + c : c.ToString())).ToLowerInvariant();
+
+    /// <summary>The mapped properties an expression reads on its parameter (completionRate reads two amounts).</summary>
+    private static IReadOnlyList<PropertyInfo> ReadsOf(LambdaExpression accessor)
+    {
+        var reads = new List<PropertyInfo>();
+        new ReadCollector(accessor.Parameters[0], reads).Visit(accessor.Body);
+        return reads.Distinct().ToList();
+    }
+
+    private sealed class ReadCollector(ParameterExpression parameter, List<PropertyInfo> reads) : ExpressionVisitor
+    {
+        protected override Expression VisitMember(MemberExpression node)
+        {
+            if (node.Expression == parameter && node.Member is PropertyInfo p) reads.Add(p);
+            return base.VisitMember(node);
+        }
+    }
+
+    private static PropertyInfo PropertyOf(LambdaExpression e)
+    {
+        var body = e.Body is UnaryExpression { NodeType: ExpressionType.Convert } u ? u.Operand : e.Body;
+        return (PropertyInfo)((MemberExpression)body).Member;
+    }
+
+    // ---------------- deriving ----------------
+
+    /// <summary>The filter model (GraphQL's filter input, and every door's `where`).</summary>
+    public EntityFilter<T> Filter => _filter ??= BuildFilter();
+    IEntityFilter IEntityFields.Filter => Filter;
+
+    public EntitySort<T> Sort => _sort ??= BuildSort();
+    IEntitySort IEntityFields.Sort => Sort;
+
+    /// <summary>What a GraphQL selection reads: the key always, and per field the properties it reads.</summary>
+    public Projection<T> Columns => _columns ??= BuildColumns();
+
+    private EntityFilter<T> BuildFilter()
+    {
+        var filter = new EntityFilter<T>(typeName);
+        foreach (var f in In(Door.Filter))
+            filter.Add(new FilterField
+            {
+                Name = f.Name, Description = f.Description, Accessor = f.Accessor!, Operand = f.Operand, NodeType = f.NodeType,
+                Related = f.Related is { } related ? new LazyFilter(related) : null,
+            });
+        return filter;
+    }
+
+    private EntitySort<T> BuildSort()
+    {
+        var sort = new EntitySort<T>(typeName);
+        foreach (var f in In(Door.Sort))
+            sort.Add(new SortField { Name = f.Name, Description = f.Description, Accessor = f.Accessor!, Related = f.Related is { } r ? new LazySort(r) : null });
+        return sort;
+    }
+
+    private Projection<T> BuildColumns()
+    {
+        var columns = new Projection<T>(KeyField.Property!);
+        foreach (var f in In(Door.Output).Where(f => f.Reads.Count > 0)) columns.Map(f.Name, f.Reads);
+        return columns;
+    }
+
+    /// <summary>The GraphQL object type's fields, in registry order.</summary>
+    public IEnumerable<FieldType> OutputFields(QueryingTypes types)
+    {
+        foreach (var f in In(Door.Output))
+        {
+            var field = f.GraphQL?.Invoke(types) ?? DefaultOutput(f);
+            field.Name = f.Name;
+            field.Description = f.Description;
+            yield return field;
+        }
+    }
+
+    private static FieldType DefaultOutput(RegistryField f)
+    {
+        var read = f.Member().Compile();
+        return new FieldType
+        {
+            Type = GraphTypes.Of(f.ValueType, f.Nullable),
+            Resolver = new global::GraphQL.Resolvers.FuncFieldResolver<object?>(c => read.DynamicInvoke(c.Source)),
+        };
+    }
+
+    // Registries refer to each other (Project → Zone → Project), so related filters and sorts resolve lazily.
+    private sealed class LazyFilter(Func<IEntityFields> related) : IEntityFilter
+    {
+        public string TypeName => related().TypeName;
+        public Type EntityType => related().Filter.EntityType;
+        public IReadOnlyList<FilterField> Fields => related().Filter.Fields;
+    }
+
+    private sealed class LazySort(Func<IEntityFields> related) : IEntitySort
+    {
+        public string TypeName => related().TypeName;
+        public IReadOnlyList<SortField> Fields => related().Sort.Fields;
+    }
+}
+
+/// <summary>What a declaration may add to a field besides its name, description, accessor and doors.</summary>
+public sealed record FieldOptions(
+    string? Header = null, string? Column = null, string? Tile = null, string? Dbf = null, int? MaxLength = null, bool NonNegative = false,
+    bool Generated = false, string? ImportDefault = null, bool Temporal = false, bool? Nullable = null, Func<QueryingTypes, FieldType>? GraphQL = null);
+

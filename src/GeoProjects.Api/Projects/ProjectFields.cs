@@ -1,0 +1,86 @@
+using System.Linq.Expressions;
+using GeoProjects.Api.Batches;
+using GeoProjects.Api.Data;
+using GeoProjects.Api.Fields;
+using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Zones;
+using GraphQL;
+using GraphQL.Types;
+using NetTopologySuite.Geometries;
+using static GeoProjects.Api.Fields.Door;
+
+namespace GeoProjects.Api.Projects;
+
+/// <summary>
+/// 重大项目的字段 · Every field of a project, declared once. The GraphQL type, filter and sort inputs, OGC
+/// queryables and properties, GeoJSON properties, tile attributes, TileJSON, export columns and import mapping
+/// are derived from this list; a new field is a line here (and a column in the model and a migration).
+/// </summary>
+public static class ProjectFields
+{
+    private const string AsOfHelp = "计算日期, 默认今天 (北京时间) · The date to measure at; default today (China time).";
+
+    private static readonly Expression<Func<Project, int?>> StartYear = p => p.StartDate.HasValue ? p.StartDate.Value.Year : null;
+
+    public static readonly EntityFields<Project> Registry = new EntityFields<Project>("Project", "projects")
+        .Key("id", "全局 ID (HotChocolate 格式) · Global ID, base64 of \"Project:<key>\" as HotChocolate writes it.", p => p.Id, Output | Filter | VectorTiles,
+            GraphTypes.Output<Project, NonNullGraphType<IdGraphType>>(f => f.Resolve(c => NodeId.Encode("Project", c.Source.Id))))
+        .Field("code", "项目编码 · Unique project code.", p => p.Code, Everywhere, new(Header: "项目编码", MaxLength: 32))
+        .Field("name", "项目名称 · Project name (Chinese).", p => p.Name, Everywhere, new(Header: "项目名称", MaxLength: 200))
+        .Field("nameEn", "英文名称 · English name.", p => p.NameEn, Query | OgcApi | GeoJsonLayer | Files, new(Header: "英文名称", Dbf: "name_en", MaxLength: 300))
+        .Field("sector", "行业领域 · Sector.", p => p.Sector, Everywhere, new(Header: "行业领域"))
+        .Field("industryChain", "产业链 · Industry chain (产业链), e.g. 集成电路.", p => p.IndustryChain, Query | OgcApi | GeoJsonLayer | Files,
+            new(Header: "产业链", Dbf: "chain", MaxLength: 50))
+        .Field("status", "项目状态 · Lifecycle status.", p => p.Status, Everywhere, new(Header: "项目状态"))
+        .Field("totalInvestment", "总投资 (亿元) · Total investment in 亿元 (1 亿元 = 10⁸ CNY).", p => p.TotalInvestment, Everywhere,
+            new(Header: "总投资(亿元)", Dbf: "total_inv", NonNegative: true))
+        .Field("annualPlannedInvestment", "年度计划投资 (亿元) · Annual planned investment in 亿元.", p => p.AnnualPlannedInvestment, Query | OgcApi | GeoJsonLayer | Files,
+            new(Header: "年度计划投资(亿元)", Dbf: "annual_inv", NonNegative: true))
+        .Field("completedInvestment", "完成投资 (亿元) · Completed investment in 亿元.", p => p.CompletedInvestment, Query | OgcApi | GeoJsonLayer | Files,
+            new(Header: "完成投资(亿元)", Dbf: "done_inv", NonNegative: true))
+        .Field("landAreaMu", "用地面积 (亩) · Land area in 亩 (1 亩 = 666.67 m²).", p => p.LandAreaMu, Query | OgcApi | GeoJsonLayer | Files,
+            new(Header: "用地面积(亩)", Dbf: "land_mu", NonNegative: true))
+        .Field("developer", "建设单位 · Developer (建设单位).", p => p.Developer, Query | OgcApi | GeoJsonLayer | Files, new(Header: "建设单位", MaxLength: 200))
+        .Field("startDate", "开工日期 · Start date.", p => p.StartDate, Query | OgcApi | GeoJsonLayer | Files, new(Header: "开工日期", Dbf: "start_date", Temporal: true))
+        .Field("startYear", "开工年份 · Year of the start date.", StartYear, Query)
+        .Relation("batch", "所属批次 · The batch (集中开工/签约 event) that announced the project.", p => p.Batch, p => p.BatchId, () => BatchFields.Registry, Query,
+            GraphTypes.Output<Project, ProjectBatchType>(f => f.Resolve(c => c.Source.BatchId is { } id ? BatchLoaders.ById(c, id) : null)))
+        .Relation("zone", "所属功能区 (含该点的最小功能区, 除非另行指定) · The assigned zone: the smallest zone containing the location unless set explicitly.",
+            p => p.Zone, p => p.ZoneId, () => ZoneFields.Registry, Query,
+            GraphTypes.Output<Project, ZoneType>(f => f.Resolve(c => c.Source.ZoneId is { } id ? ZoneLoaders.ById(c, id) : null)))
+        .Shown("zone", "所属功能区 (名称) · Assigned zone (name).", new("zone", "name"), OgcApi | GeoJsonLayer | VectorTiles, new(Tile: "zone_name"))
+        .Shown("zoneCode", "所属功能区编码 · Assigned zone (code).", new("zone", "code"), OgcApi)
+        .Shown("batch", "批次 (名称) · Batch (name).", new("batch", "name"), OgcApi | GeoJsonLayer | Files, new(Header: "批次", MaxLength: 200))
+        .Shown("zone", "所属功能区 (编码, 导入时也可写名称) · Assigned zone (code; import also takes its name).", new("zone", "code", AlsoMatches: ["name"]),
+            Files, new(Header: "所属功能区", MaxLength: 100))
+        .Field("location", "项目位置 · Project location (a point; WGS84 unless crs asks for GCJ02/BD09).", p => p.Location,
+            Output | Filter | OgcApi | GeoJsonLayer | VectorTiles | Files,
+            new(GraphQL: GraphTypes.Output<Project, NonNullGraphType<GeoJsonPointType>>(f => f.WithCrs(p => p.Location))))
+        .Field("site", "项目用地范围 · Project site polygon, when known.", p => p.Site, Output | Filter,
+            new(GraphQL: GraphTypes.Output<Project, GeoJsonPolygonType>(f => f.WithCrs(p => p.Site))))
+        .Field("dataSource", "数据来源 · PUBLISHED (cited) or ILLUSTRATIVE (made up).", p => p.DataSource, Query | OgcApi | GeoJsonLayer | Files,
+            new(Header: "数据来源", Dbf: "data_src", ImportDefault: "PUBLISHED"))
+        .Field("sourceNote", "来源说明 · Where the record comes from; ILLUSTRATIVE records say so.", p => p.SourceNote, Output | Filter | OgcApi | GeoJsonLayer | Files,
+            new(Header: "来源说明", Dbf: "src_note", MaxLength: 4000, ImportDefault: "Imported from {file} on {date}"))
+        .Field("completionRate", "完成率 = 完成投资 / 年度计划投资 · Completion rate: completed over annual planned investment (0.85 = 85 %); null without a plan.",
+            Progress.CompletionRate, Query,
+            new(GraphQL: GraphTypes.Output<Project, DecimalScalar>(f => f.Resolve(c => Progress.CompletionRateOf(c.Source)))))
+        .Computed("scheduleRate", "序时进度: 截至 asOf 的年度时间占比 · Schedule rate: the share of the year elapsed at `asOf` (default today, China time).",
+            Progress.Schedule, Query,
+            new(GraphQL: GraphTypes.Output<Project, NonNullGraphType<DecimalScalar>>(f => f.Argument<DateScalar>("asOf", AsOfHelp)
+                .Resolve(c => Progress.ScheduleRate(Progress.Context(c).AsOf)))))
+        .Computed("scheduleGap", "进度差 (百分点) = (完成率 − 序时进度) × 100 · Completion minus schedule in percentage points; negative is behind.",
+            Progress.ScheduleGap, Query,
+            new(GraphQL: GraphTypes.Output<Project, DecimalScalar>(f => f.Argument<DateScalar>("asOf", AsOfHelp)
+                .Resolve(c => Progress.ScheduleGapOf(c.Source, Progress.Context(c).AsOf)))))
+        .Computed("warningLevel", "预警等级: 落后 10–30 个百分点为黄, 超过 30 为红 (阈值可配置) · YELLOW when 10–30 points behind, RED when more (configurable).",
+            Progress.Warning, Query,
+            new(GraphQL: GraphTypes.Output<Project, EnumerationGraphType<WarningLevel>>(f => f.Argument<DateScalar>("asOf", AsOfHelp)
+                .Resolve(c => Progress.WarningOf(c.Source, Progress.Context(c))))))
+        .Output("distance", "到给定点的距离 (米, 椭球面) · Distance in metres from the given point, on the spheroid (geography).", typeof(double?),
+            GraphTypes.Output<Project, FloatGraphType>(f => f
+                .Argument<NonNullGraphType<GeoJsonPointInputType>>("from", "起点 (WGS84) · The point to measure from (WGS84).")
+                .Resolve(c => ProjectLoaders.Distance(c, c.GetArgument<Point>("from")).Load(c.Source.Id))))
+        .Field("createdAt", "创建时间 (UTC) · When the record was created (UTC).", p => p.CreatedAt, Query, new(Generated: true))
+        .Field("updatedAt", "更新时间 (UTC) · When the record was last changed (UTC).", p => p.UpdatedAt, Query, new(Generated: true));
+}
