@@ -104,7 +104,9 @@ public static class Commands
         var where = new Option<string?>("--where") { Description = "A ProjectFilterInput as JSON, as GraphQL's `where`." };
         var crs = new Option<string?>("--crs") { Description = "WGS84 (default), GCJ02 or BD09." };
         var asOf = new Option<DateOnly?>("--as-of") { Description = "The day progress fields (warningLevel, scheduleGap) are computed for; default today." };
-        var command = new Command("export", "Export projects, filtered by the same model as GraphQL.") { file, where, crs, asOf };
+        var headers = new Option<string>("--headers") { Description = "CSV column headers: en (field names, default) or zh (中文表头 such as 项目编码)." };
+        headers.AcceptOnlyFromAmong("en", "zh");
+        var command = new Command("export", "Export projects, filtered by the same model as GraphQL.") { file, where, crs, asOf, headers };
         command.SetAction(async (result, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
@@ -114,7 +116,7 @@ public static class Commands
                 var filter = WhereReader.Read(ProjectSchema.Filter, result.GetValue(where));
                 var context = Progress.Context(scope.ServiceProvider, result.GetValue(asOf));
                 var count = await scope.ServiceProvider.GetRequiredService<ProjectExporter>()
-                    .ExportAsync(path, filter, ProjectImporter.ParseCrs(result.GetValue(crs)), context, ct);
+                    .ExportAsync(path, filter, ProjectImporter.ParseCrs(result.GetValue(crs)), context, ct, chineseHeaders: result.GetValue(headers) == "zh");
                 Console.WriteLine($"exported {count} projects to {path}");
                 return 0;
             }

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using GeoProjects.Api.Fields;
 using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Projects;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using NetTopologySuite.Geometries;
@@ -89,34 +91,44 @@ public static class DatabaseSeeder
         }).ToDictionary(b => b.Name);
     }
 
+    /// <summary>
+    /// Projects as the seed writes them: each stored field of the registry read from the property of its name (the
+    /// location from the feature's geometry), and relations from the values files name them by (a zone's code).
+    /// </summary>
     private static IEnumerable<Project> LoadProjects(string path, Dictionary<string, Zone> zones, Dictionary<string, ProjectBatch> batches)
     {
+        var registry = ProjectFields.Registry;
+        var location = FlatSql.Geometry(registry, Door.Files);
+        var stored = registry.Fields.Where(f => f.Property is { CanWrite: true } && !f.Generated && f.Kind != ValueKind.Relation).ToList();
+        var related = new Dictionary<string, Func<string, object>> { ["zone"] = code => zones[code], ["batch"] = name => batches[name] };
         foreach (var f in Features(path))
         {
             var p = f.GetProperty("properties");
-            yield return new Project
+            var project = new Project { Code = null!, Name = null!, Location = null!, SourceNote = null! };
+            foreach (var field in stored)
             {
-                Code = Str(p, "code")!,
-                Name = Str(p, "name")!,
-                NameEn = Str(p, "nameEn"),
-                Sector = Enum<Sector>(p, "sector"),
-                IndustryChain = Str(p, "industryChain"),
-                Status = Enum<ProjectStatus>(p, "status"),
-                TotalInvestment = p.GetProperty("totalInvestment").GetDecimal(),
-                AnnualPlannedInvestment = Dec(p, "annualPlannedInvestment"),
-                CompletedInvestment = Dec(p, "completedInvestment"),
-                LandAreaMu = Dec(p, "landAreaMu"),
-                Developer = Str(p, "developer"),
-                StartDate = Str(p, "startDate") is { } d ? DateOnly.Parse(d, System.Globalization.CultureInfo.InvariantCulture) : null,
-                Batch = Str(p, "batch") is { } b ? batches[b] : null,
-                Zone = Str(p, "zone") is { } z ? zones[z] : null,
-                Location = (Point)GeoJson.Parse(f.GetProperty("geometry")),
-                Site = p.TryGetProperty("site", out var site) && site.ValueKind == JsonValueKind.Object ? (Polygon)GeoJson.Parse(site) : null,
-                DataSource = Enum<DataSource>(p, "dataSource"),
-                SourceNote = Str(p, "sourceNote")!,
-            };
+                var json = field == location ? f.GetProperty("geometry") : p.TryGetProperty(field.Name, out var v) ? v : default;
+                if (json.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null) continue;
+                field.Property!.SetValue(project, Read(field, json));
+            }
+            foreach (var view in registry.In(Door.Files).Where(v => v.Via is not null))
+                if (Str(p, view.Name) is { } value)
+                    registry.Find(view.Via!.Relation).Property!.SetValue(project, related[view.Via.Relation](value));
+            yield return project;
         }
     }
+
+    /// <summary>A seed value by the field's kind; enums in GraphQL's spelling (ADVANCED_MANUFACTURING).</summary>
+    private static object? Read(RegistryField field, JsonElement json) => field.Kind switch
+    {
+        ValueKind.Geometry => GeoJson.Parse(json),
+        ValueKind.Decimal => json.GetDecimal(),
+        ValueKind.Integer => json.GetInt32(),
+        ValueKind.Boolean => json.GetBoolean(),
+        ValueKind.Date => DateOnly.Parse(json.GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+        ValueKind.Enum => System.Enum.Parse(field.ValueType, json.GetString()!.Replace("_", ""), ignoreCase: true),
+        _ => json.GetString(),
+    };
 
     private static List<JsonElement> Features(string path)
     {
@@ -126,9 +138,6 @@ public static class DatabaseSeeder
 
     private static string? Str(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static decimal? Dec(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDecimal() : null;
 
     /// <summary>Seed files use the GraphQL spelling (ADVANCED_MANUFACTURING); the enums are PascalCase.</summary>
     private static T Enum<T>(JsonElement e, string name) where T : struct, Enum =>

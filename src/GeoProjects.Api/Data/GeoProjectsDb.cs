@@ -1,3 +1,7 @@
+using GeoProjects.Api.Batches;
+using GeoProjects.Api.Fields;
+using GeoProjects.Api.Projects;
+using GeoProjects.Api.Zones;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Query.SqlExpressions;
@@ -23,12 +27,10 @@ internal sealed class ZoneConfiguration : IEntityTypeConfiguration<Zone>
 {
     public void Configure(EntityTypeBuilder<Zone> e)
     {
-        e.ToTable("zones", t => t.HasComment("功能区 · functional areas and the district, boundaries approximate"));
+        e.ToTable(ZoneFields.Registry.Table, t => t.HasComment("功能区 · functional areas and the district, boundaries approximate"));
+        e.MapRegistry(ZoneFields.Registry);
         e.HasIndex(z => z.Code).IsUnique();
         e.HasIndex(z => z.Name);
-        e.Property(z => z.Code).HasMaxLength(32);
-        e.Property(z => z.Name).HasMaxLength(100);
-        e.Property(z => z.NameEn).HasMaxLength(200);
         e.Property(z => z.Kind).HasConversion<string>().HasMaxLength(32);
         e.Property(z => z.Confidence).HasConversion<string>().HasMaxLength(32);
         e.Property(z => z.Boundary).HasColumnType("geometry(MultiPolygon,4326)");
@@ -45,8 +47,8 @@ internal sealed class ProjectBatchConfiguration : IEntityTypeConfiguration<Proje
 {
     public void Configure(EntityTypeBuilder<ProjectBatch> e)
     {
-        e.ToTable("project_batches", t => t.HasComment("集中开工 / 集中签约 events"));
-        e.Property(x => x.Name).HasMaxLength(200);
+        e.ToTable(BatchFields.Registry.Table, t => t.HasComment("集中开工 / 集中签约 events"));
+        e.MapRegistry(BatchFields.Registry);
         e.Property(x => x.Level).HasConversion<string>().HasMaxLength(16);
         e.Property(x => x.Kind).HasConversion<string>().HasMaxLength(16);
         e.HasIndex(x => x.Date);
@@ -57,18 +59,14 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
 {
     public void Configure(EntityTypeBuilder<Project> e)
     {
-        e.ToTable("projects", t =>
+        e.MapRegistry(ProjectFields.Registry);
+        e.ToTable(ProjectFields.Registry.Table, t =>
         {
             t.HasComment("重大项目 · major investment projects");
             t.HasCheckConstraint("ck_projects_total_investment", "total_investment >= 0");
             t.HasCheckConstraint("ck_projects_location_valid", "ST_IsValid(location)");
         });
         e.HasIndex(p => p.Code).IsUnique();
-        e.Property(p => p.Code).HasMaxLength(32);
-        e.Property(p => p.Name).HasMaxLength(200);
-        e.Property(p => p.NameEn).HasMaxLength(300);
-        e.Property(p => p.IndustryChain).HasMaxLength(50);
-        e.Property(p => p.Developer).HasMaxLength(200);
         e.Property(p => p.Sector).HasConversion<string>().HasMaxLength(32);
         e.Property(p => p.Status).HasConversion<string>().HasMaxLength(32);
         e.Property(p => p.DataSource).HasConversion<string>().HasMaxLength(16);

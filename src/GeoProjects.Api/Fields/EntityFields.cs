@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore;
 using System.Reflection;
 using GeoProjects.Api.Querying;
 using GraphQL.Types;
@@ -79,7 +80,7 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
         var fk = PropertyOf(foreignKey);
         return Add(new RegistryField
         {
-            Name = name, Description = description, EntityType = typeof(T), Accessor = _ => navigation, Kind = ValueKind.Relation,
+            Name = name, Description = description, EntityType = typeof(T), Accessor = _ => navigation, Property = PropertyOf(navigation), Kind = ValueKind.Relation,
             ValueType = typeof(TRelated), Nullable = true, Doors = doors, Column = Snake(fk.Name), Related = related, Reads = [fk], GraphQL = graphQL,
         });
     }
@@ -235,3 +236,18 @@ public sealed record FieldOptions(
     string? Header = null, string? Column = null, string? Tile = null, string? Dbf = null, int? MaxLength = null, bool NonNegative = false,
     bool Generated = false, string? ImportDefault = null, bool Temporal = false, bool? Nullable = null, Func<QueryingTypes, FieldType>? GraphQL = null);
 
+
+/// <summary>EF Core's mapping takes column names and lengths from the registry, so the SQL doors and the model agree.</summary>
+public static class RegistryMapping
+{
+    public static void MapRegistry<T>(this Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T> e, EntityFields<T> fields) where T : class
+    {
+        foreach (var f in fields.Fields.Where(f => f.Column is not null && f.Via is null))
+        {
+            var property = f.Kind == ValueKind.Relation ? f.Reads.Single() : f.Property;
+            if (property is null) continue;
+            var mapped = e.Property(property.Name).HasColumnName(f.Column);
+            if (f.MaxLength is { } max) mapped.HasMaxLength(max);
+        }
+    }
+}

@@ -64,6 +64,29 @@ public static partial class FlatSql
     public static IEnumerable<RegistryField> Properties(IEntityFields entity, Door door) =>
         entity.Fields.Where(f => f.In(door) && f.Kind != ValueKind.Geometry);
 
+    /// <summary>Streams the rows of SQL run around an EF Core query (as <see cref="ScalarAroundAsync"/>), one array of values per row.</summary>
+    public static async IAsyncEnumerable<object?[]> RowsAroundAsync(
+        GeoProjectsDb db, IQueryable query, string sql, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var command = query.CreateDbCommand();
+            command.CommandText = $"WITH {Row} AS ({command.CommandText})\n{sql}";
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var values = new object?[reader.FieldCount];
+                for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                yield return values;
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
     /// <summary>
     /// Runs SQL around the query EF Core generated for a filtered IQueryable of entities (as CTE `q`), with its
     /// parameters: the filter is translated once, by the same code as GraphQL, and PostGIS does the rest.

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using GeoProjects.Api.Data;
+using GeoProjects.Api.Fields;
 
 namespace GeoProjects.Api.Import;
 
@@ -8,18 +10,26 @@ namespace GeoProjects.Api.Import;
 /// </summary>
 public sealed class ImportMapping
 {
-    public static readonly string[] Fields =
-    [
-        "code", "name", "nameEn", "sector", "industryChain", "status", "totalInvestment", "annualPlannedInvestment", "completedInvestment",
-        "landAreaMu", "developer", "startDate", "batch", "zone", "dataSource", "sourceNote", "lon", "lat", "wkt",
-    ];
+    /// <summary>What a file's geometry may come as besides a geometry: lon/lat columns or WKT.</summary>
+    private static readonly Dictionary<string, string> GeometryColumns = new() { ["lon"] = "lon", ["lat"] = "lat", ["wkt"] = "wkt", ["经度"] = "lon", ["纬度"] = "lat" };
+
+    /// <summary>The fields import reads: the registry's file columns, and the geometry's.</summary>
+    public static IEnumerable<string> Fields => ProjectExporter.Columns.Select(c => c.Name).Concat(GeometryColumns.Values).Distinct();
 
     private readonly Dictionary<string, string> _columns = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Dictionary<string, string>> _values = new();
 
     public ImportMapping(string? file)
     {
-        foreach (var f in Fields) _columns[f] = f;
+        // The registry's names, Chinese headers and Shapefile names; enum values by their Chinese names (先进制造).
+        foreach (var (column, field) in GeometryColumns) _columns[column] = field;
+        foreach (var c in ProjectExporter.Columns)
+        {
+            _columns[c.Name] = c.Name;
+            if (c.Header is { } header) _columns[header] = c.Name;
+            _columns[ProjectExporter.DbfName(c)] = c.Name;
+            if (c.Kind == ValueKind.Enum) _values[c.Name] = ChineseNames(c.ValueType);
+        }
         if (file is null) return;
         using var doc = JsonDocument.Parse(File.ReadAllText(file));
         foreach (var c in doc.RootElement.GetProperty("columns").EnumerateObject())
@@ -29,8 +39,15 @@ public sealed class ImportMapping
         }
         if (doc.RootElement.TryGetProperty("values", out var values))
             foreach (var field in values.EnumerateObject())
-                _values[field.Name] = field.Value.EnumerateObject().ToDictionary(v => v.Name, v => v.Value.GetString()!);
+                foreach (var v in field.Value.EnumerateObject())
+                    (_values.TryGetValue(field.Name, out var map) ? map : _values[field.Name] = [])[v.Name] = v.Value.GetString()!;
     }
+
+    /// <summary>An enum's values by the Chinese name its description starts with ("先进制造 · Advanced manufacturing.").</summary>
+    private static Dictionary<string, string> ChineseNames(Type enumType) => Enum.GetNames(enumType).ToDictionary(
+        n => (enumType.GetField(n)!.GetCustomAttributes(typeof(System.ComponentModel.DescriptionAttribute), false)
+            .OfType<System.ComponentModel.DescriptionAttribute>().FirstOrDefault()?.Description ?? n).Split(" · ")[0],
+        EnumNames.ToGraphQL);
 
     /// <summary>The field a column holds, or null for a column we do not read.</summary>
     public string? Field(string column) => _columns.GetValueOrDefault(column.Trim());

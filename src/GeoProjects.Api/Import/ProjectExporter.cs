@@ -5,34 +5,44 @@ using System.Text.Json;
 using CsvHelper;
 using GeoProjects.Api.Crs;
 using GeoProjects.Api.Data;
+using GeoProjects.Api.Fields;
 using GeoProjects.Api.Projects;
 using Microsoft.EntityFrameworkCore;
 
 namespace GeoProjects.Api.Import;
 
 /// <summary>
-/// Exports projects, filtered by the same `where` model as GraphQL, to GeoJSON or CSV, streaming row by row, in
-/// the columns import reads back (a round trip gives the same records).
+/// Exports projects, filtered by the same `where` model as GraphQL, to GeoJSON, CSV, Shapefile or GeoPackage,
+/// streaming row by row, in the columns the field registry gives to files, which import reads back (a round
+/// trip gives the same records). CSV may carry the registry's Chinese headers (项目编码, 总投资(亿元) …).
 /// </summary>
 public sealed class ProjectExporter(GeoProjectsDb db)
 {
-    private sealed record Row(
-        string Code, string Name, string? NameEn, Sector Sector, string? IndustryChain, ProjectStatus Status, decimal TotalInvestment,
-        decimal? AnnualPlannedInvestment, decimal? CompletedInvestment, decimal? LandAreaMu, string? Developer, DateOnly? StartDate,
-        string? Batch, string? Zone, DataSource DataSource, string SourceNote, double Lon, double Lat);
+    private static readonly EntityFields<Project> Registry = ProjectFields.Registry;
+
+    /// <summary>The file columns, in registry order; the location is written as geometry (or lon/lat in CSV).</summary>
+    public static readonly IReadOnlyList<RegistryField> Columns = FlatSql.Properties(Registry, Door.Files).ToList();
+
+    private static readonly RegistryField Location = FlatSql.Geometry(Registry, Door.Files);
+
+    /// <summary>One exported project: its column values (numbers as decimals, the rest as text), and its WGS84 point.</summary>
+    private sealed record Row(object?[] Values, double Lon, double Lat);
 
     /// <summary>Writes the projects <paramref name="where"/> selects; progress filters are evaluated for <paramref name="context"/>.</summary>
     public async Task<int> ExportAsync(
-        string path, IDictionary<string, object?>? where, CoordinateSystem crs, Querying.QueryContext context, CancellationToken ct = default)
+        string path, IDictionary<string, object?>? where, CoordinateSystem crs, Querying.QueryContext context, CancellationToken ct = default,
+        bool chineseHeaders = false)
     {
-        var rows = ProjectQueries.Filtered(db, where, context).OrderBy(p => p.Code)
-            .Select(p => new Row(p.Code, p.Name, p.NameEn, p.Sector, p.IndustryChain, p.Status, p.TotalInvestment, p.AnnualPlannedInvestment,
-                p.CompletedInvestment, p.LandAreaMu, p.Developer, p.StartDate, p.Batch!.Name, p.Zone!.Code, p.DataSource, p.SourceNote, p.Location.X, p.Location.Y))
-            .AsAsyncEnumerable();
+        var query = ProjectQueries.Filtered(db, where, context).OrderBy(p => p.Code);
+        var location = FlatSql.Column(Location);
+        var sql = $"SELECT {string.Join(", ", Columns.Select(FileValue))}, ST_X({location}), ST_Y({location}) FROM q ORDER BY {FlatSql.Column(Registry.Find("code"))}";
+        var rows = Rows(FlatSql.RowsAroundAsync(db, query, sql, ct));
+        if (chineseHeaders && !Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase))
+            throw new ImportException("Chinese headers are for CSV (spreadsheets); GIS formats keep the field names");
         return Path.GetExtension(path).ToLowerInvariant() switch
         {
             ".geojson" or ".json" => await GeoJsonAsync(path, rows, crs, ct),
-            ".csv" => await CsvAsync(path, rows, crs, ct),
+            ".csv" => await CsvAsync(path, rows, crs, chineseHeaders, ct),
             ".shp" => await ShapefileAsync(path, rows, Wgs84Only(crs, "Shapefile"), ct),
             ".zip" => await ZippedShapefileAsync(path, rows, Wgs84Only(crs, "Shapefile"), ct),
             ".gpkg" => await GeoPackageAsync(path, rows, Wgs84Only(crs, "GeoPackage"), ct),
@@ -40,17 +50,23 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         };
     }
 
-    private static string Enum(object value) => EnumNames.ToGraphQL(value.ToString()!);
-    private static string? Number(decimal? d) => d?.ToString(CultureInfo.InvariantCulture);
+    /// <summary>A column's SQL: dates as yyyy-MM-dd text, enums in GraphQL's spelling, related values by their shown field.</summary>
+    private static string FileValue(RegistryField f) => f.Kind is ValueKind.Date ? $"{FlatSql.Value(Registry, f)}::text" : FlatSql.Value(Registry, f);
 
-    private static IEnumerable<(string Name, string? Value)> Fields(Row r) =>
-    [
-        ("code", r.Code), ("name", r.Name), ("nameEn", r.NameEn), ("sector", Enum(r.Sector)), ("industryChain", r.IndustryChain), ("status", Enum(r.Status)),
-        ("totalInvestment", Number(r.TotalInvestment)), ("annualPlannedInvestment", Number(r.AnnualPlannedInvestment)),
-        ("completedInvestment", Number(r.CompletedInvestment)), ("landAreaMu", Number(r.LandAreaMu)), ("developer", r.Developer),
-        ("startDate", r.StartDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), ("batch", r.Batch), ("zone", r.Zone),
-        ("dataSource", Enum(r.DataSource)), ("sourceNote", r.SourceNote),
-    ];
+    private static async IAsyncEnumerable<Row> Rows(IAsyncEnumerable<object?[]> values)
+    {
+        await foreach (var v in values)
+            yield return new Row(v[..^2], Convert.ToDouble(v[^2], CultureInfo.InvariantCulture), Convert.ToDouble(v[^1], CultureInfo.InvariantCulture));
+    }
+
+    private static bool IsNumber(RegistryField f) => f.Kind is ValueKind.Decimal or ValueKind.Integer;
+
+    private static string? Text(object? value) => value switch
+    {
+        null => null,
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString(),
+    };
 
     private static async Task<int> GeoJsonAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
     {
@@ -66,11 +82,12 @@ public sealed class ProjectExporter(GeoProjectsDb db)
             w.WriteStartObject();
             w.WriteString("type", "Feature");
             w.WriteStartObject("properties");
-            foreach (var (name, value) in Fields(r))
+            for (var i = 0; i < Columns.Count; i++)
             {
-                if (value is null) w.WriteNull(name);
-                else if (name is "totalInvestment" or "annualPlannedInvestment" or "completedInvestment" or "landAreaMu") w.WriteNumber(name, decimal.Parse(value, CultureInfo.InvariantCulture));
-                else w.WriteString(name, value);
+                var name = Columns[i].Name;
+                if (r.Values[i] is null) w.WriteNull(name);
+                else if (IsNumber(Columns[i])) w.WriteNumber(name, Convert.ToDecimal(r.Values[i], CultureInfo.InvariantCulture));
+                else w.WriteString(name, Text(r.Values[i]));
             }
             w.WriteEndObject();
             var (lon, lat) = ChineseCrs.FromWgs84(crs, r.Lon, r.Lat);
@@ -93,12 +110,8 @@ public sealed class ProjectExporter(GeoProjectsDb db)
     private static CoordinateSystem Wgs84Only(CoordinateSystem crs, string format) => crs == CoordinateSystem.Wgs84 ? crs
         : throw new ImportException($"{format} exports are in WGS84 (its CRS metadata cannot name {crs.ToString().ToUpperInvariant()}); use .geojson or .csv for GCJ02/BD09");
 
-    /// <summary>Shapefile column names (DBF allows 10 characters); db/import-mapping.json maps them back.</summary>
-    private static readonly Dictionary<string, string> DbfNames = new()
-    {
-        ["nameEn"] = "name_en", ["industryChain"] = "chain", ["totalInvestment"] = "total_inv", ["annualPlannedInvestment"] = "annual_inv",
-        ["completedInvestment"] = "done_inv", ["landAreaMu"] = "land_mu", ["startDate"] = "start_date", ["dataSource"] = "data_src", ["sourceNote"] = "src_note",
-    };
+    /// <summary>Shapefile column names (DBF allows 10 characters): the registry's short name where the field's is longer.</summary>
+    public static string DbfName(RegistryField f) => f.DbfName ?? f.Name;
 
     private const string Wgs84Prj = "GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]";
 
@@ -109,11 +122,10 @@ public sealed class ProjectExporter(GeoProjectsDb db)
             Encoding = new UTF8Encoding(false),
             Projection = Wgs84Prj,
         };
-        foreach (var (name, _) in Fields(Empty))
+        foreach (var column in Columns)
         {
-            var dbf = DbfNames.GetValueOrDefault(name, name);
-            if (name is "totalInvestment" or "annualPlannedInvestment" or "completedInvestment" or "landAreaMu") options.AddField<double>(dbf);
-            else options.AddCharacterField(dbf, 254);
+            if (IsNumber(column)) options.AddField<double>(DbfName(column));
+            else options.AddCharacterField(DbfName(column), 254);
         }
         var count = 0;
         var truncated = 0;
@@ -121,14 +133,15 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         {
             await foreach (var r in rows.WithCancellation(ct))
             {
-                foreach (var (name, value) in Fields(r))
+                for (var i = 0; i < Columns.Count; i++)
                 {
-                    var field = writer.Fields[DbfNames.GetValueOrDefault(name, name)];
-                    if (name is "totalInvestment" or "annualPlannedInvestment" or "completedInvestment" or "landAreaMu")
-                        field.Value = value is null ? null : double.Parse(value, CultureInfo.InvariantCulture);
+                    var field = writer.Fields[DbfName(Columns[i])];
+                    if (IsNumber(Columns[i]))
+                        field.Value = r.Values[i] is null ? null : Convert.ToDouble(r.Values[i], CultureInfo.InvariantCulture);
                     else
                     {
                         // DBF text holds 254 bytes: longer values are cut at a character boundary, and counted.
+                        var value = Text(r.Values[i]);
                         var text = value;
                         while (text is not null && Encoding.UTF8.GetByteCount(text) > 254) text = text[..^1];
                         if (text != value) truncated++;
@@ -163,9 +176,8 @@ public sealed class ProjectExporter(GeoProjectsDb db)
 
     private static async Task<int> GeoPackageAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
     {
-        var names = Fields(Empty).Select(f => f.Name).ToList();
-        var columns = names.Select(n => (n, n is "totalInvestment" or "annualPlannedInvestment" or "completedInvestment" or "landAreaMu" ? "REAL" : "TEXT")).ToList();
-        using var connection = GeoPackageFile.Create(path, columns);
+        var names = Columns.Select(c => c.Name).ToList();
+        using var connection = GeoPackageFile.Create(path, Columns.Select(c => (c.Name, IsNumber(c) ? "REAL" : "TEXT")).ToList());
         using var tx = connection.BeginTransaction();
         using var insert = connection.CreateCommand();
         insert.Transaction = tx;
@@ -178,12 +190,11 @@ public sealed class ProjectExporter(GeoProjectsDb db)
             var point = GraphQL.GeoJson.Factory.CreatePoint(new NetTopologySuite.Geometries.Coordinate(r.Lon, r.Lat));
             envelope.ExpandToInclude(point.Coordinate);
             insert.Parameters.AddWithValue("$geom", GeoPackageFile.Blob(point));
-            var i = 0;
-            foreach (var (name, value) in Fields(r))
+            for (var i = 0; i < Columns.Count; i++)
             {
-                object? v = value is null ? DBNull.Value
-                    : name is "totalInvestment" or "annualPlannedInvestment" or "completedInvestment" or "landAreaMu" ? double.Parse(value, CultureInfo.InvariantCulture) : value;
-                insert.Parameters.AddWithValue($"$p{i++}", v ?? DBNull.Value);
+                object? v = r.Values[i] is null ? DBNull.Value
+                    : IsNumber(Columns[i]) ? Convert.ToDouble(r.Values[i], CultureInfo.InvariantCulture) : Text(r.Values[i]);
+                insert.Parameters.AddWithValue($"$p{i}", v ?? DBNull.Value);
             }
             insert.ExecuteNonQuery();
             count++;
@@ -193,20 +204,18 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         return count;
     }
 
-    private static readonly Row Empty = new("", "", null, default, null, default, 0, null, null, null, null, null, null, null, default, "", 0, 0);
-
-    private static async Task<int> CsvAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
+    private static async Task<int> CsvAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, bool chineseHeaders, CancellationToken ct)
     {
         // UTF-8 with a BOM, so spreadsheet programs read 中文 right.
         await using var text = new StreamWriter(path, false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
         await using var csv = new CsvWriter(text, CultureInfo.InvariantCulture);
-        var header = Fields(Empty).Select(f => f.Name).Append("lon").Append("lat");
+        var header = Columns.Select(c => chineseHeaders ? c.Header ?? c.Name : c.Name).Concat(chineseHeaders ? ["经度", "纬度"] : ["lon", "lat"]);
         foreach (var h in header) csv.WriteField(h);
         await csv.NextRecordAsync();
         var count = 0;
         await foreach (var r in rows.WithCancellation(ct))
         {
-            foreach (var (_, value) in Fields(r)) csv.WriteField(value);
+            foreach (var value in r.Values) csv.WriteField(Text(value));
             var (lon, lat) = ChineseCrs.FromWgs84(crs, r.Lon, r.Lat);
             csv.WriteField(lon.ToString("R", CultureInfo.InvariantCulture));
             csv.WriteField(lat.ToString("R", CultureInfo.InvariantCulture));

@@ -1,6 +1,8 @@
 using System.Globalization;
 using GeoProjects.Api.Crs;
 using GeoProjects.Api.Data;
+using GeoProjects.Api.Fields;
+using GeoProjects.Api.Projects;
 using GeoProjects.Api.GraphQL;
 using Microsoft.EntityFrameworkCore;
 using NetTopologySuite.Geometries;
@@ -35,11 +37,9 @@ public sealed class ProjectImporter(GeoProjectsDb db)
         if (!File.Exists(path)) throw new ImportException($"no file '{path}'");
         var mapping = new ImportMapping(options.MappingFile ?? DefaultMappingFile());
         var crs = ParseCrs(options.Crs ?? await SourceRows.DeclaredCrsAsync(path, ct));
-        var zones = await db.Zones.AsNoTracking().Select(z => new { z.Id, z.Code, z.Name }).ToListAsync(ct);
-        var zoneIds = zones.SelectMany(z => new[] { (Key: z.Code, z.Id), (Key: z.Name, z.Id) }).GroupBy(x => x.Key).ToDictionary(g => g.Key, g => g.First().Id);
-        var batches = await db.Batches.AsNoTracking().ToDictionaryAsync(b => b.Name, b => b.Id, ct);
+        var lookups = await LookupsAsync(ct);
         var existing = (await db.Projects.AsNoTracking().Select(p => p.Code).ToListAsync(ct)).ToHashSet();
-        var fallbackNote = $"Imported from {Path.GetFileName(path)} on {DateTime.UtcNow:yyyy-MM-dd}";
+        var defaults = new RowDefaults(Path.GetFileName(path), DateTime.UtcNow);
 
         // Pass 1: validate every row, keeping only codes (not rows) in memory.
         var errors = new List<RowError>();
@@ -48,7 +48,7 @@ public sealed class ProjectImporter(GeoProjectsDb db)
         await foreach (var row in SourceRows.ReadAsync(path, mapping, ct))
         {
             rows++;
-            var (_, rowErrors) = Validate(row, mapping, crs, zoneIds, batches, fallbackNote);
+            var (_, rowErrors) = Validate(row, mapping, crs, lookups, defaults);
             errors.AddRange(rowErrors.Select(e => new RowError(row.Number, e)));
             if (row.Fields.GetValueOrDefault("code") is { } code && !codes.Add(code.Trim()))
                 errors.Add(new RowError(row.Number, $"code '{code}' appears twice in the file"));
@@ -66,7 +66,7 @@ public sealed class ProjectImporter(GeoProjectsDb db)
             var written = 0;
             await foreach (var row in SourceRows.ReadAsync(path, mapping, ct))
             {
-                batch.Add(Validate(row, mapping, crs, zoneIds, batches, fallbackNote).Project!);
+                batch.Add(Validate(row, mapping, crs, lookups, defaults).Project!);
                 if (batch.Count == BatchSize)
                 {
                     await UpsertAsync(connection, tx, batch, ct);
@@ -102,128 +102,161 @@ public sealed class ProjectImporter(GeoProjectsDb db)
         _ => throw new ImportException($"input crs '{crs}' is not supported: use WGS84, CGCS2000, GCJ02 or BD09"),
     };
 
-    private sealed record ValidProject(
-        string Code, string Name, string? NameEn, string Sector, string? IndustryChain, string Status, decimal Total, decimal? Annual, decimal? Completed,
-        decimal? LandMu, string? Developer, DateOnly? StartDate, int? BatchId, int? ZoneId, double Lon, double Lat, string DataSource, string SourceNote);
+    /// <summary>The file columns import reads: the registry's, as export writes them.</summary>
+    private static IReadOnlyList<RegistryField> Columns => ProjectExporter.Columns;
+
+    /// <summary>A validated row: one value per column, ready for its SQL parameter (enums by their stored names, relations by key).</summary>
+    private sealed record ValidProject(object?[] Values, double Lon, double Lat);
+
+    /// <summary>What fills an empty column that has an import default ({file} and {date} in it).</summary>
+    private sealed record RowDefaults(string File, DateTime Now)
+    {
+        public string Fill(string template) => template.Replace("{file}", File).Replace("{date}", Now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>For each relation a file names (a zone by code or name, a batch by name): the related keys by those values.</summary>
+    private async Task<Dictionary<string, Dictionary<string, int>>> LookupsAsync(CancellationToken ct)
+    {
+        var lookups = new Dictionary<string, Dictionary<string, int>>();
+        foreach (var column in Columns.Where(c => c.Via is not null))
+        {
+            var related = ProjectFields.Registry.Find(column.Via!.Relation).Related!();
+            var keys = new Dictionary<string, int>();
+            foreach (var shown in new[] { column.Via.Field }.Concat(column.Via.AlsoMatches ?? []))
+            {
+                var sql = $"SELECT {FlatSql.Quote(related.KeyColumn)} AS key, {FlatSql.Quote(related.Find(shown).Column!)} AS value FROM {FlatSql.Quote(related.Table)}";
+                foreach (var row in await db.Database.SqlQueryRaw<RelatedKey>(sql).ToListAsync(ct)) keys.TryAdd(row.Value, row.Key);
+            }
+            lookups[column.Name] = keys;
+        }
+        return lookups;
+    }
+
+    private sealed record RelatedKey(int Key, string Value);
 
     private static (ValidProject? Project, List<string> Errors) Validate(
-        SourceRow row, ImportMapping mapping, CoordinateSystem crs, Dictionary<string, int> zones, Dictionary<string, int> batches, string fallbackNote)
+        SourceRow row, ImportMapping mapping, CoordinateSystem crs, Dictionary<string, Dictionary<string, int>> lookups, RowDefaults defaults)
     {
         var errors = new List<string>();
-        string? Text(string field, int max, bool required)
+        var values = new object?[Columns.Count];
+        for (var i = 0; i < Columns.Count; i++)
         {
-            var v = row.Fields.GetValueOrDefault(field)?.Trim();
-            if (string.IsNullOrEmpty(v)) { if (required) errors.Add($"{field} is required"); return null; }
-            if (v.Length > max) errors.Add($"{field} is longer than {max} characters");
-            return v;
-        }
-        decimal? Number(string field, bool required)
-        {
-            var v = row.Fields.GetValueOrDefault(field)?.Trim();
-            if (string.IsNullOrEmpty(v)) { if (required) errors.Add($"{field} is required"); return null; }
-            if (!decimal.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) { errors.Add($"{field} '{v}' is not a number"); return null; }
-            if (d < 0) errors.Add($"{field} {v} must be ≥ 0");
-            return d;
-        }
-        string? Enum<TEnum>(string field, bool required, string? fallback = null) where TEnum : struct, System.Enum
-        {
-            var v = row.Fields.GetValueOrDefault(field)?.Trim();
-            if (string.IsNullOrEmpty(v)) { if (required && fallback is null) errors.Add($"{field} is required"); return fallback; }
-            var name = mapping.Value(field, v);
-            if (!System.Enum.TryParse<TEnum>(name.Replace("_", ""), ignoreCase: true, out var value) || !System.Enum.IsDefined(value))
+            var field = Columns[i];
+            var text = row.Fields.GetValueOrDefault(field.Name)?.Trim();
+            if (string.IsNullOrEmpty(text) && field.ImportDefault is { } fallback) text = defaults.Fill(fallback);
+            if (string.IsNullOrEmpty(text))
             {
-                errors.Add($"{field} '{v}' is not one of {string.Join(", ", EnumNames.Of<TEnum>())} (or a Chinese name from the mapping file)");
-                return null;
+                if (field.Required) errors.Add($"{field.Name} is required");
+                continue;
             }
-            return value.ToString();
+            values[i] = ColumnValue(field, text, mapping, lookups, errors);
         }
+        var (lon, lat) = Location(row, crs, errors);
+        return errors.Count > 0 ? (null, errors) : (new ValidProject(values, Math.Round(lon, 9), Math.Round(lat, 9)), errors);
+    }
 
-        var code = Text("code", 32, true);
-        var name = Text("name", 200, true);
-        var nameEn = Text("nameEn", 300, false);
-        var sector = Enum<Sector>("sector", true);
-        var chain = Text("industryChain", 50, false);
-        var status = Enum<ProjectStatus>("status", true);
-        var total = Number("totalInvestment", true);
-        var annual = Number("annualPlannedInvestment", false);
-        var completed = Number("completedInvestment", false);
-        var land = Number("landAreaMu", false);
-        var developer = Text("developer", 200, false);
-        var source = Enum<DataSource>("dataSource", false, nameof(DataSource.Published));
-        var note = Text("sourceNote", 4000, false) ?? fallbackNote;
-        DateOnly? start = null;
-        if (Text("startDate", 20, false) is { } s)
+    /// <summary>One column's value by the field's kind and rules (length, ≥ 0, known enum values, existing relations).</summary>
+    private static object? ColumnValue(RegistryField field, string v, ImportMapping mapping, Dictionary<string, Dictionary<string, int>> lookups, List<string> errors)
+    {
+        if (field.MaxLength is { } max && v.Length > max) errors.Add($"{field.Name} is longer than {max} characters");
+        if (field.Via is { } via)
         {
-            if (DateOnly.TryParseExact(s, ["yyyy-MM-dd", "yyyy/M/d", "yyyy.M.d", "yyyyMMdd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) start = d;
-            else errors.Add($"startDate '{s}' is not a date (yyyy-MM-dd)");
+            if (lookups[field.Name].TryGetValue(v, out var key)) return key;
+            errors.Add($"{field.Name} '{v}' is not a {via.Relation} {string.Join(" or ", new[] { via.Field }.Concat(via.AlsoMatches ?? []))} that exists");
+            return null;
         }
-        int? batchId = null;
-        if (Text("batch", 200, false) is { } b)
+        switch (field.Kind)
         {
-            if (batches.TryGetValue(b, out var id)) batchId = id;
-            else errors.Add($"batch '{b}' does not exist");
+            case ValueKind.Decimal or ValueKind.Integer:
+                if (!decimal.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) { errors.Add($"{field.Name} '{v}' is not a number"); return null; }
+                if (field.NonNegative && d < 0) errors.Add($"{field.Name} {v} must be ≥ 0");
+                return field.Kind == ValueKind.Integer ? (object)(int)d : d;
+            case ValueKind.Enum:
+                var name = mapping.Value(field.Name, v);
+                if (Enum.TryParse(field.ValueType, name.Replace("_", ""), ignoreCase: true, out var value) && Enum.IsDefined(field.ValueType, value!)) return value!.ToString();
+                errors.Add($"{field.Name} '{v}' is not one of {string.Join(", ", Enum.GetNames(field.ValueType).Select(EnumNames.ToGraphQL))} (or a Chinese name from the mapping file)");
+                return null;
+            case ValueKind.Date:
+                if (DateOnly.TryParseExact(v, ["yyyy-MM-dd", "yyyy/M/d", "yyyy.M.d", "yyyyMMdd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
+                errors.Add($"{field.Name} '{v}' is not a date (yyyy-MM-dd)");
+                return null;
+            case ValueKind.Boolean:
+                if (bool.TryParse(v, out var b)) return b;
+                errors.Add($"{field.Name} '{v}' is not true or false");
+                return null;
+            default:
+                return v;
         }
-        int? zoneId = null;
-        if (Text("zone", 100, false) is { } z)
-        {
-            if (zones.TryGetValue(z, out var id)) zoneId = id;
-            else errors.Add($"zone '{z}' is not a zone code or name");
-        }
+    }
 
-        double lon = 0, lat = 0;
+    /// <summary>The row's point in WGS84: a valid Point inside China, converted from the file's CRS.</summary>
+    private static (double Lon, double Lat) Location(SourceRow row, CoordinateSystem crs, List<string> errors)
+    {
         if (row.GeometryError is { } ge) errors.Add(ge);
         else if (row.Geometry is null) errors.Add("location is required (a Point geometry, lon/lat columns or WKT)");
         else if (row.Geometry is not Point point) errors.Add($"location must be a Point, not a {row.Geometry.GeometryType}");
         else if (!new IsValidOp(point).IsValid || double.IsNaN(point.X)) errors.Add("location is not a valid point");
         else
         {
-            (lon, lat) = ChineseCrs.ToWgs84(crs, point.X, point.Y);
-            if (!China.Contains(lon, lat)) errors.Add($"location ({point.X}, {point.Y}) is outside China's extent (73.66–135.05 E, 3.86–53.55 N)");
+            var (lon, lat) = ChineseCrs.ToWgs84(crs, point.X, point.Y);
+            if (China.Contains(lon, lat)) return (lon, lat);
+            errors.Add($"location ({point.X}, {point.Y}) is outside China's extent (73.66–135.05 E, 3.86–53.55 N)");
         }
-        if (errors.Count > 0) return (null, errors);
-        return (new ValidProject(code!, name!, nameEn, sector!, chain, status!, total!.Value, annual, completed, land, developer, start, batchId, zoneId,
-            Math.Round(lon, 9), Math.Round(lat, 9), source!, note), errors);
+        return (0, 0);
+    }
+
+    /// <summary>The SQL column a file column is written to (a relation's foreign key for a related value), and its parameter type.</summary>
+    private static (string Column, NpgsqlDbType Type) Target(RegistryField field) => field.Via is { } via
+        ? (ProjectFields.Registry.Find(via.Relation).Column!, NpgsqlDbType.Integer)
+        : (field.Column!, field.Kind switch
+        {
+            ValueKind.Decimal => NpgsqlDbType.Numeric,
+            ValueKind.Integer => NpgsqlDbType.Integer,
+            ValueKind.Date => NpgsqlDbType.Date,
+            ValueKind.Boolean => NpgsqlDbType.Boolean,
+            _ => NpgsqlDbType.Text,
+        });
+
+    /// <summary>
+    /// One statement per batch: a parameter array per column, unnested into rows; a conflict on the code updates in
+    /// place. Built from the registry's columns, so a new file column is written without a change here.
+    /// </summary>
+    private static readonly string UpsertSql = BuildUpsert();
+
+    private static string BuildUpsert()
+    {
+        var columns = Columns.Select((c, i) => (Name: FlatSql.Quote(Target(c).Column), Parameter: $"@c{i}")).ToList();
+        var location = FlatSql.Quote(FlatSql.Geometry(ProjectFields.Registry, Door.Files).Column!);
+        var code = FlatSql.Quote(ProjectFields.Registry.Find("code").Column!);
+        var names = string.Join(", ", columns.Select(c => c.Name));
+        return $"""
+            INSERT INTO {FlatSql.Quote(ProjectFields.Registry.Table)} ({names}, {location})
+            SELECT {string.Join(", ", columns.Select(c => "u." + c.Name))}, ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326)
+            FROM unnest({string.Join(", ", columns.Select(c => c.Parameter))}, @lon, @lat) AS u({names}, lon, lat)
+            ON CONFLICT ({code}) DO UPDATE SET {string.Join(", ", columns.Where(c => c.Name != code).Append((Name: location, Parameter: "")).Select(c => $"{c.Name} = EXCLUDED.{c.Name}"))}
+            """;
     }
 
     private static async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<ValidProject> rows, CancellationToken ct)
     {
         if (rows.Count == 0) return;
-        // One statement per batch: arrays unnested into rows; conflicts on code update in place.
-        await using var command = new NpgsqlCommand("""
-            INSERT INTO projects (code, name, name_en, sector, industry_chain, status, total_investment, annual_planned_investment, completed_investment,
-                                  land_area_mu, developer, start_date, batch_id, zone_id, location, data_source, source_note)
-            SELECT u.code, u.name, u.name_en, u.sector, u.chain, u.status, u.total, u.annual, u.completed, u.land, u.developer, u.start_date,
-                   u.batch_id, u.zone_id, ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326), u.data_source, u.note
-            FROM unnest(@code, @name, @name_en, @sector, @chain, @status, @total, @annual, @completed, @land, @developer, @start_date,
-                        @batch_id, @zone_id, @lon, @lat, @data_source, @note)
-                 AS u(code, name, name_en, sector, chain, status, total, annual, completed, land, developer, start_date, batch_id, zone_id, lon, lat, data_source, note)
-            ON CONFLICT (code) DO UPDATE SET
-              name = EXCLUDED.name, name_en = EXCLUDED.name_en, sector = EXCLUDED.sector, industry_chain = EXCLUDED.industry_chain,
-              status = EXCLUDED.status, total_investment = EXCLUDED.total_investment, annual_planned_investment = EXCLUDED.annual_planned_investment,
-              completed_investment = EXCLUDED.completed_investment, land_area_mu = EXCLUDED.land_area_mu, developer = EXCLUDED.developer,
-              start_date = EXCLUDED.start_date, batch_id = EXCLUDED.batch_id, zone_id = EXCLUDED.zone_id, location = EXCLUDED.location,
-              data_source = EXCLUDED.data_source, source_note = EXCLUDED.source_note
-            """, connection, tx);
-        void Add<T>(string name, NpgsqlDbType type, Func<ValidProject, T> value) =>
-            command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = rows.Select(value).ToArray() });
-        Add("code", NpgsqlDbType.Text, r => r.Code);
-        Add("name", NpgsqlDbType.Text, r => r.Name);
-        Add("name_en", NpgsqlDbType.Text, r => r.NameEn);
-        Add("sector", NpgsqlDbType.Text, r => r.Sector);
-        Add("chain", NpgsqlDbType.Text, r => r.IndustryChain);
-        Add("status", NpgsqlDbType.Text, r => r.Status);
-        Add("total", NpgsqlDbType.Numeric, r => r.Total);
-        Add("annual", NpgsqlDbType.Numeric, r => r.Annual);
-        Add("completed", NpgsqlDbType.Numeric, r => r.Completed);
-        Add("land", NpgsqlDbType.Numeric, r => r.LandMu);
-        Add("developer", NpgsqlDbType.Text, r => r.Developer);
-        Add("start_date", NpgsqlDbType.Date, r => r.StartDate);
-        Add("batch_id", NpgsqlDbType.Integer, r => r.BatchId);
-        Add("zone_id", NpgsqlDbType.Integer, r => r.ZoneId);
-        Add("lon", NpgsqlDbType.Double, r => r.Lon);
-        Add("lat", NpgsqlDbType.Double, r => r.Lat);
-        Add("data_source", NpgsqlDbType.Text, r => r.DataSource);
-        Add("note", NpgsqlDbType.Text, r => r.SourceNote);
+        await using var command = new NpgsqlCommand(UpsertSql, connection, tx);
+        for (var i = 0; i < Columns.Count; i++)
+        {
+            var type = Target(Columns[i]).Type;
+            var values = Array.CreateInstance(type switch
+            {
+                NpgsqlDbType.Numeric => typeof(decimal?),
+                NpgsqlDbType.Integer => typeof(int?),
+                NpgsqlDbType.Date => typeof(DateOnly?),
+                NpgsqlDbType.Boolean => typeof(bool?),
+                _ => typeof(string),
+            }, rows.Count);
+            for (var r = 0; r < rows.Count; r++) values.SetValue(rows[r].Values[i], r);
+            command.Parameters.Add(new NpgsqlParameter($"c{i}", NpgsqlDbType.Array | type) { Value = values });
+        }
+        command.Parameters.Add(new NpgsqlParameter("lon", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = rows.Select(r => r.Lon).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("lat", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = rows.Select(r => r.Lat).ToArray() });
         await command.ExecuteNonQueryAsync(ct);
     }
 }

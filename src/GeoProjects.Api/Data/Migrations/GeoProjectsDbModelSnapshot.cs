@@ -111,7 +111,8 @@ namespace GeoProjects.Api.Data.Migrations
 
                     b.Property<string>("SourceNote")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
                         .HasColumnName("source_note");
 
                     b.Property<DateOnly?>("StartDate")
