@@ -16,7 +16,7 @@ namespace GeoProjects.Api;
 /// </summary>
 public static class Commands
 {
-    private static readonly string[] Known = ["migrate", "schema", "import", "export", "generate", "backup", "restore"];
+    private static readonly string[] Known = ["migrate", "schema", "fields", "import", "export", "generate", "backup", "restore"];
 
     public static (string? Command, string[] Arguments) Split(string[] args) =>
         args.Length > 0 && (Known.Contains(args[0]) || args[0] is "-h" or "--help" or "-?") ? (args[0], args[1..]) : (null, args);
@@ -30,6 +30,7 @@ public static class Commands
         var root = new RootCommand("GeoProjects: 重大项目 registry. Without a command, serves the API (--urls http://127.0.0.1:5080).");
         root.Subcommands.Add(Migrate(services));
         root.Subcommands.Add(Schema(services));
+        root.Subcommands.Add(FieldsCommand());
         root.Subcommands.Add(ImportCommand(services));
         root.Subcommands.Add(ExportCommand(services));
         root.Subcommands.Add(Generate(services));
@@ -58,6 +59,19 @@ public static class Commands
             var sdl = SchemaFile.Print(services.GetRequiredService<ISchema>());
             if (result.GetValue(file) is { } target) await File.WriteAllTextAsync(target, sdl, ct);
             else Console.Out.Write(sdl);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command FieldsCommand()
+    {
+        var file = new Argument<string?>("file") { Description = "Where to write the field reference; standard output when left out.", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("fields", "Print the field reference (Markdown) from the field registry, as committed in docs/fields.md.") { file };
+        command.SetAction(async (result, ct) =>
+        {
+            if (result.GetValue(file) is { } target) await File.WriteAllTextAsync(target, Fields.FieldsDoc.Render(), ct);
+            else Console.Out.Write(Fields.FieldsDoc.Render());
             return 0;
         });
         return command;
