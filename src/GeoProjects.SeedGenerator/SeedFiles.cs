@@ -146,6 +146,7 @@ public static class SeedFiles
                 WriteOpt(w, "landAreaMu", p.LandMu);
                 WriteOpt(w, "developer", p.Developer);
                 WriteOpt(w, "startDate", p.StartDate?.ToString("yyyy-MM-dd"));
+                WriteOpt(w, "plannedCompletionDate", PlannedCompletion(p)?.ToString("yyyy-MM-dd"));
                 WriteOpt(w, "batch", p.Batch);
                 WriteOpt(w, "zone", p.Zone);
                 w.WritePropertyName("site");
@@ -160,6 +161,13 @@ public static class SeedFiles
             w.WriteEndArray();
         });
     }
+
+    /// <summary>
+    /// 计划竣工日期, ILLUSTRATIVE records only (none was published): a year after the start, plus a month per 亿元 up to
+    /// three more years. Derived, not drawn, so the other made-up values stay as they were.
+    /// </summary>
+    private static DateOnly? PlannedCompletion(ProjectRecord p) =>
+        p.DataSource == "ILLUSTRATIVE" && p.StartDate is { } start ? start.AddMonths(12 + (int)Math.Min(36, decimal.Round(p.Total))) : null;
 
     private static IEnumerable<ProjectRecord> Illustrative(
         SplitMix64 rng, List<(ZoneSeed Seed, MultiPolygon Boundary)> zones, string prefix, int count, decimal total, string batch, int firstNumber = 1)

@@ -83,6 +83,7 @@ public sealed class Project
     public decimal? LandAreaMu { get; set; }
     public string? Developer { get; set; }
     public DateOnly? StartDate { get; set; }
+    public DateOnly? PlannedCompletionDate { get; set; }
     public int? BatchId { get; set; }
     public ProjectBatch? Batch { get; set; }
     public int? ZoneId { get; set; }

@@ -42,6 +42,8 @@ public static class ProjectFields
             new(Header: "用地面积(亩)", Dbf: "land_mu", NonNegative: true))
         .Field("developer", "建设单位 · Developer (建设单位).", p => p.Developer, Query | OgcApi | GeoJsonLayer | Files, new(Header: "建设单位", MaxLength: 200))
         .Field("startDate", "开工日期 · Start date.", p => p.StartDate, Query | OgcApi | GeoJsonLayer | Files, new(Header: "开工日期", Dbf: "start_date", Temporal: true))
+        .Field("plannedCompletionDate", "计划竣工日期 · Planned completion date.", p => p.PlannedCompletionDate, Everywhere,
+            new(Header: "计划竣工日期", Dbf: "plan_done"))
         .Field("startYear", "开工年份 · Year of the start date.", StartYear, Query)
         .Relation("batch", "所属批次 · The batch (集中开工/签约 event) that announced the project.", p => p.Batch, p => p.BatchId, () => BatchFields.Registry, Query,
             GraphTypes.Output<Project, ProjectBatchType>(f => f.Resolve(c => c.Source.BatchId is { } id ? BatchLoaders.ById(c, id) : null)))

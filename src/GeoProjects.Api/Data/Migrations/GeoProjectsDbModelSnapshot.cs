@@ -99,6 +99,10 @@ namespace GeoProjects.Api.Data.Migrations
                         .HasColumnType("character varying(300)")
                         .HasColumnName("name_en");
 
+                    b.Property<DateOnly?>("PlannedCompletionDate")
+                        .HasColumnType("date")
+                        .HasColumnName("planned_completion_date");
+
                     b.Property<string>("Sector")
                         .IsRequired()
                         .HasMaxLength(32)
