@@ -103,14 +103,12 @@ public sealed class FieldRegistryTests(ApiFixture api)
     [Fact]
     public async Task ExportColumnsAreTheDeclaredOnesWithTheirChineseHeaders()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"registry-{Guid.NewGuid():N}.csv");
+        var file = Temp();
         try
         {
             foreach (var chinese in new[] { false, true })
             {
-                await using (var scope = api.Services.CreateAsyncScope())
-                    await scope.ServiceProvider.GetRequiredService<ProjectExporter>()
-                        .ExportAsync(file, null, CoordinateSystem.Wgs84, Progress.Context(scope.ServiceProvider, null), chineseHeaders: chinese);
+                await ExportAsync(file, chinese);
                 var header = File.ReadLines(file).First().TrimStart('\uFEFF').Split(',');
                 var files = ProjectFields.Registry.Fields.Where(f => f.In(Door.Files) && f.Kind != ValueKind.Geometry).ToList();
                 var expected = chinese ? files.Select(f => f.Header!).Append("经度").Append("纬度") : files.Select(f => f.Name).Append("lon").Append("lat");
@@ -121,6 +119,40 @@ public sealed class FieldRegistryTests(ApiFixture api)
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public async Task ChineseHeadersRoundTripThroughImport()
+    {
+        var (zh, en, again) = (Temp(), Temp(), Temp());
+        try
+        {
+            await ExportAsync(en, chinese: false);
+            await ExportAsync(zh, chinese: true);
+            Assert.Contains("计划竣工日期", File.ReadLines(zh).First());
+            await using (var scope = api.Services.CreateAsyncScope())
+            {
+                var result = await scope.ServiceProvider.GetRequiredService<ProjectImporter>().ImportAsync(zh, new ImportOptions());
+                Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+                Assert.Equal(Seed.Projects.Count, result.Updated);
+            }
+            await ExportAsync(again, chinese: false);
+            Assert.Equal(await File.ReadAllTextAsync(en), await File.ReadAllTextAsync(again));
+            Assert.Contains(File.ReadLines(en).Skip(1), line => System.Text.RegularExpressions.Regex.IsMatch(line, ",20\\d\\d-\\d\\d-\\d\\d,20\\d\\d-\\d\\d-\\d\\d,"));
+        }
+        finally
+        {
+            foreach (var f in new[] { zh, en, again }) File.Delete(f);
+        }
+    }
+
+    private static string Temp() => Path.Combine(Path.GetTempPath(), $"registry-{Guid.NewGuid():N}.csv");
+
+    private async Task ExportAsync(string file, bool chinese)
+    {
+        await using var scope = api.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<ProjectExporter>()
+            .ExportAsync(file, null, CoordinateSystem.Wgs84, Progress.Context(scope.ServiceProvider, null), chineseHeaders: chinese);
     }
 
     [Fact]
