@@ -1,4 +1,9 @@
+using System.ComponentModel;
+using System.Reflection;
 using GeoProjects.Api.Crs;
+using GeoProjects.Api.Data;
+using GeoProjects.Api.Fields;
+using GeoProjects.Api.Projects;
 using GeoProjects.Api.Tiles;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
@@ -40,10 +45,31 @@ public static class MapEndpoints
                 clusterBelowZoom = tiles.Value.ClusterBelowZoom,
                 center = new[] { 119.98, 35.86 },
                 zoom = 10,
+                fields = PopupFields(),
             });
         });
         if (Directory.Exists(folder))
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(folder), RequestPath = "/map" });
         return app;
+    }
+
+    /// <summary>
+    /// The project properties the map shows (the registry's GeoJSON properties, which its popup reads), with bilingual
+    /// labels and enum values' labels from their descriptions: a field added to the registry shows up without a change here.
+    /// </summary>
+    private static object[] PopupFields() => FlatSql.Properties(ProjectFields.Registry, Door.GeoJsonLayer).Select(f => (object)new
+    {
+        name = f.Name,
+        label = Label(f.Description),
+        values = f.Kind == ValueKind.Enum
+            ? Enum.GetNames(f.ValueType).ToDictionary(EnumNames.ToGraphQL, n => Label(f.ValueType.GetField(n)!.GetCustomAttribute<DescriptionAttribute>()?.Description ?? n))
+            : null,
+    }).ToArray();
+
+    /// <summary>"总投资 (亿元) · Total investment in 亿元 (…)." → "总投资 (亿元) · Total investment in 亿元": the first sentence, no trailing period.</summary>
+    private static string Label(string description)
+    {
+        var end = description.IndexOfAny(['(', ';', '.'], description.IndexOf(" · ", StringComparison.Ordinal) + 3);
+        return (end > 0 ? description[..end] : description).TrimEnd(' ', '.', ',');
     }
 }

@@ -9,9 +9,9 @@ using NetTopologySuite.IO;
 namespace GeoProjects.Api.Ogc;
 
 /// <summary>
-/// CQL2 (OGC API – Features Part 3), text and JSON encodings, translated into the `where` JSON of GraphQL's
-/// filter input, which then goes through the same GraphQL coercion and LINQ translation as every other front
-/// door. NOT is pushed down (De Morgan, and the filter model's n-operations), since the model has no NOT node.
+/// CQL2 (OGC API – Features Part 3), text and JSON encodings, translated into the `where` of the filter model
+/// (OgcFilter), which WhereReader reads and FilterTranslator translates as for every other front door. NOT is
+/// pushed down (De Morgan, and the filter model's n-operations), since the model has no NOT node.
 /// </summary>
 public static class Cql2
 {

@@ -1,10 +1,9 @@
 using System.Linq.Expressions;
-using NetTopologySuite.Geometries;
 
 namespace GeoProjects.Api.Querying;
 
-// The one filter model. GraphQL `where` inputs (and later tile and OGC parameters) are parsed into the same
-// dictionaries and translated by FilterTranslator into one LINQ predicate that EF Core sends to PostgreSQL.
+// The one filter model. GraphQL `where` inputs, and the `where` of tiles, GeoJSON, OGC and exports (WhereReader), are
+// read into the same dictionaries and translated by FilterTranslator into one LINQ predicate that EF Core sends to PostgreSQL.
 
 public enum FilterOperand { String, Comparable, Enum, Boolean, Id, Geometry, Object }
 
@@ -31,6 +30,7 @@ public interface IEntityFilter
     IReadOnlyList<FilterField> Fields { get; }
 }
 
+/// <summary>An entity's filter fields; built from the field registry (<see cref="Fields.EntityFields{T}.Filter"/>).</summary>
 public sealed class EntityFilter<T>(string typeName) : IEntityFilter
 {
     private readonly List<FilterField> _fields = [];
@@ -43,50 +43,6 @@ public sealed class EntityFilter<T>(string typeName) : IEntityFilter
     {
         _fields.Add(field);
         return this;
-    }
-
-    public EntityFilter<T> Field<TValue>(string name, string description, Expression<Func<T, TValue>> accessor) =>
-        Computed(name, description, _ => accessor);
-
-    /// <summary>A field computed from the request's context (e.g. progress as of a date).</summary>
-    public EntityFilter<T> Computed<TValue>(string name, string description, Func<QueryContext, Expression<Func<T, TValue>>> accessor)
-    {
-        _fields.Add(new FilterField { Name = name, Description = description, Accessor = accessor, Operand = OperandOf(typeof(TValue)) });
-        return this;
-    }
-
-    public EntityFilter<T> Id(string name, string description, Expression<Func<T, int>> accessor, string nodeType)
-    {
-        _fields.Add(new FilterField { Name = name, Description = description, Accessor = _ => accessor, Operand = FilterOperand.Id, NodeType = nodeType });
-        return this;
-    }
-
-    public EntityFilter<T> Object<TRelated>(string name, string description, Expression<Func<T, TRelated?>> accessor, Func<EntityFilter<TRelated>> related)
-        where TRelated : class
-    {
-        _fields.Add(new FilterField { Name = name, Description = description, Accessor = _ => accessor, Operand = FilterOperand.Object, Related = new LazyFilter<TRelated>(related) });
-        return this;
-    }
-
-    private static FilterOperand OperandOf(Type t)
-    {
-        var u = Nullable.GetUnderlyingType(t) ?? t;
-        if (u == typeof(string)) return FilterOperand.String;
-        if (u == typeof(bool)) return FilterOperand.Boolean;
-        if (u.IsEnum) return FilterOperand.Enum;
-        if (typeof(Geometry).IsAssignableFrom(u)) return FilterOperand.Geometry;
-        if (u == typeof(int) || u == typeof(long) || u == typeof(decimal) || u == typeof(double) || u == typeof(DateOnly) || u == typeof(DateTime))
-            return FilterOperand.Comparable;
-        throw new NotSupportedException($"no filter operand for {t}");
-    }
-
-    // Entity filters refer to each other (Project -> Zone -> Project), so related definitions resolve lazily.
-    private sealed class LazyFilter<TRelated>(Func<EntityFilter<TRelated>> factory) : IEntityFilter
-    {
-        private readonly Lazy<EntityFilter<TRelated>> _inner = new(factory);
-        public string TypeName => _inner.Value.TypeName;
-        public Type EntityType => typeof(TRelated);
-        public IReadOnlyList<FilterField> Fields => _inner.Value.Fields;
     }
 }
 

@@ -28,29 +28,6 @@ public sealed class EntitySort<T>(string typeName) : IEntitySort
         _fields.Add(field);
         return this;
     }
-
-    public EntitySort<T> Field<TValue>(string name, string description, Expression<Func<T, TValue>> accessor) =>
-        Computed(name, description, _ => accessor);
-
-    public EntitySort<T> Computed<TValue>(string name, string description, Func<QueryContext, Expression<Func<T, TValue>>> accessor)
-    {
-        _fields.Add(new SortField { Name = name, Description = description, Accessor = accessor });
-        return this;
-    }
-
-    public EntitySort<T> Object<TRelated>(string name, string description, Expression<Func<T, TRelated?>> accessor, Func<EntitySort<TRelated>> related)
-        where TRelated : class
-    {
-        _fields.Add(new SortField { Name = name, Description = description, Accessor = _ => accessor, Related = new LazySort<TRelated>(related) });
-        return this;
-    }
-
-    private sealed class LazySort<TRelated>(Func<EntitySort<TRelated>> factory) : IEntitySort
-    {
-        private readonly Lazy<EntitySort<TRelated>> _inner = new(factory);
-        public string TypeName => _inner.Value.TypeName;
-        public IReadOnlyList<SortField> Fields => _inner.Value.Fields;
-    }
 }
 
 public sealed record SortKey(LambdaExpression Key, bool Descending);

@@ -3,23 +3,17 @@
 (async function () {
   'use strict';
 
-  const SECTORS = [
-    ['ADVANCED_MANUFACTURING', '先进制造', 'Advanced manufacturing', '#1f77b4'],
-    ['HIGH_END_CHEMICALS', '高端化工', 'High-end chemicals', '#d62728'],
-    ['MARINE_ECONOMY', '海洋经济', 'Marine economy', '#17becf'],
-    ['CULTURE_TOURISM', '文化旅游', 'Culture & tourism', '#9467bd'],
-    ['NEW_ENERGY_MATERIALS', '新能源新材料', 'New energy & materials', '#2ca02c'],
-    ['MODERN_SERVICES', '现代服务业', 'Modern services', '#ff7f0e'],
-    ['INFRASTRUCTURE', '基础设施', 'Infrastructure', '#7f7f7f'],
-    ['PUBLIC_SERVICES', '民生/社会事业', 'Public services', '#e377c2'],
-    ['DIGITAL_ECONOMY', '数字经济', 'Digital economy', '#bcbd22'],
-  ];
-  const STATUSES = [
-    ['RESERVE', '储备', 'Reserve'], ['SIGNED', '签约', 'Signed'], ['STARTED', '开工', 'Started'],
-    ['UNDER_CONSTRUCTION', '在建', 'Under construction'], ['COMPLETED', '竣工', 'Completed'], ['IN_OPERATION', '投产', 'In operation'],
-  ];
-  const sectorInfo = Object.fromEntries(SECTORS.map(([key, zh, en, color]) => [key, { zh, en, color }]));
+  // Colours are the map's own; labels, values and the popup's fields come from the server's field registry (config.json).
+  const SECTOR_COLORS = {
+    ADVANCED_MANUFACTURING: '#1f77b4', HIGH_END_CHEMICALS: '#d62728', MARINE_ECONOMY: '#17becf', CULTURE_TOURISM: '#9467bd',
+    NEW_ENERGY_MATERIALS: '#2ca02c', MODERN_SERVICES: '#ff7f0e', INFRASTRUCTURE: '#7f7f7f', PUBLIC_SERVICES: '#e377c2', DIGITAL_ECONOMY: '#bcbd22',
+  };
   const config = await (await fetch('/map/config.json')).json();
+  const fieldInfo = Object.fromEntries(config.fields.map(f => [f.name, f]));
+  const split = label => { const [zh, en] = label.split(' · '); return { zh, en: en ?? '' }; };
+  const SECTORS = Object.entries(fieldInfo.sector.values).map(([key, label]) => [key, split(label).zh, split(label).en, SECTOR_COLORS[key] ?? '#555']);
+  const STATUSES = Object.entries(fieldInfo.status.values).map(([key, label]) => [key, split(label).zh, split(label).en]);
+  const sectorInfo = Object.fromEntries(SECTORS.map(([key, zh, en, color]) => [key, { zh, en, color }]));
 
   async function graphql(query, variables) {
     const response = await fetch('/graphql', {
@@ -169,27 +163,25 @@
 
   // ---- popup ----
   const escapeHtml = s => String(s ?? '').replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  // The popup shows every property the GeoJSON layer carries, labelled as the registry describes it.
+  const SPECIAL = ['name', 'nameEn', 'dataSource', 'sourceNote'];
+  // Compact: Chinese labels and enum names, the English in a tooltip.
+  function shown(name, value) {
+    if (value === null || value === undefined || value === '') return '—';
+    const label = fieldInfo[name]?.values?.[value];
+    return label ? `<span title="${escapeHtml(split(label).en)}">${escapeHtml(split(label).zh)}</span>` : escapeHtml(value);
+  }
   async function showProject(id, coordinate) {
-    const { project: p } = await graphql(`query($id: ID!) { project(id: $id) {
-      code name nameEn sector status industryChain totalInvestment annualPlannedInvestment completedInvestment landAreaMu developer startDate
-      dataSource sourceNote zone { name nameEn } batch { name } } }`, { id: btoa('Project:' + id) });
+    const where = JSON.stringify({ id: { eq: btoa('Project:' + id) } });
+    const collection = await (await fetch('/geojson/projects?limit=1&where=' + encodeURIComponent(where))).json();
+    const p = collection.features?.[0]?.properties;
     if (!p) return;
-    const sector = sectorInfo[p.sector] || { zh: p.sector, en: '' };
-    const status = STATUSES.find(s => s[0] === p.status) || [p.status, p.status, ''];
+    const rows = config.fields.filter(f => !SPECIAL.includes(f.name) && f.name in p)
+      .map(f => `<dt title="${escapeHtml(split(f.label).en)}">${escapeHtml(split(f.label).zh)}</dt><dd>${shown(f.name, p[f.name])}</dd>`).join('');
     document.getElementById('popup-content').innerHTML = `
       <h3>${escapeHtml(p.name)}</h3><div><small>${escapeHtml(p.nameEn)}</small></div>
-      <span class="badge ${p.dataSource === 'PUBLISHED' ? 'published' : ''}">${p.dataSource === 'PUBLISHED' ? '公开发布 · Published' : '示例数据 · Illustrative'}</span>
-      <dl>
-        <dt>编码 · Code</dt><dd>${escapeHtml(p.code)}</dd>
-        <dt>行业 · Sector</dt><dd>${sector.zh} · ${sector.en}</dd>
-        <dt>产业链 · Chain</dt><dd>${escapeHtml(p.industryChain ?? '—')}</dd>
-        <dt>状态 · Status</dt><dd>${status[1]} · ${status[2]}</dd>
-        <dt>总投资 · Total</dt><dd>${p.totalInvestment} 亿元</dd>
-        <dt>用地 · Land</dt><dd>${p.landAreaMu ?? '—'} 亩</dd>
-        <dt>功能区 · Zone</dt><dd>${escapeHtml(p.zone?.name ?? '—')}</dd>
-        <dt>批次 · Batch</dt><dd>${escapeHtml(p.batch?.name ?? '—')}</dd>
-        <dt>开工 · Start</dt><dd>${p.startDate ?? '—'}</dd>
-      </dl>
+      <span class="badge ${p.dataSource === 'PUBLISHED' ? 'published' : ''}">${escapeHtml(fieldInfo.dataSource.values[p.dataSource] ?? p.dataSource)}</span>
+      <dl>${rows}</dl>
       <p class="note">${escapeHtml(p.sourceNote)}</p>`;
     // Shown before it is placed: autoPan measures the element, and a hidden one has no size to keep in view.
     document.getElementById('popup').classList.add('open');
