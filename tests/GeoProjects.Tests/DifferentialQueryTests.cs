@@ -4,7 +4,6 @@ using System.Text.Json;
 using FsCheck;
 using FsCheck.Fluent;
 using GeoProjects.Tests.Infrastructure;
-using Microsoft.FSharp.Core;
 using Npgsql;
 
 namespace GeoProjects.Tests;
@@ -24,9 +23,8 @@ public sealed class DifferentialQueryTests(ApiFixture api)
     public async Task RandomQueriesAnswerWhatTheOracleComputes()
     {
         var rows = await Rows.LoadAsync(api);
-        var seed = ulong.Parse(Environment.GetEnvironmentVariable("GEOPROJECTS_PROPERTY_SEED") ?? "20231125", CultureInfo.InvariantCulture);
-        var config = Config.QuickThrowOnFailure.WithMaxTest(Cases).WithQuietOnSuccess(true)
-            .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(seed, 1442695040888963407UL), FSharpOption<int>.None)));
+        var seed = PropertyRuns.Seed;
+        var config = PropertyRuns.Config(Cases);
         var arbitrary = Arb.From(QueryCase.Generator(rows), QueryCase.Shrink);
         var checkedCases = 0;
         await Task.Run(() => Prop.ForAll(arbitrary, (QueryCase c) =>

@@ -7,7 +7,6 @@ using FsCheck.Fluent;
 using GeoProjects.Api.Projects;
 using GeoProjects.Api.Querying;
 using GeoProjects.Tests.Infrastructure;
-using Microsoft.FSharp.Core;
 
 namespace GeoProjects.Tests;
 
@@ -25,9 +24,8 @@ public sealed class WhereReaderDifferentialTests(ApiFixture api)
     [Fact]
     public async Task TheGeoJsonDoorAcceptsAndAnswersExactlyWhatGraphQLDoes()
     {
-        var seed = ulong.Parse(Environment.GetEnvironmentVariable("GEOPROJECTS_PROPERTY_SEED") ?? "20231125", CultureInfo.InvariantCulture);
-        var config = Config.QuickThrowOnFailure.WithMaxTest(Cases).WithQuietOnSuccess(true)
-            .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(seed, 1442695040888963407UL), FSharpOption<int>.None)));
+        var seed = PropertyRuns.Seed;
+        var config = PropertyRuns.Config(Cases);
         var arbitrary = Arb.From(Gen.Choose(0, int.MaxValue).Select(s => new Case(s, Filter(new Random(s), ProjectSchema.Filter, depth: 0))));
         using var client = api.CreateClient();
         var accepted = 0;
