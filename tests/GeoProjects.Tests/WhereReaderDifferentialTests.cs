@@ -36,15 +36,18 @@ public sealed class WhereReaderDifferentialTests(ApiFixture api)
             var response = client.GetAsync("/geojson/projects?limit=1000&where=" + Uri.EscapeDataString(c.Where)).GetAwaiter().GetResult();
             var body = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
             var graphqlRefused = graphql.HasErrors;
+            var geoJson = $"GeoJSON {(int)response.StatusCode}: {body[..Math.Min(300, body.Length)]}";
             Assert.True(graphqlRefused == !response.IsSuccessStatusCode,
-                $"seed {seed}, case {c.Seed}: where {c.Where}\nGraphQL: {graphql.Text}\nGeoJSON {(int)response.StatusCode}: {body[..Math.Min(300, body.Length)]}");
+                $"seed {seed}, case {c.Seed}: where {c.Where}\nGraphQL: {graphql.Text}\n{geoJson}");
             if (graphqlRefused) return;
             accepted++;
             var expected = graphql.Data.GetProperty("projects").GetProperty("nodes").EnumerateArray()
-                .Select(n => int.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(n.GetProperty("id").GetString()!)).Split(':')[1], CultureInfo.InvariantCulture))
-                .Order().ToList();
-            var actual = JsonDocument.Parse(body).RootElement.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("id").GetInt32()).Order().ToList();
-            Assert.True(expected.SequenceEqual(actual), $"seed {seed}, case {c.Seed}: where {c.Where}\nGraphQL {string.Join(",", expected)}\nGeoJSON {string.Join(",", actual)}");
+                .Select(n => Encoding.UTF8.GetString(Convert.FromBase64String(n.GetProperty("id").GetString()!)).Split(':')[1])
+                .Select(key => int.Parse(key, CultureInfo.InvariantCulture)).Order().ToList();
+            var actual = JsonDocument.Parse(body).RootElement.GetProperty("features").EnumerateArray()
+                .Select(f => f.GetProperty("id").GetInt32()).Order().ToList();
+            Assert.True(expected.SequenceEqual(actual),
+                $"seed {seed}, case {c.Seed}: where {c.Where}\nGraphQL {string.Join(",", expected)}\nGeoJSON {string.Join(",", actual)}");
         }).Check(config));
         Assert.InRange(accepted, Cases / 5, Cases * 4 / 5); // both kinds of case are exercised
     }
@@ -54,7 +57,8 @@ public sealed class WhereReaderDifferentialTests(ApiFixture api)
         public override string ToString() => $"case {Seed}: {Where}";
     }
 
-    private static readonly string[] Enums = ["ADVANCED_MANUFACTURING", "UNDER_CONSTRUCTION", "STARTED", "PUBLISHED", "ILLUSTRATIVE", "RED", "GZK", "space"];
+    private static readonly string[] Enums =
+        ["ADVANCED_MANUFACTURING", "UNDER_CONSTRUCTION", "STARTED", "PUBLISHED", "ILLUSTRATIVE", "RED", "GZK", "space"];
     private static readonly string[] Texts = ["XHA-2023-D01", "集成电路", "[示例]", "GZK", "古镇口核心区", "", "C0"];
     private const string Box = """{"type":"Polygon","coordinates":[[[119.9,35.7],[120.2,35.7],[120.2,35.95],[119.9,35.95],[119.9,35.7]]]}""";
 
@@ -89,7 +93,13 @@ public sealed class WhereReaderDifferentialTests(ApiFixture api)
     {
         0 => new JsonObject { ["intersects"] = new JsonObject { ["geometry"] = JsonNode.Parse(Box) } },
         1 => new JsonObject { ["nwithin"] = new JsonObject { ["geometry"] = JsonNode.Parse(Box), ["buffer"] = r.Next(3) == 0 ? "far" : 500 } },
-        2 => new JsonObject { ["distance"] = new JsonObject { ["geometry"] = JsonNode.Parse("""{"type":"Point","coordinates":[120.05,35.88]}"""), ["lte"] = r.Next(1000, 30000) } },
+        2 => new JsonObject
+        {
+            ["distance"] = new JsonObject
+            {
+                ["geometry"] = JsonNode.Parse("""{"type":"Point","coordinates":[120.05,35.88]}"""), ["lte"] = r.Next(1000, 30000),
+            },
+        },
         _ => new JsonObject { ["intersects"] = new JsonObject { ["buffer"] = 10 } }, // no geometry
     };
 

@@ -1,6 +1,6 @@
 using System.Linq.Expressions;
-using Microsoft.EntityFrameworkCore;
 using System.Reflection;
+using Microsoft.EntityFrameworkCore;
 using GeoProjects.Api.Querying;
 using GraphQL.Types;
 
@@ -45,14 +45,16 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
     // ---------------- declaring ----------------
 
     /// <summary>The key: an integer column, a global ID (base64 of "Type:key") in GraphQL, the feature id elsewhere.</summary>
-    public EntityFields<T> Key(string name, string description, Expression<Func<T, int>> accessor, Door doors, Func<QueryingTypes, FieldType>? graphQL = null) =>
+    public EntityFields<T> Key(
+        string name, string description, Expression<Func<T, int>> accessor, Door doors, Func<QueryingTypes, FieldType>? graphQL = null) =>
         Add(Declare(name, description, accessor, doors, new FieldOptions(Generated: true, GraphQL: graphQL)) with
         {
             Kind = ValueKind.Key,
             NodeType = typeName,
         });
 
-    public EntityFields<T> Field<TValue>(string name, string description, Expression<Func<T, TValue>> accessor, Door doors, FieldOptions? options = null) =>
+    public EntityFields<T> Field<TValue>(
+        string name, string description, Expression<Func<T, TValue>> accessor, Door doors, FieldOptions? options = null) =>
         Add(Declare(name, description, accessor, doors, options ?? new()));
 
     /// <summary>A field computed per request (progress as of `asOf`): filterable and sortable in SQL, never stored.</summary>
@@ -64,7 +66,8 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
     }
 
     /// <summary>A GraphQL-only field (arguments, no single column), e.g. a distance from a point.</summary>
-    public EntityFields<T> Output(string name, string description, Type valueType, Func<QueryingTypes, FieldType> graphQL, params Expression<Func<T, object?>>[] reads) =>
+    public EntityFields<T> Output(
+        string name, string description, Type valueType, Func<QueryingTypes, FieldType> graphQL, params Expression<Func<T, object?>>[] reads) =>
         Add(new RegistryField
         {
             Name = name, Description = description, EntityType = typeof(T), Kind = RegistryField.KindOf(valueType),
@@ -80,15 +83,17 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
         var fk = PropertyOf(foreignKey);
         return Add(new RegistryField
         {
-            Name = name, Description = description, EntityType = typeof(T), Accessor = _ => navigation, Property = PropertyOf(navigation), Kind = ValueKind.Relation,
-            ValueType = typeof(TRelated), Nullable = true, Doors = doors, Column = Snake(fk.Name), Related = related, Reads = [fk], GraphQL = graphQL,
+            Name = name, Description = description, EntityType = typeof(T), Accessor = _ => navigation, Property = PropertyOf(navigation),
+            Kind = ValueKind.Relation, ValueType = typeof(TRelated), Nullable = true, Doors = doors, Column = Snake(fk.Name), Related = related,
+            Reads = [fk], GraphQL = graphQL,
         });
     }
 
     /// <summary>A related entity's field shown flat by the doors without nesting (a project's zone name in a tile).</summary>
     public EntityFields<T> Shown(string name, string description, RelatedValue via, Door doors, FieldOptions? options = null)
     {
-        if ((doors & Door.Query) != 0) throw new ArgumentException($"{name}: a flat view of a relation is not a GraphQL field; GraphQL nests it");
+        if ((doors & Door.Query) != 0)
+            throw new ArgumentException($"{name}: a flat view of a relation is not a GraphQL field; GraphQL nests it");
         var o = options ?? new();
         return Add(new RegistryField
         {
@@ -129,8 +134,7 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
     private static string? TileName(string name, Door doors, FieldOptions o) => (doors & Door.VectorTiles) == 0 ? null : o.Tile ?? Snake(name);
 
     /// <summary>PascalCase or camelCase → snake_case, as the database's columns and the tiles' attributes are named.</summary>
-    public static string Snake(string name) =>
-        string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) && !char.IsUpper(name[i - 1]) ? "_" + c : c.ToString())).ToLowerInvariant();
+    public static string Snake(string name) => Data.EnumNames.ToGraphQL(name).ToLowerInvariant();
 
     /// <summary>The mapped properties an expression reads on its parameter (completionRate reads two amounts).</summary>
     private static IReadOnlyList<PropertyInfo> ReadsOf(LambdaExpression accessor)
@@ -183,7 +187,10 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
     {
         var sort = new EntitySort<T>(typeName);
         foreach (var f in In(Door.Sort))
-            sort.Add(new SortField { Name = f.Name, Description = f.Description, Accessor = f.Accessor!, Related = f.Related is { } r ? new LazySort(r) : null });
+            sort.Add(new SortField
+            {
+                Name = f.Name, Description = f.Description, Accessor = f.Accessor!, Related = f.Related is { } r ? new LazySort(r) : null,
+            });
         return sort;
     }
 
@@ -234,13 +241,15 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
 /// <summary>What a declaration may add to a field besides its name, description, accessor and doors.</summary>
 public sealed record FieldOptions(
     string? Header = null, string? Column = null, string? Tile = null, string? Dbf = null, int? MaxLength = null, bool NonNegative = false,
-    bool Generated = false, string? ImportDefault = null, bool Temporal = false, bool? Nullable = null, Func<QueryingTypes, FieldType>? GraphQL = null);
+    bool Generated = false, string? ImportDefault = null, bool Temporal = false, bool? Nullable = null,
+    Func<QueryingTypes, FieldType>? GraphQL = null);
 
 
 /// <summary>EF Core's mapping takes column names and lengths from the registry, so the SQL doors and the model agree.</summary>
 public static class RegistryMapping
 {
-    public static void MapRegistry<T>(this Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T> e, EntityFields<T> fields) where T : class
+    public static void MapRegistry<T>(this Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T> e, EntityFields<T> fields)
+        where T : class
     {
         foreach (var f in fields.Fields.Where(f => f.Column is not null && f.Via is null))
         {

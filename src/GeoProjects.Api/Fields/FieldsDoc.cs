@@ -29,7 +29,8 @@ public static class FieldsDoc
             {
                 string Mark(Door door) => f.In(door) ? "✓" : "";
                 var file = f.In(Door.Files) ? f.Kind == ValueKind.Geometry ? "geometry, or lon/lat (经度/纬度)" : $"`{f.Name}` ({f.Header})" : "";
-                md.Append($"| `{f.Name}` | {f.Description.Replace("|", "\\|")} | {TypeOf(f)} | {Mark(Door.Output)} | {Mark(Door.Filter)} | {Mark(Door.Sort)} | ")
+                md.Append($"| `{f.Name}` | {f.Description.Replace("|", "\\|")} | {TypeOf(f)} | ")
+                    .Append($"{Mark(Door.Output)} | {Mark(Door.Filter)} | {Mark(Door.Sort)} | ")
                     .Append($"{Mark(Door.OgcApi)} | {Mark(Door.GeoJsonLayer)} | {(f.TileAttribute is { } t ? $"`{t}`" : "")} | {file} |\n");
             }
         }

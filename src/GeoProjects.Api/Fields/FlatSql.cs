@@ -22,7 +22,8 @@ public static partial class FlatSql
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex IdentifierPattern();
 
-    public static string Column(RegistryField field) => $"{Row}.{Quote(field.Column ?? throw new InvalidOperationException($"{field.Name} has no column"))}";
+    public static string Column(RegistryField field) =>
+        $"{Row}.{Quote(field.Column ?? throw new InvalidOperationException($"{field.Name} has no column"))}";
 
     /// <summary>The field's value as JSON and files write it: enums in GraphQL's spelling, related values looked up by key.</summary>
     public static string Value(IEntityFields entity, RegistryField field)

@@ -27,8 +27,8 @@ public static class GraphTypes
     }
 
     /// <summary>A field built with GraphQL.NET's builder (arguments, resolvers); the registry sets its name and description.</summary>
-    public static Func<QueryingTypes, FieldType> Output<TSource, TGraphType>(Func<FieldBuilder<TSource, object>, FieldBuilder<TSource, object>> configure)
-        where TGraphType : IGraphType =>
+    public static Func<QueryingTypes, FieldType> Output<TSource, TGraphType>(
+        Func<FieldBuilder<TSource, object>, FieldBuilder<TSource, object>> configure) where TGraphType : IGraphType =>
         types => Output<TSource, TGraphType>((field, _) => configure(field))(types);
 
     /// <summary>The same, for fields whose arguments are filter or sort inputs.</summary>

@@ -49,7 +49,9 @@ public sealed record RegistryField
     public required Type EntityType { get; init; }
     /// <summary>entity => value, per request context for fields computed from it (progress as of a date); null for output-only fields.</summary>
     public Func<QueryContext, LambdaExpression>? Accessor { get; init; }
-    /// <summary>The entity's mapped property this field stores, when it is one (EF Core maps it to <see cref="Column"/>); a relation's navigation.</summary>
+    /// <summary>
+    /// The entity's mapped property this field stores, when it is one (EF Core maps it to <see cref="Column"/>); a relation's navigation.
+    /// </summary>
     public PropertyInfo? Property { get; init; }
     /// <summary>The column in the entity's table, pinned here: EF Core's mapping and every hand-written SQL door use it.</summary>
     public string? Column { get; init; }

@@ -11,7 +11,10 @@ namespace GeoProjects.Api.Import;
 public sealed class ImportMapping
 {
     /// <summary>What a file's geometry may come as besides a geometry: lon/lat columns or WKT.</summary>
-    private static readonly Dictionary<string, string> GeometryColumns = new() { ["lon"] = "lon", ["lat"] = "lat", ["wkt"] = "wkt", ["经度"] = "lon", ["纬度"] = "lat" };
+    private static readonly Dictionary<string, string> GeometryColumns = new()
+    {
+        ["lon"] = "lon", ["lat"] = "lat", ["wkt"] = "wkt", ["经度"] = "lon", ["纬度"] = "lat",
+    };
 
     /// <summary>The fields import reads: the registry's file columns, and the geometry's.</summary>
     public static IEnumerable<string> Fields => ProjectExporter.Columns.Select(c => c.Name).Concat(GeometryColumns.Values).Distinct();

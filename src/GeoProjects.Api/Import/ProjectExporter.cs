@@ -35,7 +35,8 @@ public sealed class ProjectExporter(GeoProjectsDb db)
     {
         var query = ProjectQueries.Filtered(db, where, context).OrderBy(p => p.Code);
         var location = FlatSql.Column(Location);
-        var sql = $"SELECT {string.Join(", ", Columns.Select(FileValue))}, ST_X({location}), ST_Y({location}) FROM q ORDER BY {FlatSql.Column(Registry.Find("code"))}";
+        var sql = $"SELECT {string.Join(", ", Columns.Select(FileValue))}, ST_X({location}), ST_Y({location}) "
+            + $"FROM q ORDER BY {FlatSql.Column(Registry.Find("code"))}";
         var rows = Rows(FlatSql.RowsAroundAsync(db, query, sql, ct));
         if (chineseHeaders && !Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase))
             throw new ImportException("Chinese headers are for CSV (spreadsheets); GIS formats keep the field names");
@@ -56,7 +57,8 @@ public sealed class ProjectExporter(GeoProjectsDb db)
     private static async IAsyncEnumerable<Row> Rows(IAsyncEnumerable<object?[]> values)
     {
         await foreach (var v in values)
-            yield return new Row(v[..^2], Convert.ToDouble(v[^2], CultureInfo.InvariantCulture), Convert.ToDouble(v[^1], CultureInfo.InvariantCulture));
+            yield return new Row(v[..^2],
+                Convert.ToDouble(v[^2], CultureInfo.InvariantCulture), Convert.ToDouble(v[^1], CultureInfo.InvariantCulture));
     }
 
     private static bool IsNumber(RegistryField f) => f.Kind is ValueKind.Decimal or ValueKind.Integer;
@@ -181,7 +183,8 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         using var tx = connection.BeginTransaction();
         using var insert = connection.CreateCommand();
         insert.Transaction = tx;
-        insert.CommandText = $"INSERT INTO projects (geom, {string.Join(", ", names.Select(n => $"\"{n}\""))}) VALUES ($geom, {string.Join(", ", names.Select((_, i) => $"$p{i}"))})";
+        insert.CommandText = $"INSERT INTO projects (geom, {string.Join(", ", names.Select(n => $"\"{n}\""))}) "
+            + $"VALUES ($geom, {string.Join(", ", names.Select((_, i) => $"$p{i}"))})";
         var envelope = new NetTopologySuite.Geometries.Envelope();
         var count = 0;
         await foreach (var r in rows.WithCancellation(ct))

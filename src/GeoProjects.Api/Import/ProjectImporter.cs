@@ -111,7 +111,8 @@ public sealed class ProjectImporter(GeoProjectsDb db)
     /// <summary>What fills an empty column that has an import default ({file} and {date} in it).</summary>
     private sealed record RowDefaults(string File, DateTime Now)
     {
-        public string Fill(string template) => template.Replace("{file}", File).Replace("{date}", Now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        public string Fill(string template) =>
+            template.Replace("{file}", File).Replace("{date}", Now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
     }
 
     /// <summary>For each relation a file names (a zone by code or name, a batch by name): the related keys by those values.</summary>
@@ -124,7 +125,8 @@ public sealed class ProjectImporter(GeoProjectsDb db)
             var keys = new Dictionary<string, int>();
             foreach (var shown in new[] { column.Via.Field }.Concat(column.Via.AlsoMatches ?? []))
             {
-                var sql = $"SELECT {FlatSql.Quote(related.KeyColumn)} AS key, {FlatSql.Quote(related.Find(shown).Column!)} AS value FROM {FlatSql.Quote(related.Table)}";
+                var sql = $"SELECT {FlatSql.Quote(related.KeyColumn)} AS key, {FlatSql.Quote(related.Find(shown).Column!)} AS value "
+                    + $"FROM {FlatSql.Quote(related.Table)}";
                 foreach (var row in await db.Database.SqlQueryRaw<RelatedKey>(sql).ToListAsync(ct)) keys.TryAdd(row.Value, row.Key);
             }
             lookups[column.Name] = keys;
@@ -156,28 +158,36 @@ public sealed class ProjectImporter(GeoProjectsDb db)
     }
 
     /// <summary>One column's value by the field's kind and rules (length, ≥ 0, known enum values, existing relations).</summary>
-    private static object? ColumnValue(RegistryField field, string v, ImportMapping mapping, Dictionary<string, Dictionary<string, int>> lookups, List<string> errors)
+    private static object? ColumnValue(
+        RegistryField field, string v, ImportMapping mapping, Dictionary<string, Dictionary<string, int>> lookups, List<string> errors)
     {
         if (field.MaxLength is { } max && v.Length > max) errors.Add($"{field.Name} is longer than {max} characters");
         if (field.Via is { } via)
         {
             if (lookups[field.Name].TryGetValue(v, out var key)) return key;
-            errors.Add($"{field.Name} '{v}' is not a {via.Relation} {string.Join(" or ", new[] { via.Field }.Concat(via.AlsoMatches ?? []))} that exists");
+            var by = string.Join(" or ", new[] { via.Field }.Concat(via.AlsoMatches ?? []));
+            errors.Add($"{field.Name} '{v}' is not a {via.Relation} {by} that exists");
             return null;
         }
         switch (field.Kind)
         {
             case ValueKind.Decimal or ValueKind.Integer:
-                if (!decimal.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) { errors.Add($"{field.Name} '{v}' is not a number"); return null; }
+                if (!decimal.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+                {
+                    errors.Add($"{field.Name} '{v}' is not a number");
+                    return null;
+                }
                 if (field.NonNegative && d < 0) errors.Add($"{field.Name} {v} must be ≥ 0");
                 return field.Kind == ValueKind.Integer ? (object)(int)d : d;
             case ValueKind.Enum:
                 var name = mapping.Value(field.Name, v);
-                if (Enum.TryParse(field.ValueType, name.Replace("_", ""), ignoreCase: true, out var value) && Enum.IsDefined(field.ValueType, value!)) return value!.ToString();
-                errors.Add($"{field.Name} '{v}' is not one of {string.Join(", ", Enum.GetNames(field.ValueType).Select(EnumNames.ToGraphQL))} (or a Chinese name from the mapping file)");
+                if (Enum.TryParse(field.ValueType, name.Replace("_", ""), ignoreCase: true, out var value) && Enum.IsDefined(field.ValueType, value!))
+                    return value!.ToString();
+                var known = string.Join(", ", Enum.GetNames(field.ValueType).Select(EnumNames.ToGraphQL));
+                errors.Add($"{field.Name} '{v}' is not one of {known} (or a Chinese name from the mapping file)");
                 return null;
             case ValueKind.Date:
-                if (DateOnly.TryParseExact(v, ["yyyy-MM-dd", "yyyy/M/d", "yyyy.M.d", "yyyyMMdd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
+                if (DateOnly.TryParseExact(v, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
                 errors.Add($"{field.Name} '{v}' is not a date (yyyy-MM-dd)");
                 return null;
             case ValueKind.Boolean:
@@ -188,6 +198,8 @@ public sealed class ProjectImporter(GeoProjectsDb db)
                 return v;
         }
     }
+
+    private static readonly string[] DateFormats = ["yyyy-MM-dd", "yyyy/M/d", "yyyy.M.d", "yyyyMMdd"];
 
     /// <summary>The row's point in WGS84: a valid Point inside China, converted from the file's CRS.</summary>
     private static (double Lon, double Lat) Location(SourceRow row, CoordinateSystem crs, List<string> errors)
@@ -229,11 +241,12 @@ public sealed class ProjectImporter(GeoProjectsDb db)
         var location = FlatSql.Quote(FlatSql.Geometry(ProjectFields.Registry, Door.Files).Column!);
         var code = FlatSql.Quote(ProjectFields.Registry.Find("code").Column!);
         var names = string.Join(", ", columns.Select(c => c.Name));
+        var updated = columns.Select(c => c.Name).Where(c => c != code).Append(location);
         return $"""
             INSERT INTO {FlatSql.Quote(ProjectFields.Registry.Table)} ({names}, {location})
             SELECT {string.Join(", ", columns.Select(c => "u." + c.Name))}, ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326)
             FROM unnest({string.Join(", ", columns.Select(c => c.Parameter))}, @lon, @lat) AS u({names}, lon, lat)
-            ON CONFLICT ({code}) DO UPDATE SET {string.Join(", ", columns.Where(c => c.Name != code).Append((Name: location, Parameter: "")).Select(c => $"{c.Name} = EXCLUDED.{c.Name}"))}
+            ON CONFLICT ({code}) DO UPDATE SET {string.Join(", ", updated.Select(c => $"{c} = EXCLUDED.{c}"))}
             """;
     }
 

@@ -62,7 +62,8 @@ public static class MapEndpoints
         name = f.Name,
         label = Label(f.Description),
         values = f.Kind == ValueKind.Enum
-            ? Enum.GetNames(f.ValueType).ToDictionary(EnumNames.ToGraphQL, n => Label(f.ValueType.GetField(n)!.GetCustomAttribute<DescriptionAttribute>()?.Description ?? n))
+            ? Enum.GetNames(f.ValueType).ToDictionary(EnumNames.ToGraphQL,
+                n => Label(f.ValueType.GetField(n)!.GetCustomAttribute<DescriptionAttribute>()?.Description ?? n))
             : null,
     }).ToArray();
 

@@ -82,7 +82,8 @@ public abstract class OgcCollection(string id, string title, string description,
     public Queryable? TemporalProperty => All.FirstOrDefault(q => q.Field.Temporal);
 
     /// <summary>The filtered rows (whole entities, so the feature SQL reads the registry's columns), ordered, then paged.</summary>
-    public abstract IQueryable Rows(GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, IEnumerable<object?>? order, int? offset, int? limit);
+    public abstract IQueryable Rows(
+        GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, IEnumerable<object?>? order, int? offset, int? limit);
 
     public abstract Task<int> CountAsync(GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, CancellationToken ct);
 
@@ -101,7 +102,8 @@ public abstract class OgcCollection(string id, string title, string description,
         Func<GeoProjectsDb, IDictionary<string, object?>?, QueryContext, IQueryable<T>> filtered, Expression<Func<T, int>> key)
         : OgcCollection(id, title, description, entity, geometryType) where T : class
     {
-        public override IQueryable Rows(GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, IEnumerable<object?>? order, int? offset, int? limit)
+        public override IQueryable Rows(
+            GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, IEnumerable<object?>? order, int? offset, int? limit)
         {
             var q = SortTranslator.Apply(filtered(db, where, context), SortTranslator.Translate(entity.Sort, order, key, context));
             if (offset is { } o) q = q.Skip(o);

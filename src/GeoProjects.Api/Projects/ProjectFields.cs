@@ -18,34 +18,39 @@ namespace GeoProjects.Api.Projects;
 /// </summary>
 public static class ProjectFields
 {
+    /// <summary>Every door but the tiles, which carry only what a map styles and labels by.</summary>
+    private const Door Listed = Query | OgcApi | GeoJsonLayer | Files;
+
     private const string AsOfHelp = "计算日期, 默认今天 (北京时间) · The date to measure at; default today (China time).";
 
     private static readonly Expression<Func<Project, int?>> StartYear = p => p.StartDate.HasValue ? p.StartDate.Value.Year : null;
 
     public static readonly EntityFields<Project> Registry = new EntityFields<Project>("Project", "projects")
-        .Key("id", "全局 ID (HotChocolate 格式) · Global ID, base64 of \"Project:<key>\" as HotChocolate writes it.", p => p.Id, Output | Filter | VectorTiles,
+        .Key("id", "全局 ID (HotChocolate 格式) · Global ID, base64 of \"Project:<key>\" as HotChocolate writes it.", p => p.Id,
+            Output | Filter | VectorTiles,
             GraphTypes.Output<Project, NonNullGraphType<IdGraphType>>(f => f.Resolve(c => NodeId.Encode("Project", c.Source.Id))))
         .Field("code", "项目编码 · Unique project code.", p => p.Code, Everywhere, new(Header: "项目编码", MaxLength: 32))
         .Field("name", "项目名称 · Project name (Chinese).", p => p.Name, Everywhere, new(Header: "项目名称", MaxLength: 200))
-        .Field("nameEn", "英文名称 · English name.", p => p.NameEn, Query | OgcApi | GeoJsonLayer | Files, new(Header: "英文名称", Dbf: "name_en", MaxLength: 300))
+        .Field("nameEn", "英文名称 · English name.", p => p.NameEn, Listed, new(Header: "英文名称", Dbf: "name_en", MaxLength: 300))
         .Field("sector", "行业领域 · Sector.", p => p.Sector, Everywhere, new(Header: "行业领域"))
-        .Field("industryChain", "产业链 · Industry chain (产业链), e.g. 集成电路.", p => p.IndustryChain, Query | OgcApi | GeoJsonLayer | Files,
+        .Field("industryChain", "产业链 · Industry chain (产业链), e.g. 集成电路.", p => p.IndustryChain, Listed,
             new(Header: "产业链", Dbf: "chain", MaxLength: 50))
         .Field("status", "项目状态 · Lifecycle status.", p => p.Status, Everywhere, new(Header: "项目状态"))
         .Field("totalInvestment", "总投资 (亿元) · Total investment in 亿元 (1 亿元 = 10⁸ CNY).", p => p.TotalInvestment, Everywhere,
             new(Header: "总投资(亿元)", Dbf: "total_inv", NonNegative: true))
-        .Field("annualPlannedInvestment", "年度计划投资 (亿元) · Annual planned investment in 亿元.", p => p.AnnualPlannedInvestment, Query | OgcApi | GeoJsonLayer | Files,
+        .Field("annualPlannedInvestment", "年度计划投资 (亿元) · Annual planned investment in 亿元.", p => p.AnnualPlannedInvestment, Listed,
             new(Header: "年度计划投资(亿元)", Dbf: "annual_inv", NonNegative: true))
-        .Field("completedInvestment", "完成投资 (亿元) · Completed investment in 亿元.", p => p.CompletedInvestment, Query | OgcApi | GeoJsonLayer | Files,
+        .Field("completedInvestment", "完成投资 (亿元) · Completed investment in 亿元.", p => p.CompletedInvestment, Listed,
             new(Header: "完成投资(亿元)", Dbf: "done_inv", NonNegative: true))
-        .Field("landAreaMu", "用地面积 (亩) · Land area in 亩 (1 亩 = 666.67 m²).", p => p.LandAreaMu, Query | OgcApi | GeoJsonLayer | Files,
+        .Field("landAreaMu", "用地面积 (亩) · Land area in 亩 (1 亩 = 666.67 m²).", p => p.LandAreaMu, Listed,
             new(Header: "用地面积(亩)", Dbf: "land_mu", NonNegative: true))
-        .Field("developer", "建设单位 · Developer (建设单位).", p => p.Developer, Query | OgcApi | GeoJsonLayer | Files, new(Header: "建设单位", MaxLength: 200))
-        .Field("startDate", "开工日期 · Start date.", p => p.StartDate, Query | OgcApi | GeoJsonLayer | Files, new(Header: "开工日期", Dbf: "start_date", Temporal: true))
+        .Field("developer", "建设单位 · Developer (建设单位).", p => p.Developer, Listed, new(Header: "建设单位", MaxLength: 200))
+        .Field("startDate", "开工日期 · Start date.", p => p.StartDate, Listed, new(Header: "开工日期", Dbf: "start_date", Temporal: true))
         .Field("plannedCompletionDate", "计划竣工日期 · Planned completion date.", p => p.PlannedCompletionDate, Everywhere,
             new(Header: "计划竣工日期", Dbf: "plan_done"))
         .Field("startYear", "开工年份 · Year of the start date.", StartYear, Query)
-        .Relation("batch", "所属批次 · The batch (集中开工/签约 event) that announced the project.", p => p.Batch, p => p.BatchId, () => BatchFields.Registry, Query,
+        .Relation("batch", "所属批次 · The batch (集中开工/签约 event) that announced the project.", p => p.Batch, p => p.BatchId,
+            () => BatchFields.Registry, Query,
             GraphTypes.Output<Project, ProjectBatchType>(f => f.Resolve(c => c.Source.BatchId is { } id ? BatchLoaders.ById(c, id) : null)))
         .Relation("zone", "所属功能区 (含该点的最小功能区, 除非另行指定) · The assigned zone: the smallest zone containing the location unless set explicitly.",
             p => p.Zone, p => p.ZoneId, () => ZoneFields.Registry, Query,
@@ -60,11 +65,12 @@ public static class ProjectFields
             new(GraphQL: GraphTypes.Output<Project, NonNullGraphType<GeoJsonPointType>>(f => f.WithCrs(p => p.Location))))
         .Field("site", "项目用地范围 · Project site polygon, when known.", p => p.Site, Output | Filter,
             new(GraphQL: GraphTypes.Output<Project, GeoJsonPolygonType>(f => f.WithCrs(p => p.Site))))
-        .Field("dataSource", "数据来源 · PUBLISHED (cited) or ILLUSTRATIVE (made up).", p => p.DataSource, Query | OgcApi | GeoJsonLayer | Files,
+        .Field("dataSource", "数据来源 · PUBLISHED (cited) or ILLUSTRATIVE (made up).", p => p.DataSource, Listed,
             new(Header: "数据来源", Dbf: "data_src", ImportDefault: "PUBLISHED"))
-        .Field("sourceNote", "来源说明 · Where the record comes from; ILLUSTRATIVE records say so.", p => p.SourceNote, Output | Filter | OgcApi | GeoJsonLayer | Files,
+        .Field("sourceNote", "来源说明 · Where the record comes from; ILLUSTRATIVE records say so.", p => p.SourceNote, Listed & ~Sort,
             new(Header: "来源说明", Dbf: "src_note", MaxLength: 4000, ImportDefault: "Imported from {file} on {date}"))
-        .Field("completionRate", "完成率 = 完成投资 / 年度计划投资 · Completion rate: completed over annual planned investment (0.85 = 85 %); null without a plan.",
+        .Field("completionRate",
+            "完成率 = 完成投资 / 年度计划投资 · Completion rate: completed over annual planned investment (0.85 = 85 %); null without a plan.",
             Progress.CompletionRate, Query,
             new(GraphQL: GraphTypes.Output<Project, DecimalScalar>(f => f.Resolve(c => Progress.CompletionRateOf(c.Source)))))
         .Computed("scheduleRate", "序时进度: 截至 asOf 的年度时间占比 · Schedule rate: the share of the year elapsed at `asOf` (default today, China time).",

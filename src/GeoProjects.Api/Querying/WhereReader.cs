@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using GeoProjects.Api.GraphQL;
 using GraphQL;
@@ -86,7 +87,8 @@ public static class WhereReader
     {
         if (op is "and" or "or") return List(value, path, (item, p) => Operations(field, Required(item, p), p));
         var name = op.StartsWith('n') && FilterTranslator.SpatialPredicates.Contains(op[1..]) ? op[1..] : op;
-        if (name != "distance" && !FilterTranslator.SpatialPredicates.Contains(name)) throw Invalid(path, $"'{op}' is not a spatial operation of {field.Name}");
+        if (name != "distance" && !FilterTranslator.SpatialPredicates.Contains(name))
+            throw Invalid(path, $"'{op}' is not a spatial operation of {field.Name}");
         if (value.ValueKind == JsonValueKind.Null) return null;
         var result = new Dictionary<string, object?>();
         foreach (var (key, item) in Members(value, path, $"{op}'s input"))
@@ -122,7 +124,8 @@ public static class WhereReader
             FilterOperand.Id => IdType,
             FilterOperand.String => TextType,
             FilterOperand.Boolean => BooleanType,
-            FilterOperand.Enum => EnumTypes.GetOrAdd(clr, t => (ScalarGraphType)Activator.CreateInstance(typeof(EnumerationGraphType<>).MakeGenericType(t))!),
+            FilterOperand.Enum => EnumTypes.GetOrAdd(clr, t =>
+                 (ScalarGraphType)Activator.CreateInstance(typeof(EnumerationGraphType<>).MakeGenericType(t))!),
             _ when clr == typeof(int) => IntType,
             _ when clr == typeof(long) => LongType,
             _ when clr == typeof(decimal) => DecimalType,
@@ -165,7 +168,7 @@ public static class WhereReader
         JsonValueKind.Number when e.TryGetInt64(out var l) => l,
         JsonValueKind.Number when e.TryGetDecimal(out var d) => d,
         // Beyond double's range reads as ±Infinity, which the Float and Decimal scalars then refuse by name.
-        JsonValueKind.Number => double.Parse(e.GetRawText(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture),
+        JsonValueKind.Number => double.Parse(e.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture),
         JsonValueKind.Object => e.EnumerateObject().ToDictionary(p => p.Name, p => Primitive(p.Value)),
         JsonValueKind.Array => e.EnumerateArray().Select(Primitive).ToList(),
         _ => null,

@@ -18,9 +18,11 @@ public static class ZoneFields
         .Field("name", "功能区名称 · Zone name (Chinese), e.g. 古镇口核心区.", z => z.Name, Query | OgcApi | GeoJsonLayer | VectorTiles, new(MaxLength: 100))
         .Field("nameEn", "英文名称 · English name.", z => z.NameEn, Query | OgcApi | GeoJsonLayer | VectorTiles, new(MaxLength: 200))
         .Field("kind", "区域类型 · Kind of zone.", z => z.Kind, Query | OgcApi | GeoJsonLayer | VectorTiles)
-        .Field("boundary", "边界 · Boundary (MultiPolygon; WGS84 unless crs asks for GCJ02/BD09).", z => z.Boundary, Output | Filter | OgcApi | GeoJsonLayer | VectorTiles,
+        .Field("boundary", "边界 · Boundary (MultiPolygon; WGS84 unless crs asks for GCJ02/BD09).", z => z.Boundary,
+            Output | Filter | OgcApi | GeoJsonLayer | VectorTiles,
             new(GraphQL: GraphTypes.Output<Zone, NonNullGraphType<GeoJsonMultiPolygonType>>(f => f.WithCrs(z => z.Boundary))))
-        .Field("areaKm2", "面积 (km², 在椭球面上计算) · Area in km², computed on the spheroid.", z => z.AreaKm2, Query | OgcApi | GeoJsonLayer, new(Generated: true))
+        .Field("areaKm2", "面积 (km², 在椭球面上计算) · Area in km², computed on the spheroid.", z => z.AreaKm2, Query | OgcApi | GeoJsonLayer,
+            new(Generated: true))
         .Relation("parent", "上级区域 · The zone this one lies in.", z => z.Parent, z => z.ParentId, () => Registry!, Output | Filter,
             GraphTypes.Output<Zone, ZoneType>(f => f.Resolve(c => c.Source.ParentId is { } id ? ZoneLoaders.ById(c, id) : null)))
         .Field("approximate", "边界是否为近似 · Whether the boundary is an approximation.", z => z.IsApproximate, Output | Filter | OgcApi | GeoJsonLayer)
