@@ -199,3 +199,35 @@ public sealed class FieldRegistryTests(ApiFixture api)
         Assert.True(File.ReadAllText(Path.Combine(Seed.RepoRoot, "docs", "fields.md")) == FieldsDoc.Render(),
             "docs/fields.md is stale: dotnet run --project src/GeoProjects.Api -- fields \"$PWD/docs/fields.md\"");
 }
+
+/// <summary>Errors in a non-GraphQL `where` name where the problem is: the JSON path, or the CQL2 position.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class WhereErrorTests(ApiFixture api)
+{
+    [Theory]
+    [InlineData("/geojson/projects?where=", """{"sector":{"in":["MARINE_ECONOMY","SPACE"]}}""", "where.sector.in[1]: \"SPACE\" is not a valid Sector")]
+    [InlineData("/tiles/projects/12/3414/1625.mvt?where=", """{"zone":{"areaKm2":{"gt":"big"}}}""", "where.zone.areaKm2.gt: \"big\" is not a valid Float")]
+    [InlineData("/geojson/zones?where=", """{"or":[{"code":{"eq":"GZK"}},{"kind":{"like":"x"}}]}""", "where.or[1].kind.like: 'like' is not an operation of kind")]
+    public async Task JsonWhereErrorsNameThePath(string url, string where, string message)
+    {
+        using var client = api.CreateClient();
+        var response = await client.GetAsync(url + Uri.EscapeDataString(where));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("INVALID_FILTER", body.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(message, body.RootElement.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Theory]
+    [InlineData("sector = 'MARINE_ECONOMY' AND totalInvestment > 'abc'", "totalInvestment (at position 31): \"abc\" is not a valid Decimal")]
+    [InlineData("status IN ('STARTED', 'DONE')", "status (at position 1): \"DONE\" is not a valid ProjectStatus")]
+    [InlineData("name = 'x' OR nosuch = 1", "'nosuch' is not a queryable of projects (at position 15)")]
+    public async Task Cql2ErrorsNameThePosition(string filter, string message)
+    {
+        using var client = api.CreateClient();
+        var response = await client.GetAsync("/ogc/collections/projects/items?filter=" + Uri.EscapeDataString(filter));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Contains(message, body.RootElement.GetProperty("description").GetString());
+    }
+}

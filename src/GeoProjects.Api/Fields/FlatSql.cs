@@ -72,8 +72,7 @@ public static partial class FlatSql
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await using var command = query.CreateDbCommand();
-            command.CommandText = $"WITH {Row} AS ({command.CommandText})\n{sql}";
+            await using var command = Around(query, sql, null);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -98,9 +97,7 @@ public static partial class FlatSql
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await using DbCommand command = query.CreateDbCommand();
-            command.CommandText = $"WITH {Row} AS ({command.CommandText})\n{sql}";
-            foreach (var (name, value) in parameters) command.Parameters.Add(new NpgsqlParameter(name, value));
+            await using var command = Around(query, sql, parameters);
             var result = await command.ExecuteScalarAsync(ct);
             return result is DBNull ? null : result;
         }
@@ -108,5 +105,14 @@ public static partial class FlatSql
         {
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    /// <summary>EF Core's command for the query, as CTE `q` of <paramref name="sql"/>, with its parameters and ours.</summary>
+    private static DbCommand Around(IQueryable query, string sql, IReadOnlyDictionary<string, object>? parameters)
+    {
+        var command = query.CreateDbCommand();
+        command.CommandText = $"WITH {Row} AS ({command.CommandText})\n{sql}";
+        foreach (var (name, value) in parameters ?? new Dictionary<string, object>()) command.Parameters.Add(new NpgsqlParameter(name, value));
+        return command;
     }
 }
