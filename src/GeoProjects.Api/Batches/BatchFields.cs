@@ -12,9 +12,10 @@ public static class BatchFields
     public static readonly EntityFields<ProjectBatch> Registry = new EntityFields<ProjectBatch>("ProjectBatch", "project_batches")
         .Key("id", "全局 ID · Global ID, base64 of \"ProjectBatch:<key>\".", b => b.Id, Output | Filter,
             GraphTypes.Output<ProjectBatch, NonNullGraphType<IdGraphType>>(f => f.Resolve(c => NodeId.Encode("ProjectBatch", c.Source.Id))))
-        .Field("name", "批次名称 · Batch name.", b => b.Name, Query, new(MaxLength: 200))
-        .Field("date", "活动日期 · Date of the event.", b => b.Date, Query)
-        .Field("level", "批次级别 · City-wide (CITY) or district (DISTRICT) event.", b => b.Level, Query)
-        .Field("kind", "批次类型 · Ground-breaking (GROUNDBREAKING) or signing (SIGNING).", b => b.Kind, Query)
-        .Field("sourceNote", "来源说明 · The published source of the batch.", b => b.SourceNote, Output);
+        .Field("name", "批次名称 · Batch name.", b => b.Name, Query | Input, new(MaxLength: 200))
+        .Field("date", "活动日期 · Date of the event.", b => b.Date, Query | Input)
+        .Field("level", "批次级别 · City-wide (CITY) or district (DISTRICT) event.", b => b.Level, Query | Input)
+        .Field("kind", "批次类型 · Ground-breaking (GROUNDBREAKING) or signing (SIGNING).", b => b.Kind, Query | Input)
+        .Field("sourceNote", "来源说明 · The published source of the batch.", b => b.SourceNote, Output | Input)
+        .Field("version", "版本: 新建为 1, 每次修改加 1 (由数据库触发器维护) · Version: 1 when created, +1 on every change (kept by a database trigger); pass it as expectedVersion.", b => b.Version, Output, new(Generated: true));
 }

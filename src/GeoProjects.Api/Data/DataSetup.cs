@@ -42,6 +42,9 @@ public static class DataSetup
         // Every IInterceptor in the container applies (the tests add one that makes statements slow on purpose).
         builder.Services.AddDbContext<GeoProjectsDb>((sp, o) => Configure(o, connectionString)
             .AddInterceptors(sp.GetServices<IInterceptor>().Prepend(sp.GetRequiredService<SqlStatementCounter>())));
+        var primary = WithStatementTimeout(database, options.StatementTimeoutMs);
+        builder.Services.AddDbContext<PrimaryDb>((sp, o) => Configure(o, primary)
+            .AddInterceptors(sp.GetServices<IInterceptor>().Prepend(sp.GetRequiredService<SqlStatementCounter>())));
         return builder;
     }
 

@@ -9,11 +9,16 @@ using NetTopologySuite.Geometries;
 
 namespace GeoProjects.Api.Data;
 
-public sealed class GeoProjectsDb(DbContextOptions<GeoProjectsDb> options) : DbContext(options)
+public class GeoProjectsDb : DbContext
 {
+    public GeoProjectsDb(DbContextOptions<GeoProjectsDb> options) : base(options) { }
+
+    protected GeoProjectsDb(DbContextOptions options) : base(options) { }
+
     public DbSet<Project> Projects => Set<Project>();
     public DbSet<Zone> Zones => Set<Zone>();
     public DbSet<ProjectBatch> Batches => Set<ProjectBatch>();
+    public DbSet<Revision> Revisions => Set<Revision>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -21,6 +26,18 @@ public sealed class GeoProjectsDb(DbContextOptions<GeoProjectsDb> options) : DbC
         b.ApplyConfigurationsFromAssembly(typeof(GeoProjectsDb).Assembly);
         GeoSql.Register(b);
     }
+}
+
+/// <summary>
+/// The same model on the primary database, for writes: requests read from GeoProjectsDb, which is the read replica
+/// when one is configured; a mutation must write where writes go, and read back what it wrote.
+/// </summary>
+public sealed class PrimaryDb(DbContextOptions<PrimaryDb> options) : GeoProjectsDb(options)
+{
+    /// <summary>Names who writes (and the request's id) for the revision triggers, for the current transaction only.</summary>
+    public Task SetActorAsync(string actor, string? correlationId, CancellationToken ct) =>
+        Database.ExecuteSqlRawAsync("SELECT set_config('app.actor', {0}, true), set_config('app.correlation_id', {1}, true)",
+            [actor, correlationId ?? ""], ct);
 }
 
 internal sealed class ZoneConfiguration : IEntityTypeConfiguration<Zone>
@@ -40,6 +57,7 @@ internal sealed class ZoneConfiguration : IEntityTypeConfiguration<Zone>
             .HasComputedColumnSql("ST_Area(geography(boundary)) / 1000000.0", stored: true)
             .HasComment("面积 (km²), computed on the geography");
         e.HasOne(z => z.Parent).WithMany().HasForeignKey(z => z.ParentId).OnDelete(DeleteBehavior.Restrict);
+        e.Property(z => z.Version).HasDefaultValue(1).ValueGeneratedOnAddOrUpdate().IsConcurrencyToken();
     }
 }
 
@@ -52,6 +70,7 @@ internal sealed class ProjectBatchConfiguration : IEntityTypeConfiguration<Proje
         e.Property(x => x.Level).HasConversion<string>().HasMaxLength(16);
         e.Property(x => x.Kind).HasConversion<string>().HasMaxLength(16);
         e.HasIndex(x => x.Date);
+        e.Property(x => x.Version).HasDefaultValue(1).ValueGeneratedOnAddOrUpdate().IsConcurrencyToken();
     }
 }
 
@@ -79,7 +98,7 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
         e.Property(p => p.CreatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
         // Kept current by the trigger in the migration, so every writer (EF, psql, imports) agrees.
         e.Property(p => p.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAddOrUpdate();
-        e.Property(p => p.Version).IsRowVersion();
+        e.Property(p => p.Version).HasDefaultValue(1).ValueGeneratedOnAddOrUpdate().IsConcurrencyToken();
         e.HasIndex(p => p.Location).HasMethod("gist");
         e.HasIndex(p => p.Site).HasMethod("gist");
         e.HasIndex(p => p.Sector);
@@ -89,6 +108,22 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
         e.HasIndex(p => p.IndustryChain);
         e.HasOne(p => p.Zone).WithMany(z => z.Projects).HasForeignKey(p => p.ZoneId).OnDelete(DeleteBehavior.SetNull);
         e.HasOne(p => p.Batch).WithMany(x => x.Projects).HasForeignKey(p => p.BatchId).OnDelete(DeleteBehavior.SetNull);
+    }
+}
+
+internal sealed class RevisionConfiguration : IEntityTypeConfiguration<Revision>
+{
+    public void Configure(EntityTypeBuilder<Revision> e)
+    {
+        e.ToTable("revisions", t => t.HasComment("修订记录 · every change to projects, zones, batches and progress reports, written by triggers"));
+        e.Property(r => r.Id).UseIdentityAlwaysColumn();
+        e.Property(r => r.Entity).HasMaxLength(32);
+        e.Property(r => r.Operation).HasMaxLength(8);
+        e.Property(r => r.ChangedAt).HasDefaultValueSql("now()");
+        e.Property(r => r.Changes).HasColumnType("jsonb");
+        e.Property(r => r.Record).HasColumnType("jsonb");
+        e.HasIndex(r => new { r.Entity, r.EntityId, r.Id });
+        e.HasIndex(r => r.ChangedAt);
     }
 }
 

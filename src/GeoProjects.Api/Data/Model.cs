@@ -21,6 +21,8 @@ public sealed class Zone
     public bool IsApproximate { get; set; } = true;
     public BoundaryConfidence Confidence { get; set; }
     public required string SourceNote { get; set; }
+    /// <summary>1 on insert, +1 on every change (a trigger, whoever writes).</summary>
+    public int Version { get; set; }
     public List<Project> Projects { get; } = [];
 }
 
@@ -50,6 +52,8 @@ public sealed class ProjectBatch
     public BatchLevel Level { get; set; }
     public BatchKind Kind { get; set; }
     public required string SourceNote { get; set; }
+    /// <summary>1 on insert, +1 on every change (a trigger, whoever writes).</summary>
+    public int Version { get; set; }
     public List<Project> Projects { get; } = [];
 }
 
@@ -94,8 +98,8 @@ public sealed class Project
     public required string SourceNote { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
-    /// <summary>PostgreSQL's xmin, used as the optimistic concurrency token.</summary>
-    public uint Version { get; set; }
+    /// <summary>1 on insert, +1 on every change (a trigger, whoever writes); the optimistic concurrency token and revision number.</summary>
+    public int Version { get; set; }
 }
 
 [Description("行业领域 · Sector (行业领域) as used in the district's batch reports.")]
@@ -137,4 +141,24 @@ public static class EnumNames
         string.Concat(clrName.Select((c, i) => i > 0 && char.IsUpper(c) && !char.IsUpper(clrName[i - 1]) ? "_" + c : c.ToString())).ToUpperInvariant();
 
     public static string[] Of<TEnum>() where TEnum : struct, Enum => Enum.GetNames<TEnum>().Select(ToGraphQL).ToArray();
+}
+
+/// <summary>
+/// 修订记录 · One change to a project, zone, batch or progress report, written by a database trigger in the same
+/// transaction as the change, so no path skips it: who, when, which fields from what to what, and the row as it became.
+/// </summary>
+public sealed class Revision
+{
+    public long Id { get; set; }
+    public required string Entity { get; set; }
+    public int EntityId { get; set; }
+    public int Version { get; set; }
+    public required string Operation { get; set; }
+    public DateTime ChangedAt { get; set; }
+    public required string ChangedBy { get; set; }
+    public string? CorrelationId { get; set; }
+    /// <summary>jsonb: [{ field, old, new }] by column name; geometries as GeoJSON.</summary>
+    public required string Changes { get; set; }
+    /// <summary>jsonb: the whole row after the change (before it, for a delete).</summary>
+    public required string Record { get; set; }
 }

@@ -23,14 +23,14 @@ public static class FieldsDoc
         foreach (var entity in Entities)
         {
             md.Append($"\n## {entity.TypeName} (`{entity.Table}`)\n\n")
-                .Append("| Field | 说明 · Description | Type | GraphQL | Filter | Sort | OGC | GeoJSON | Tile | File (中文表头) |\n")
-                .Append("|---|---|---|---|---|---|---|---|---|---|\n");
+                .Append("| Field | 说明 · Description | Type | GraphQL | Filter | Sort | Input | OGC | GeoJSON | Tile | File (中文表头) |\n")
+                .Append("|---|---|---|---|---|---|---|---|---|---|---|\n");
             foreach (var f in entity.Fields)
             {
                 string Mark(Door door) => f.In(door) ? "✓" : "";
                 var file = f.In(Door.Files) ? f.Kind == ValueKind.Geometry ? "geometry, or lon/lat (经度/纬度)" : $"`{f.Name}` ({f.Header})" : "";
                 md.Append($"| `{f.Name}` | {f.Description.Replace("|", "\\|")} | {TypeOf(f)} | ")
-                    .Append($"{Mark(Door.Output)} | {Mark(Door.Filter)} | {Mark(Door.Sort)} | ")
+                    .Append($"{Mark(Door.Output)} | {Mark(Door.Filter)} | {Mark(Door.Sort)} | {Mark(Door.Input)} | ")
                     .Append($"{Mark(Door.OgcApi)} | {Mark(Door.GeoJsonLayer)} | {(f.TileAttribute is { } t ? $"`{t}`" : "")} | {file} |\n");
             }
         }

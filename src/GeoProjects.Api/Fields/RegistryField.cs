@@ -25,8 +25,10 @@ public enum Door
     VectorTiles = 32,
     /// <summary>A column of exported files that import reads back (CSV, GeoJSON, Shapefile, GeoPackage).</summary>
     Files = 64,
+    /// <summary>A field of the mutations' inputs (createX, updateX): relations are set by ID as `{name}Id`.</summary>
+    Input = 128,
     Query = Output | Filter | Sort,
-    Everywhere = Query | OgcApi | GeoJsonLayer | VectorTiles | Files,
+    Everywhere = Query | OgcApi | GeoJsonLayer | VectorTiles | Files | Input,
 }
 
 /// <summary>How a value is written where there are no GraphQL types (SQL, JSON, files, tiles).</summary>

@@ -11,10 +11,11 @@ namespace GeoProjects.Api.GraphQL;
 
 public sealed class GeoProjectsSchema : Schema
 {
-    public GeoProjectsSchema(IServiceProvider services, QueryType query) : base(services)
+    public GeoProjectsSchema(IServiceProvider services, QueryType query, MutationType mutation) : base(services)
     {
         Description = "GeoProjects: 西海岸新区重大项目登记册 · a registry of major investment projects (重大项目) with their locations.";
         Query = query;
+        Mutation = mutation;
         // What graphql-js getIntrospectionQuery({ directiveIsRepeatable, inputValueDeprecation }) asks for.
         Features.RepeatableDirectives = true;
         Features.DeprecationOfInputValues = true;
@@ -88,6 +89,18 @@ public sealed class QueryType : ObjectGraphType
             ["Zone"] = (c, id) => ZoneLoaders.ById(c, id),
             ["ProjectBatch"] = (c, id) => BatchLoaders.ById(c, id),
         });
+    }
+}
+
+public sealed class MutationType : ObjectGraphType
+{
+    public MutationType()
+    {
+        Name = "Mutation";
+        Description = "修改入口: 每个变更一个事务, 按顺序执行 · Changes to the registry: each mutation is one transaction, run in order.";
+        this.AddProjectMutations();
+        this.AddZoneMutations();
+        this.AddBatchMutations();
     }
 }
 

@@ -29,8 +29,6 @@ public sealed record ImportResult(int Rows, int Inserted, int Updated, IReadOnly
 public sealed class ProjectImporter(GeoProjectsDb db)
 {
     private const int BatchSize = 1000;
-    // coordtransform's box for China; a project outside it is a data error here.
-    private static readonly Envelope China = new(73.66, 135.05, 3.86, 53.55);
 
     public async Task<ImportResult> ImportAsync(string path, ImportOptions options, CancellationToken ct = default)
     {
@@ -154,14 +152,29 @@ public sealed class ProjectImporter(GeoProjectsDb db)
             values[i] = ColumnValue(field, text, mapping, lookups, errors);
         }
         var (lon, lat) = Location(row, crs, errors);
-        return errors.Count > 0 ? (null, errors) : (new ValidProject(values, Math.Round(lon, 9), Math.Round(lat, 9)), errors);
+        // The rules every way in shares (lengths, ≥ 0, completed ≤ total, dates in order, inside China), on the row as a project.
+        var project = AsProject(values, GeoJson.Factory.CreatePoint(new Coordinate(Math.Round(lon, 9), Math.Round(lat, 9))));
+        errors.AddRange(ProjectFields.Rules(project).Select(p => p.Message).Where(m => !errors.Contains(m)).ToList());
+        return errors.Count > 0 ? (null, errors) : (new ValidProject(values, project.Location.X, project.Location.Y), errors);
     }
 
-    /// <summary>One column's value by the field's kind and rules (length, ≥ 0, known enum values, existing relations).</summary>
+    /// <summary>The row's values on a Project (relations by their keys), for the shared rules.</summary>
+    private static Project AsProject(object?[] values, Point location)
+    {
+        var project = new Project { Code = null!, Name = null!, Location = location, SourceNote = null! };
+        for (var i = 0; i < Columns.Count; i++)
+        {
+            var column = Columns[i];
+            var property = column.Via is { } via ? ProjectFields.Registry.Find(via.Relation).Reads.Single() : column.Property!;
+            if (values[i] is { } value) property.SetValue(project, value);
+        }
+        return project;
+    }
+
+    /// <summary>One column's value read by the field's kind: a number, a known enum value, a date, an existing relation.</summary>
     private static object? ColumnValue(
         RegistryField field, string v, ImportMapping mapping, Dictionary<string, Dictionary<string, int>> lookups, List<string> errors)
     {
-        if (field.MaxLength is { } max && v.Length > max) errors.Add($"{field.Name} is longer than {max} characters");
         if (field.Via is { } via)
         {
             if (lookups[field.Name].TryGetValue(v, out var key)) return key;
@@ -177,12 +190,11 @@ public sealed class ProjectImporter(GeoProjectsDb db)
                     errors.Add($"{field.Name} '{v}' is not a number");
                     return null;
                 }
-                if (field.NonNegative && d < 0) errors.Add($"{field.Name} {v} must be ≥ 0");
                 return field.Kind == ValueKind.Integer ? (object)(int)d : d;
             case ValueKind.Enum:
                 var name = mapping.Value(field.Name, v);
                 if (Enum.TryParse(field.ValueType, name.Replace("_", ""), ignoreCase: true, out var value) && Enum.IsDefined(field.ValueType, value!))
-                    return value!.ToString();
+                    return value;
                 var known = string.Join(", ", Enum.GetNames(field.ValueType).Select(EnumNames.ToGraphQL));
                 errors.Add($"{field.Name} '{v}' is not one of {known} (or a Chinese name from the mapping file)");
                 return null;
@@ -208,13 +220,8 @@ public sealed class ProjectImporter(GeoProjectsDb db)
         else if (row.Geometry is null) errors.Add("location is required (a Point geometry, lon/lat columns or WKT)");
         else if (row.Geometry is not Point point) errors.Add($"location must be a Point, not a {row.Geometry.GeometryType}");
         else if (!new IsValidOp(point).IsValid || double.IsNaN(point.X)) errors.Add("location is not a valid point");
-        else
-        {
-            var (lon, lat) = ChineseCrs.ToWgs84(crs, point.X, point.Y);
-            if (China.Contains(lon, lat)) return (lon, lat);
-            errors.Add($"location ({point.X}, {point.Y}) is outside China's extent (73.66–135.05 E, 3.86–53.55 N)");
-        }
-        return (0, 0);
+        else return ChineseCrs.ToWgs84(crs, point.X, point.Y);
+        return (100, 30); // a placeholder inside China, so the row's other problems are still found
     }
 
     /// <summary>The SQL column a file column is written to (a relation's foreign key for a related value), and its parameter type.</summary>
@@ -265,7 +272,7 @@ public sealed class ProjectImporter(GeoProjectsDb db)
                 NpgsqlDbType.Boolean => typeof(bool?),
                 _ => typeof(string),
             }, rows.Count);
-            for (var r = 0; r < rows.Count; r++) values.SetValue(rows[r].Values[i], r);
+            for (var r = 0; r < rows.Count; r++) values.SetValue(rows[r].Values[i] is Enum e ? e.ToString() : rows[r].Values[i], r);
             command.Parameters.Add(new NpgsqlParameter($"c{i}", NpgsqlDbType.Array | type) { Value = values });
         }
         command.Parameters.Add(new NpgsqlParameter("lon", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = rows.Select(r => r.Lon).ToArray() });

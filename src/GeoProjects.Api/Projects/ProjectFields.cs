@@ -19,7 +19,7 @@ namespace GeoProjects.Api.Projects;
 public static class ProjectFields
 {
     /// <summary>Every door but the tiles, which carry only what a map styles and labels by.</summary>
-    private const Door Listed = Query | OgcApi | GeoJsonLayer | Files;
+    private const Door Listed = Query | OgcApi | GeoJsonLayer | Files | Input;
 
     private const string AsOfHelp = "计算日期, 默认今天 (北京时间) · The date to measure at; default today (China time).";
 
@@ -50,10 +50,10 @@ public static class ProjectFields
             new(Header: "计划竣工日期", Dbf: "plan_done"))
         .Field("startYear", "开工年份 · Year of the start date.", StartYear, Query)
         .Relation("batch", "所属批次 · The batch (集中开工/签约 event) that announced the project.", p => p.Batch, p => p.BatchId,
-            () => BatchFields.Registry, Query,
+            () => BatchFields.Registry, Query | Input,
             GraphTypes.Output<Project, ProjectBatchType>(f => f.Resolve(c => c.Source.BatchId is { } id ? BatchLoaders.ById(c, id) : null)))
         .Relation("zone", "所属功能区 (含该点的最小功能区, 除非另行指定) · The assigned zone: the smallest zone containing the location unless set explicitly.",
-            p => p.Zone, p => p.ZoneId, () => ZoneFields.Registry, Query,
+            p => p.Zone, p => p.ZoneId, () => ZoneFields.Registry, Query | Input,
             GraphTypes.Output<Project, ZoneType>(f => f.Resolve(c => c.Source.ZoneId is { } id ? ZoneLoaders.ById(c, id) : null)))
         .Shown("zone", "所属功能区 (名称) · Assigned zone (name).", new("zone", "name"), OgcApi | GeoJsonLayer | VectorTiles, new(Tile: "zone_name"))
         .Shown("zoneCode", "所属功能区编码 · Assigned zone (code).", new("zone", "code"), OgcApi)
@@ -61,9 +61,9 @@ public static class ProjectFields
         .Shown("zone", "所属功能区 (编码, 导入时也可写名称) · Assigned zone (code; import also takes its name).", new("zone", "code", AlsoMatches: ["name"]),
             Files, new(Header: "所属功能区", MaxLength: 100))
         .Field("location", "项目位置 · Project location (a point; WGS84 unless crs asks for GCJ02/BD09).", p => p.Location,
-            Output | Filter | OgcApi | GeoJsonLayer | VectorTiles | Files,
+            Output | Filter | OgcApi | GeoJsonLayer | VectorTiles | Files | Input,
             new(GraphQL: GraphTypes.Output<Project, NonNullGraphType<GeoJsonPointType>>(f => f.WithCrs(p => p.Location))))
-        .Field("site", "项目用地范围 · Project site polygon, when known.", p => p.Site, Output | Filter,
+        .Field("site", "项目用地范围 · Project site polygon, when known.", p => p.Site, Output | Filter | Input,
             new(GraphQL: GraphTypes.Output<Project, GeoJsonPolygonType>(f => f.WithCrs(p => p.Site))))
         .Field("dataSource", "数据来源 · PUBLISHED (cited) or ILLUSTRATIVE (made up).", p => p.DataSource, Listed,
             new(Header: "数据来源", Dbf: "data_src", ImportDefault: "PUBLISHED"))
@@ -90,5 +90,27 @@ public static class ProjectFields
                 .Argument<NonNullGraphType<GeoJsonPointInputType>>("from", "起点 (WGS84) · The point to measure from (WGS84).")
                 .Resolve(c => ProjectLoaders.Distance(c, c.GetArgument<Point>("from")).Load(c.Source.Id))))
         .Field("createdAt", "创建时间 (UTC) · When the record was created (UTC).", p => p.CreatedAt, Query, new(Generated: true))
-        .Field("updatedAt", "更新时间 (UTC) · When the record was last changed (UTC).", p => p.UpdatedAt, Query, new(Generated: true));
+        .Field("updatedAt", "更新时间 (UTC) · When the record was last changed (UTC).", p => p.UpdatedAt, Query, new(Generated: true))
+        .Field("version", "版本: 新建为 1, 每次修改加 1 (由数据库触发器维护) · Version: 1 when created, +1 on every change (kept by a database trigger); pass it as expectedVersion.", p => p.Version, Output, new(Generated: true));
+
+    /// <summary>China's extent as coordtransform draws it: a project outside it is a data error.</summary>
+    public static readonly Envelope China = new(73.66, 135.05, 3.86, 53.55);
+
+    /// <summary>
+    /// A project's rules across fields, after the registry's own (required, lengths, ≥ 0): the same for GraphQL mutations
+    /// and file import. Paths start with <paramref name="prefix"/>.
+    /// </summary>
+    public static IEnumerable<Problem> Rules(Project p, params string[] prefix)
+    {
+        foreach (var problem in FieldRules.Check(Registry, p, prefix)) yield return problem;
+        if (p.CompletedInvestment is { } done && done > p.TotalInvestment)
+            yield return new Problem([.. prefix, "completedInvestment"], "COMPLETED_EXCEEDS_TOTAL",
+                $"completedInvestment {done} exceeds totalInvestment {p.TotalInvestment}");
+        if (p.PlannedCompletionDate is { } end && p.StartDate is { } start && end < start)
+            yield return new Problem([.. prefix, "plannedCompletionDate"], "COMPLETION_BEFORE_START",
+                $"plannedCompletionDate {end:yyyy-MM-dd} is before startDate {start:yyyy-MM-dd}");
+        if (p.Location is { } l && (!l.IsValid || !China.Contains(l.Coordinate)))
+            yield return new Problem([.. prefix, "location"], "LOCATION_OUTSIDE_CHINA",
+                $"location ({l.X}, {l.Y}) is outside China's extent (73.66–135.05 E, 3.86–53.55 N)");
+    }
 }
