@@ -82,9 +82,10 @@ public static class Commands
         var file = new Argument<string>("file") { Description = "GeoJSON, CSV, Shapefile (.shp or .zip) or GeoPackage." };
         var crs = new Option<string?>("--crs") { Description = "The file's CRS when it does not say: WGS84, CGCS2000, GCJ02 or BD09." };
         var mapping = new Option<string?>("--mapping") { Description = "Column mapping (JSON); default db/import-mapping.json." };
+        var actor = new Option<string?>("--actor") { Description = "Who imports, as the revisions record it; default: the operating system's user." };
         var command = new Command("import", "Import projects: every row is validated first; one bad row and nothing is written (exit 2).")
         {
-            file, crs, mapping,
+            file, crs, mapping, actor,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -93,7 +94,7 @@ public static class Commands
             try
             {
                 var imported = await scope.ServiceProvider.GetRequiredService<ProjectImporter>()
-                    .ImportAsync(path, new ImportOptions(result.GetValue(crs), result.GetValue(mapping), Console.Error));
+                    .ImportAsync(path, new ImportOptions(result.GetValue(crs), result.GetValue(mapping), Console.Error, result.GetValue(actor)));
                 if (!imported.Succeeded)
                 {
                     Console.Error.WriteLine($"{imported.Errors.Select(e => e.Row).Distinct().Count()} bad rows in {path}; nothing was written:");

@@ -31,6 +31,7 @@ public static class DatabaseSeeder
         }
         var dir = SeedDirectory(scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value, scope.ServiceProvider.GetRequiredService<IHostEnvironment>());
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.Database.ExecuteSqlRawAsync("SELECT set_config('app.actor', 'seed', true)", ct); // the revisions name the seed
         var zones = LoadZones(Path.Combine(dir, "zones.geojson"));
         db.Zones.AddRange(zones.Values);
         var batches = LoadBatches(Path.Combine(dir, "batches.json"));

@@ -12,7 +12,12 @@ using NpgsqlTypes;
 
 namespace GeoProjects.Api.Import;
 
-public sealed record ImportOptions(string? Crs = null, string? MappingFile = null, TextWriter? Progress = null);
+/// <summary>How to import: the file's CRS, a column mapping, where progress goes, and who imports (for the revisions).</summary>
+public sealed record ImportOptions(string? Crs = null, string? MappingFile = null, TextWriter? Progress = null, string? Actor = null)
+{
+    /// <summary>Who the revisions name: --actor, else the operating system's user.</summary>
+    public string ActorOrUser => string.IsNullOrWhiteSpace(Actor) ? Environment.UserName : Actor.Trim();
+}
 
 public sealed record RowError(int Row, string Reason);
 
@@ -60,6 +65,11 @@ public sealed class ProjectImporter(GeoProjectsDb db)
         {
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
             await using var tx = await connection.BeginTransactionAsync(ct);
+            await using (var actor = new NpgsqlCommand("SELECT set_config('app.actor', @actor, true)", connection, tx))
+            {
+                actor.Parameters.AddWithValue("actor", $"import:{options.ActorOrUser}");
+                await actor.ExecuteNonQueryAsync(ct);
+            }
             var batch = new List<ValidProject>(BatchSize);
             var written = 0;
             await foreach (var row in SourceRows.ReadAsync(path, mapping, ct))
