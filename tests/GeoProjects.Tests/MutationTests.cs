@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using GeoProjects.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace GeoProjects.Tests;
@@ -329,5 +330,100 @@ public sealed class MutationTests(ApiFixture api)
         await CreateAsync("T-FRESH");
         var after = (await client.GetAsync("/geojson/projects?limit=1")).Headers.ETag!.Tag;
         Assert.NotEqual(before, after);
+    }
+
+    [Fact]
+    public async Task HistoryShowsWhoChangedWhatNewestFirst()
+    {
+        var id = (await CreateAsync("T-HIST")).GetProperty("project").GetProperty("id").GetString();
+        await MutateAsync($$"""mutation { updateProject(input: { id: "{{id}}", expectedVersion: 1, status: STARTED }) { project { id } } }""", actor: "甲");
+        await MutateAsync($$"""mutation { updateProject(input: { id: "{{id}}", expectedVersion: 2, totalInvestment: 30 }) { project { id } } }""", actor: "乙");
+        var history = (await MutateAsync($$"""
+            { project(id: "{{id}}") { history(first: 10) { totalCount nodes { version operation changedBy changes { field oldValue newValue } } } } }
+            """)).GetProperty("project").GetProperty("history");
+        Assert.Equal(3, history.GetProperty("totalCount").GetInt32());
+        var nodes = history.GetProperty("nodes").EnumerateArray().ToList();
+        Assert.Equal([(3, "UPDATE", "乙"), (2, "UPDATE", "甲"), (1, "INSERT", "测试员")],
+            nodes.Select(n => (n.GetProperty("version").GetInt32(), n.GetProperty("operation").GetString(), n.GetProperty("changedBy").GetString())));
+        var status = Assert.Single(nodes[1].GetProperty("changes").EnumerateArray());
+        Assert.Equal(("status", "SIGNED", "STARTED"),
+            (status.GetProperty("field").GetString(), status.GetProperty("oldValue").GetString(), status.GetProperty("newValue").GetString()));
+        Assert.DoesNotContain(nodes[2].GetProperty("changes").EnumerateArray(), c => c.GetProperty("newValue").ValueKind == JsonValueKind.Null);
+
+        var audit = (await MutateAsync("""
+            { revisions(where: { changedBy: { eq: "乙" }, operation: { eq: UPDATE } }, first: 5) { nodes { entity version project { code totalInvestment } } } }
+            """)).GetProperty("revisions").GetProperty("nodes");
+        var only = Assert.Single(audit.EnumerateArray());
+        Assert.Equal(("T-HIST", 30m), (only.GetProperty("project").GetProperty("code").GetString(),
+            only.GetProperty("project").GetProperty("totalInvestment").GetDecimal()));
+    }
+
+    [Fact]
+    public async Task TimeTravelAnswersAsTheRegistryStoodThen()
+    {
+        var created = (await CreateAsync("T-TIME")).GetProperty("project");
+        var id = created.GetProperty("id").GetString();
+        var key = Key(created.GetProperty("id"));
+        async Task<DateTime> NowAsync()
+        {
+            await using var c = await api.OpenAsync();
+            await using var now = new NpgsqlCommand("SELECT clock_timestamp()", c);
+            await Task.Delay(20);
+            return ((DateTime)(await now.ExecuteScalarAsync())!).ToUniversalTime();
+        }
+        var createdAt = await RevisionTimeAsync(key);
+        var afterCreation = await NowAsync();
+        await MutateAsync($$"""mutation { updateProject(input: { id: "{{id}}", expectedVersion: 1, totalInvestment: 99, name: "[示例] 改名" }) { project { id } } }""");
+        var afterUpdate = await NowAsync();
+        await MutateAsync($$"""mutation { deleteProject(input: { id: "{{id}}", expectedVersion: 2 }) { project { id } } }""");
+
+        async Task<JsonElement> AtAsync(DateTime t) => (await MutateAsync($$"""
+            { project(id: "{{id}}", asOf: "{{t:yyyy-MM-ddTHH:mm:ss.ffffffZ}}") { code name totalInvestment version location { coordinates } } }
+            """)).GetProperty("project");
+        Assert.Equal(JsonValueKind.Null, (await AtAsync(createdAt.AddMilliseconds(-1))).ValueKind);
+        var first = await AtAsync(afterCreation);
+        Assert.Equal((12.5m, 1), (first.GetProperty("totalInvestment").GetDecimal(), first.GetProperty("version").GetInt32()));
+        var second = await AtAsync(afterUpdate);
+        Assert.Equal(("[示例] 改名", 99m), (second.GetProperty("name").GetString(), second.GetProperty("totalInvestment").GetDecimal()));
+        Assert.Equal(120.1, second.GetProperty("location").GetProperty("coordinates")[0].GetDouble(), 6);
+        Assert.Equal(JsonValueKind.Null, (await AtAsync(DateTime.UtcNow.AddSeconds(1))).ValueKind); // deleted by then
+        var now = await MutateAsync($$"""{ project(id: "{{id}}") { code } }""");
+        Assert.Equal(JsonValueKind.Null, now.GetProperty("project").ValueKind);
+    }
+
+    private async Task<DateTime> RevisionTimeAsync(int key)
+    {
+        await using var c = await api.OpenAsync();
+        await using var read = new NpgsqlCommand($"SELECT min(changed_at) FROM revisions WHERE entity = 'Project' AND entity_id = {key}", c);
+        return ((DateTime)(await read.ExecuteScalarAsync())!).ToUniversalTime();
+    }
+
+    [Fact]
+    public async Task ImportsNameTheirActorAndAnUnchangedRowLeavesNoRevision()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"import-{Guid.NewGuid():N}.csv");
+        try
+        {
+            await File.WriteAllTextAsync(file, "code,name,sector,status,totalInvestment,lon,lat,dataSource,sourceNote\n"
+                + "T-IMPORT,[示例] 导入,MARINE_ECONOMY,SIGNED,3,120.1,35.9,ILLUSTRATIVE,ILLUSTRATIVE import test\n");
+            async Task<long> RevisionsAsync()
+            {
+                await using var c = await api.OpenAsync();
+                await using var count = new NpgsqlCommand("SELECT count(*) FROM revisions WHERE changed_by = 'import:规划办'", c);
+                return (long)(await count.ExecuteScalarAsync())!;
+            }
+            foreach (var expected in new long[] { 1, 1 }) // the second import changes nothing, so it records nothing
+            {
+                await using var scope = api.Services.CreateAsyncScope();
+                var result = await scope.ServiceProvider.GetRequiredService<GeoProjects.Api.Import.ProjectImporter>()
+                    .ImportAsync(file, new GeoProjects.Api.Import.ImportOptions(Actor: "规划办"));
+                Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+                Assert.Equal(expected, await RevisionsAsync());
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 }

@@ -118,7 +118,9 @@ internal sealed class RevisionConfiguration : IEntityTypeConfiguration<Revision>
         e.ToTable("revisions", t => t.HasComment("修订记录 · every change to projects, zones, batches and progress reports, written by triggers"));
         e.Property(r => r.Id).UseIdentityAlwaysColumn();
         e.Property(r => r.Entity).HasMaxLength(32);
-        e.Property(r => r.Operation).HasMaxLength(8);
+        // The triggers write TG_OP: INSERT, UPDATE, DELETE.
+        e.Property(r => r.Operation).HasMaxLength(8)
+            .HasConversion(v => v.ToString().ToUpperInvariant(), s => Enum.Parse<RevisionOperation>(s, true));
         e.Property(r => r.ChangedAt).HasDefaultValueSql("now()");
         e.Property(r => r.Changes).HasColumnType("jsonb");
         e.Property(r => r.Record).HasColumnType("jsonb");

@@ -153,7 +153,7 @@ public sealed class Revision
     public required string Entity { get; set; }
     public int EntityId { get; set; }
     public int Version { get; set; }
-    public required string Operation { get; set; }
+    public RevisionOperation Operation { get; set; }
     public DateTime ChangedAt { get; set; }
     public required string ChangedBy { get; set; }
     public string? CorrelationId { get; set; }
@@ -161,4 +161,12 @@ public sealed class Revision
     public required string Changes { get; set; }
     /// <summary>jsonb: the whole row after the change (before it, for a delete).</summary>
     public required string Record { get; set; }
+}
+
+[Description("修订类型 · What a revision did.")]
+public enum RevisionOperation
+{
+    [Description("新建 · The record was created.")] Insert,
+    [Description("修改 · The record was changed.")] Update,
+    [Description("删除 · The record was deleted; the revision keeps it as it was.")] Delete,
 }

@@ -35,7 +35,8 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
     public string Table => table;
     public string KeyColumn => KeyField.Column!;
     public IReadOnlyList<RegistryField> Fields => _fields;
-    public RegistryField KeyField => _fields.Single(f => f.Kind == ValueKind.Key);
+    /// <summary>The key: a node's ID, or (revisions, keyed by a long) the field named id.</summary>
+    public RegistryField KeyField => _fields.SingleOrDefault(f => f.Kind == ValueKind.Key) ?? Find("id");
 
     public RegistryField Find(string name) => _fields.First(f => f.Name == name);
 

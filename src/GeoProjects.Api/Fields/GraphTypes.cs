@@ -14,7 +14,7 @@ public static class GraphTypes
         {
             _ when valueType == typeof(string) => typeof(StringGraphType),
             _ when valueType == typeof(int) => typeof(IntGraphType),
-            _ when valueType == typeof(long) => typeof(LongGraphType),
+            _ when valueType == typeof(long) => typeof(LongScalar),
             _ when valueType == typeof(decimal) => typeof(DecimalScalar),
             _ when valueType == typeof(double) => typeof(FloatGraphType),
             _ when valueType == typeof(bool) => typeof(BooleanGraphType),

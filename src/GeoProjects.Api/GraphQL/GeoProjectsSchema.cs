@@ -1,5 +1,6 @@
 using GeoProjects.Api.Batches;
 using GeoProjects.Api.Data;
+using GeoProjects.Api.History;
 using GeoProjects.Api.Projects;
 using GeoProjects.Api.Querying;
 using GeoProjects.Api.Zones;
@@ -29,6 +30,8 @@ public sealed class GeoProjectsSchema : Schema
         RegisterType(typeof(DateTimeScalar));
         RegisterType(typeof(DecimalScalar));
         RegisterTypeMapping(typeof(decimal), typeof(DecimalScalar));
+        RegisterType(typeof(LongScalar));
+        RegisterTypeMapping(typeof(long), typeof(LongScalar));
         RegisterTypeMapping(typeof(DateTime), typeof(DateTimeScalar));
         RegisterTypeMapping(typeof(DateOnly), typeof(DateScalar));
         RegisterType(typeof(GeoJsonPointType));
@@ -42,6 +45,7 @@ public sealed class GeoProjectsSchema : Schema
         RegisterType(typeof(EnumerationGraphType<ProjectStatus>));
         RegisterType(typeof(EnumerationGraphType<DataSource>));
         RegisterType(typeof(EnumerationGraphType<WarningLevel>));
+        RegisterType(typeof(EnumerationGraphType<RevisionOperation>));
         RegisterType(typeof(GeoProjects.Api.Crs.CoordinateSystemEnum));
     }
 
@@ -83,6 +87,7 @@ public sealed class QueryType : ObjectGraphType
         this.AddZoneQueries(types);
         this.AddBatchQueries(types);
         this.AddProjectStatsQueries(types);
+        this.AddHistoryQueries(types);
         this.AddNodeQueries(new Dictionary<string, Func<global::GraphQL.IResolveFieldContext, int, object>>
         {
             ["Project"] = (c, id) => ProjectLoaders.ById(c, id),
@@ -121,6 +126,16 @@ public sealed class DateTimeScalar : DateTimeGraphType
         Name = "DateTime";
         Description = "日期时间 (ISO-8601, UTC) · A date and time in ISO-8601, UTC.";
         this.ApplyDirective(SpecifiedByDirective.DirectiveName, "url", "https://www.graphql-scalars.com/date-time"); // as HotChocolate prints it
+    }
+}
+
+/// <summary>HotChocolate's `Long` (revision numbers).</summary>
+public sealed class LongScalar : LongGraphType
+{
+    public LongScalar()
+    {
+        Name = "Long";
+        Description = "64 位整数 · A 64-bit signed integer.";
     }
 }
 

@@ -24,11 +24,18 @@ public static class ProjectQueries
                 Selection.ConnectionNodeFields(c), c.CancellationToken));
 
         query.Field<ProjectType>("project")
-            .Description("按 ID 获取项目 · A project by its global ID.")
+            .Description("按 ID 获取项目; 给出 asOf 则为该时刻的状态 (由修订记录重建) · A project by its global ID; with `asOf`, as it stood then.")
             .Argument<NonNullGraphType<IdGraphType>>("id", "项目全局 ID · The project's global ID.")
-            .ResolveAsync(async c => await GetProjectAsync(
-                c.RequestServices!.GetRequiredService<GeoProjectsDb>(), NodeId.Decode("Project", c.GetArgument<string>("id")),
-                Selection.FieldNames(c), c.CancellationToken));
+            .Argument<DateTimeScalar>("asOf", "时间旅行: 该时刻的状态, 含已删除的项目 · Time travel: the project as the registry held it at this instant, "
+                + "rebuilt from its revisions (a deleted project too, before its deletion).")
+            .ResolveAsync(async c =>
+            {
+                var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
+                var id = NodeId.Decode("Project", c.GetArgument<string>("id"));
+                return c.GetArgument<DateTime?>("asOf") is { } asOf
+                    ? await History.HistoryQueries.AsOfAsync<Project>(db, "Project", id, asOf, c.CancellationToken)
+                    : await GetProjectAsync(db, id, Selection.FieldNames(c), c.CancellationToken);
+            });
     }
 
     public static IQueryable<Project> Filtered(GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext? context = null) =>

@@ -35,7 +35,8 @@ public sealed record SortKey(LambdaExpression Key, bool Descending);
 /// <summary>Turns HotChocolate-shaped <c>order: [{ field: ASC }, { zone: { name: DESC } }]</c> into sort keys.</summary>
 public static class SortTranslator
 {
-    public static IReadOnlyList<SortKey> Translate<T>(EntitySort<T> sort, IEnumerable<object?>? order, Expression<Func<T, int>> tieBreaker, QueryContext? context = null)
+    public static IReadOnlyList<SortKey> Translate<T, TKey>(
+        EntitySort<T> sort, IEnumerable<object?>? order, Expression<Func<T, TKey>> tieBreaker, QueryContext? context = null)
     {
         context ??= QueryContext.Default;
         var p = Expression.Parameter(typeof(T), "x");

@@ -28,6 +28,7 @@ public static class ZoneFields
         .Field("approximate", "边界是否为近似 · Whether the boundary is an approximation.", z => z.IsApproximate, Output | Filter | OgcApi | GeoJsonLayer | Input)
         .Field("confidence", "边界可信度 · How far the boundary can be trusted.", z => z.Confidence, Query | OgcApi | GeoJsonLayer | Input)
         .Field("sourceNote", "来源说明 · Sources of the boundary.", z => z.SourceNote, Output | OgcApi | GeoJsonLayer | Input)
+        .Output("history", "修订历史, 最新在前 · The record's revisions, newest first: who changed what, when.", typeof(object), History.HistoryQueries.HistoryField<Zone>("Zone", z => z.Id))
         .Field("version", "版本: 新建为 1, 每次修改加 1 (由数据库触发器维护) · Version: 1 when created, +1 on every change (kept by a database trigger); pass it as expectedVersion.", z => z.Version, Output, new(Generated: true))
         .Output("projects",
             "归属于该功能区的项目 (按 zone 关系, 非空间包含) · Projects assigned to this zone (by relation; use a `within` filter for spatial containment).",

@@ -23,7 +23,8 @@ namespace GeoProjects.Api.Data.Migrations
                 CREATE FUNCTION geoprojects_changes(o jsonb, n jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
                   SELECT coalesce(jsonb_agg(jsonb_build_object('field', k, 'old', o -> k, 'new', n -> k) ORDER BY k), '[]'::jsonb)
                   FROM jsonb_object_keys(coalesce(n, o)) k
-                  WHERE k NOT IN ('version', 'updated_at', 'created_at') AND (o -> k) IS DISTINCT FROM (n -> k)
+                  WHERE k NOT IN ('id', 'version', 'updated_at', 'created_at')
+                    AND coalesce(o -> k, 'null'::jsonb) IS DISTINCT FROM coalesce(n -> k, 'null'::jsonb)
                 $$;
 
                 -- A row is stored as jsonb with its geometries as GeoJSON (PostGIS's json cast), without the legacy crs member.

@@ -1,0 +1,71 @@
+using GeoProjects.Api.Data;
+using GeoProjects.Api.Fields;
+using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Querying;
+using GraphQL;
+using GraphQL.Types;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace GeoProjects.Api.History;
+
+public sealed class RevisionType : ObjectGraphType<Revision>
+{
+    public RevisionType(QueryingTypes types)
+    {
+        Name = "Revision";
+        Description = "修订记录: 谁、何时、改了什么 · A revision: who changed what, when, from what to what; written by the database.";
+        IsTypeOf = o => o is Revision;
+        this.AddFields(RevisionFields.Registry, types);
+    }
+}
+
+public sealed class RevisionsConnectionType() : ConnectionType<RevisionType, RevisionsEdgeType, Revision>("RevisionsConnection");
+
+public sealed class RevisionsEdgeType() : EdgeType<RevisionType, Revision>("RevisionsEdge");
+
+/// <summary>History for auditors: `revisions(where, order)`, each record's `history`, and records as they stood at a time.</summary>
+public static class HistoryQueries
+{
+    /// <summary>Newest first unless `order` says otherwise.</summary>
+    private static readonly object?[] NewestFirst = [new Dictionary<string, object?> { ["id"] = "DESC" }];
+
+    public static void AddHistoryQueries(this ObjectGraphType query, QueryingTypes types)
+    {
+        query.Field<NonNullGraphType<RevisionsConnectionType>>("revisions")
+            .Description("修订记录 (审计), 默认最新在前 · Revisions of every record, for auditors; newest first unless `order` says otherwise.")
+            .Arguments(PagingArguments.Both())
+            .Arguments(types.WhereArgument(RevisionFields.Registry.Filter), types.OrderArgument(RevisionFields.Registry.Sort))
+            .ResolveAsync(async c => await PageAsync(c,
+                c.RequestServices!.GetRequiredService<GeoProjectsDb>().Revisions.AsNoTracking().Filter(RevisionFields.Registry.Filter, c.InputArgument("where")),
+                c.ListArgument("order")));
+    }
+
+    /// <summary>A record's `history(first, after)`: its revisions, newest first; a deleted record keeps them.</summary>
+    public static Func<QueryingTypes, FieldType> HistoryField<T>(string entity, Func<T, int> key) =>
+        GraphTypes.Output<T, NonNullGraphType<RevisionsConnectionType>>(f => f
+            .Arguments(PagingArguments.Forward())
+            .ResolveAsync(async c =>
+            {
+                var id = key(c.Source);
+                var revisions = c.RequestServices!.GetRequiredService<GeoProjectsDb>().Revisions.AsNoTracking()
+                    .Where(r => r.Entity == entity && r.EntityId == id);
+                return await PageAsync(c, revisions, null);
+            }));
+
+    private static Task<Connection<Revision>> PageAsync(IResolveFieldContext c, IQueryable<Revision> revisions, IEnumerable<object?>? order)
+    {
+        var keys = SortTranslator.Translate(RevisionFields.Registry.Sort, order ?? NewestFirst, r => r.Id);
+        return Paging.PageAsync(SortTranslator.Apply(revisions, keys), q => q, PagingArguments.Read(c),
+            c.RequestServices!.GetRequiredService<IOptions<PagingOptions>>().Value, c.CancellationToken);
+    }
+
+    /// <summary>A record as it stood at <paramref name="asOf"/>, rebuilt from its last revision then; null if it did not exist.</summary>
+    public static async Task<T?> AsOfAsync<T>(GeoProjectsDb db, string entity, int id, DateTime asOf, CancellationToken ct) where T : class
+    {
+        var at = asOf.ToUniversalTime();
+        var last = await db.Revisions.AsNoTracking().Where(r => r.Entity == entity && r.EntityId == id && r.ChangedAt <= at)
+            .OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
+        return last is null || last.Operation == RevisionOperation.Delete ? null : (T?)RevisionRecords.AsEntity(last, entity);
+    }
+}
