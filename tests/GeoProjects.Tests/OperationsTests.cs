@@ -40,6 +40,23 @@ public sealed class OperationsTests(ApiFixture api)
             Assert.All(distances, m => Assert.True(m <= 5000));
         },
         ["ZoneTotals"] = d => Assert.Equal(Seed.Projects.Sum(p => p.Total), d.GetProperty("zones").EnumerateArray().Sum(z => z.GetProperty("stats").GetProperty("totalInvestment").GetDecimal())),
+        ["ProjectHistory"] = d =>
+        {
+            var first = d.GetProperty("project").GetProperty("history").GetProperty("nodes").EnumerateArray().Last();
+            Assert.Equal(("INSERT", "seed"), (first.GetProperty("operation").GetString(), first.GetProperty("changedBy").GetString()));
+            Assert.Equal(Seed.Zones.Count, d.GetProperty("revisions").GetProperty("totalCount").GetInt32());
+        },
+        ["TimeTravel"] = d =>
+        {
+            Assert.Equal(JsonValueKind.Null, d.GetProperty("then").ValueKind);
+            Assert.Equal("XHA-2023-D01", d.GetProperty("now").GetProperty("code").GetString());
+        },
+        ["CorrectAProject"] = d =>
+        {
+            var update = d.GetProperty("updateProject");
+            Assert.Equal(JsonValueKind.Null, update.GetProperty("errors").ValueKind);
+            Assert.Equal(1, update.GetProperty("project").GetProperty("version").GetInt32()); // the same values: no change
+        },
         ["NodeLookup"] = d => Assert.Equal(["致真存储芯片制造项目", "青岛西海岸新区"], d.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("name").GetString())),
     };
 
@@ -48,7 +65,7 @@ public sealed class OperationsTests(ApiFixture api)
     public async Task ExampleOperationRunsAndAnswers(string file)
     {
         var text = await File.ReadAllTextAsync(Path.Combine(Folder, file));
-        var name = System.Text.RegularExpressions.Regex.Match(text, @"^query (\w+)", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value;
+        var name = System.Text.RegularExpressions.Regex.Match(text, @"^(?:query|mutation) (\w+)", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value;
         Assert.StartsWith("# ", text); // a one-line comment of what it answers
         Assert.True(Checks.ContainsKey(name), $"{file}: no check for operation {name}");
 
