@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Diagnostics;
 using System.Text;
 using GeoProjects.Api.Crs;
@@ -64,6 +65,68 @@ public sealed class ImportExportTests(ApiFixture api)
             File.Delete(first);
             File.Delete(second);
         }
+    }
+
+    /// <summary>An Excel round trip changes nothing: the same cells come back, and no revision is written.</summary>
+    [Fact]
+    public async Task AnExcelRoundTripChangesNothing()
+    {
+        var (first, second) = (Temp(".xlsx"), Temp(".xlsx"));
+        try
+        {
+            Assert.Equal(Seed.Projects.Count, await ExportAsync(first));
+            var headers = ((IDictionary<string, object?>)MiniExcelLibs.MiniExcel.Query(first, useHeaderRow: true).First()).Keys.ToList();
+            Assert.Contains("项目编码", headers);
+            Assert.Contains("计划竣工日期", headers);
+            var revisions = await RevisionCountAsync();
+            var imported = await ImportAsync(first);
+            Assert.True(imported.Succeeded, string.Join("\n", imported.Errors));
+            Assert.Equal((Seed.Projects.Count, 0, Seed.Projects.Count), (imported.Rows, imported.Inserted, imported.Updated));
+            Assert.Equal(revisions, await RevisionCountAsync());
+            await ExportAsync(second);
+            static string Cells(string path) => JsonSerializer.Serialize(MiniExcelLibs.MiniExcel.Query(path, useHeaderRow: true));
+            Assert.Equal(Cells(first), Cells(second));
+        }
+        finally
+        {
+            File.Delete(first);
+            File.Delete(second);
+        }
+    }
+
+    /// <summary>A bad row is reported by the sheet's own row number, and nothing is written.</summary>
+    [Fact]
+    public async Task BadExcelRowsAreReportedBySheetRow()
+    {
+        var file = Temp(".xlsx");
+        try
+        {
+            MiniExcelLibs.MiniExcel.SaveAs(file, new[]
+            {
+                new Dictionary<string, object?> { ["项目编码"] = "X-OK", ["项目名称"] = "[示例] 好", ["行业领域"] = "海洋经济", ["项目状态"] = "在建",
+                    ["总投资(亿元)"] = 3.5, ["经度"] = 120.1, ["纬度"] = 35.9, ["数据来源"] = "示例", ["来源说明"] = "ILLUSTRATIVE test" },
+                new Dictionary<string, object?> { ["项目编码"] = "X-BAD", ["项目名称"] = "[示例] 坏", ["行业领域"] = "航天", ["项目状态"] = "在建",
+                    ["总投资(亿元)"] = -1, ["经度"] = 120.1, ["纬度"] = 35.9, ["数据来源"] = "示例", ["来源说明"] = "ILLUSTRATIVE test" },
+            });
+            var before = await api.DataFingerprintAsync();
+            var result = await ImportAsync(file);
+            Assert.False(result.Succeeded);
+            Assert.All(result.Errors, e => Assert.Equal(3, e.Row));
+            Assert.Contains(result.Errors, e => e.Reason.Contains("sector '航天'"));
+            Assert.Contains(result.Errors, e => e.Reason.Contains("must be ≥ 0"));
+            Assert.Equal(before, await api.DataFingerprintAsync());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private async Task<long> RevisionCountAsync()
+    {
+        await using var c = await api.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM revisions", c);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 
     [Theory]

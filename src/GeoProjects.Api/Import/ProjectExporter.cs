@@ -39,15 +39,16 @@ public sealed class ProjectExporter(GeoProjectsDb db)
             + $"FROM q ORDER BY {FlatSql.Column(Registry.Find("code"))}";
         var rows = Rows(FlatSql.RowsAroundAsync(db, query, sql, ct));
         if (chineseHeaders && !Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase))
-            throw new ImportException("Chinese headers are for CSV (spreadsheets); GIS formats keep the field names");
+            throw new ImportException("--headers is for CSV; Excel workbooks always carry the Chinese headers, GIS formats the field names");
         return Path.GetExtension(path).ToLowerInvariant() switch
         {
             ".geojson" or ".json" => await GeoJsonAsync(path, rows, crs, ct),
             ".csv" => await CsvAsync(path, rows, crs, chineseHeaders, ct),
+            ".xlsx" => await XlsxAsync(path, rows, crs, ct),
             ".shp" => await ShapefileAsync(path, rows, Wgs84Only(crs, "Shapefile"), ct),
             ".zip" => await ZippedShapefileAsync(path, rows, Wgs84Only(crs, "Shapefile"), ct),
             ".gpkg" => await GeoPackageAsync(path, rows, Wgs84Only(crs, "GeoPackage"), ct),
-            var other => throw new ImportException($"unsupported file type '{other}': use .geojson, .csv, .shp, .zip (a zipped Shapefile) or .gpkg"),
+            var other => throw new ImportException($"unsupported file type '{other}': use .geojson, .csv, .xlsx, .shp, .zip (a zipped Shapefile) or .gpkg"),
         };
     }
 
@@ -204,6 +205,32 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         }
         tx.Commit();
         GeoPackageFile.SetExtent(connection, envelope);
+        return count;
+    }
+
+    /// <summary>
+    /// An Excel workbook (MiniExcel, streamed): one sheet 重大项目, the Chinese headers, amounts and coordinates as numbers,
+    /// dates as yyyy-MM-dd text, so import reads back exactly what was written.
+    /// </summary>
+    private static async Task<int> XlsxAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
+    {
+        var count = 0;
+        IEnumerable<Dictionary<string, object?>> Sheet()
+        {
+            foreach (var r in rows.ToBlockingEnumerable(ct))
+            {
+                var sheetRow = new Dictionary<string, object?>();
+                for (var i = 0; i < Columns.Count; i++)
+                    sheetRow[Columns[i].Header ?? Columns[i].Name] = r.Values[i] switch { null => null, Enum e => e.ToString(), var v => v };
+                var (lon, lat) = ChineseCrs.FromWgs84(crs, r.Lon, r.Lat);
+                sheetRow["经度"] = lon;
+                sheetRow["纬度"] = lat;
+                count++;
+                yield return sheetRow;
+            }
+        }
+        if (File.Exists(path)) File.Delete(path);
+        await MiniExcelLibs.MiniExcel.SaveAsAsync(path, Sheet(), sheetName: "重大项目", cancellationToken: ct);
         return count;
     }
 

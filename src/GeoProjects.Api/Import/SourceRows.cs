@@ -22,7 +22,8 @@ public static class SourceRows
             ".csv" => CsvAsync(path, mapping, ct),
             ".shp" or ".zip" => ShapefileAsync(path, mapping, ct),
             ".gpkg" => GeoPackageFile.ReadAsync(path, mapping, ct),
-            var other => throw new ImportException($"unsupported file type '{other}': use .geojson, .csv, .shp, .zip (a zipped Shapefile) or .gpkg"),
+            ".xlsx" => XlsxAsync(path, mapping, ct),
+            var other => throw new ImportException($"unsupported file type '{other}': use .geojson, .csv, .xlsx, .shp, .zip (a zipped Shapefile) or .gpkg"),
         };
 
     /// <summary>
@@ -251,23 +252,65 @@ public static class SourceRows
             for (var i = 0; i < headers.Length; i++)
                 if (headers[i] is { } name)
                     fields[name] = csv.GetField(i) is { Length: > 0 } value ? value : null;
-            Geometry? geometry = null;
-            string? error = null;
-            var lon = fields.GetValueOrDefault("lon");
-            var lat = fields.GetValueOrDefault("lat");
-            if (fields.GetValueOrDefault("wkt") is { } wkt)
-            {
-                try { geometry = new WKTReader(GeoJson.Factory.GeometryServices).Read(wkt); }
-                catch (Exception e) when (e is ParseException or ArgumentException) { error = $"malformed WKT: {e.Message}"; }
-            }
-            else if (lon is not null || lat is not null)
-            {
-                if (double.TryParse(lon, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.TryParse(lat, NumberStyles.Float, CultureInfo.InvariantCulture, out var y))
-                    geometry = GeoJson.Factory.CreatePoint(new Coordinate(x, y));
-                else error = $"lon/lat '{lon}', '{lat}' are not numbers";
-            }
+            var (geometry, error) = GeometryOf(fields);
             // The line in the file: the header is line 1.
             yield return new SourceRow(csv.Parser.Row, fields, geometry, error);
+        }
+    }
+
+    /// <summary>A table row's location: a `wkt` column, or `lon`/`lat` (经度/纬度) columns.</summary>
+    private static (Geometry? Geometry, string? Error) GeometryOf(Dictionary<string, string?> fields)
+    {
+        var lon = fields.GetValueOrDefault("lon");
+        var lat = fields.GetValueOrDefault("lat");
+        if (fields.GetValueOrDefault("wkt") is { } wkt)
+        {
+            try { return (new WKTReader(GeoJson.Factory.GeometryServices).Read(wkt), null); }
+            catch (Exception e) when (e is ParseException or ArgumentException) { return (null, $"malformed WKT: {e.Message}"); }
+        }
+        if (lon is null && lat is null) return (null, null);
+        return double.TryParse(lon, NumberStyles.Float, CultureInfo.InvariantCulture, out var x)
+            && double.TryParse(lat, NumberStyles.Float, CultureInfo.InvariantCulture, out var y)
+            ? (GeoJson.Factory.CreatePoint(new Coordinate(x, y)), null)
+            : (null, $"lon/lat '{lon}', '{lat}' are not numbers");
+    }
+
+    /// <summary>
+    /// The first sheet of an Excel workbook, streamed by MiniExcel: the header row names the columns (Chinese headers as
+    /// in CSV), each row after it is a record, numbered as the sheet numbers it (the header is row 1).
+    /// </summary>
+    private static async IAsyncEnumerable<SourceRow> XlsxAsync(string path, ImportMapping mapping, [EnumeratorCancellation] CancellationToken ct)
+    {
+        IEnumerable<IDictionary<string, object?>> rows;
+        try
+        {
+            rows = MiniExcelLibs.MiniExcel.Query(path, useHeaderRow: true).Cast<IDictionary<string, object?>>();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Xml.XmlException or NotSupportedException)
+        {
+            throw new ImportException($"cannot read the workbook {Path.GetFileName(path)}: {e.Message}");
+        }
+        var number = 1;
+        foreach (var row in rows)
+        {
+            ct.ThrowIfCancellationRequested();
+            number++;
+            var fields = new Dictionary<string, string?>();
+            foreach (var (header, value) in row)
+                if (mapping.Field(header) is { } name)
+                    fields[name] = value switch
+                    {
+                        null => null,
+                        string s => string.IsNullOrWhiteSpace(s) ? null : s.Trim(),
+                        DateTime d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                        double d => d.ToString("R", CultureInfo.InvariantCulture),
+                        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                        var other => other.ToString(),
+                    };
+            if (fields.Values.All(v => v is null)) continue; // an empty row at the end of a sheet
+            var (geometry, error) = GeometryOf(fields);
+            yield return new SourceRow(number, fields, geometry, error);
+            await Task.Yield();
         }
     }
 }
