@@ -2,6 +2,7 @@ using System.CommandLine;
 using GeoProjects.Api.Crs;
 using GeoProjects.Api.Data;
 using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Hosting;
 using GeoProjects.Api.Import;
 using GeoProjects.Api.Projects;
 using GeoProjects.Api.Querying;
@@ -93,8 +94,8 @@ public static class Commands
             var path = result.GetValue(file)!;
             try
             {
-                var imported = await scope.ServiceProvider.GetRequiredService<ProjectImporter>()
-                    .ImportAsync(path, new ImportOptions(result.GetValue(crs), result.GetValue(mapping), Console.Error, result.GetValue(actor)));
+                var imported = await TerminalProgress.RunAsync(progress => scope.ServiceProvider.GetRequiredService<ProjectImporter>()
+                    .ImportAsync(path, new ImportOptions(result.GetValue(crs), result.GetValue(mapping), progress, result.GetValue(actor))));
                 if (!imported.Succeeded)
                 {
                     Console.Error.WriteLine($"{imported.Errors.Select(e => e.Row).Distinct().Count()} bad rows in {path}; nothing was written:");
@@ -130,8 +131,8 @@ public static class Commands
             {
                 var filter = WhereReader.Read(ProjectSchema.Filter, result.GetValue(where));
                 var context = Progress.Context(scope.ServiceProvider, result.GetValue(asOf));
-                var count = await scope.ServiceProvider.GetRequiredService<ProjectExporter>()
-                    .ExportAsync(path, filter, ProjectImporter.ParseCrs(result.GetValue(crs)), context, ct, chineseHeaders: result.GetValue(headers) == "zh");
+                var count = await TerminalProgress.RunAsync(progress => scope.ServiceProvider.GetRequiredService<ProjectExporter>()
+                    .ExportAsync(path, filter, ProjectImporter.ParseCrs(result.GetValue(crs)), context, ct, result.GetValue(headers) == "zh", progress));
                 Console.WriteLine($"exported {count} projects to {path}");
                 return 0;
             }
@@ -152,7 +153,8 @@ public static class Commands
         command.SetAction(async (result, _) =>
         {
             await using var scope = services.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<ProjectGenerator>().GenerateAsync(result.GetValue(count), result.GetValue(seed), Console.Error);
+            await TerminalProgress.RunAsync(progress => scope.ServiceProvider.GetRequiredService<ProjectGenerator>()
+                .GenerateAsync(result.GetValue(count), result.GetValue(seed), progress));
             return 0;
         });
         return command;
@@ -165,7 +167,11 @@ public static class Commands
         command.SetAction(async (result, ct) =>
         {
             var path = result.GetValue(file)!;
-            await services.GetRequiredService<Backup>().BackupAsync(path, ct);
+            await TerminalProgress.RunAsync(async progress =>
+            {
+                await services.GetRequiredService<Backup>().BackupAsync(path, ct, progress);
+                return 0;
+            });
             Console.WriteLine($"backed up to {path} ({new FileInfo(path).Length:N0} bytes)");
             return 0;
         });

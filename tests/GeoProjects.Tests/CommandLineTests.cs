@@ -38,6 +38,7 @@ public sealed class CommandLineTests(ApiFixture api)
 
         Assert.True(before.Exit == 0, before.Output);
         Assert.True(after.Exit == 0, after.Output);
+        Assert.Equal("exported", before.Output.Split(' ')[0]); // one line, no progress bar: not a terminal
         // The oracle: the same question through GraphQL, on a server with the same threshold.
         await using var strict = api.WithWebHostBuilder(b => b.UseSetting("Progress:RedBehindPoints", "12"));
         using var client = strict.CreateClient();
@@ -124,6 +125,7 @@ public sealed class CommandLineTests(ApiFixture api)
         var source = new Dictionary<string, string?> { ["ConnectionStrings__GeoProjects"] = api.ConnectionString };
         var (backedUp, log) = await RunAsync(folder, source, "backup", file);
         Assert.True(backedUp == 0, log);
+        Assert.DoesNotContain("backing up", log); // progress is for terminals; redirected output stays quiet
         Assert.False(File.Exists(file + ".partial"));
 
         // Restore into another database, then compare every table's rows (geometries included) with the original.

@@ -295,13 +295,13 @@ public sealed class ImportExportTests(ApiFixture api)
         }
     }
 
-    private sealed class StopWhenWritten(CancellationTokenSource stop) : StringWriter
+    private sealed class StopWhenWritten(CancellationTokenSource stop) : GeoProjects.Api.Hosting.IWorkProgress
     {
         public bool Stopped { get; private set; }
 
-        public override void WriteLine(string? value)
+        public void Report(string stage, long done, long? total = null)
         {
-            if (value?.StartsWith("wrote") == true) { Stopped = true; stop.Cancel(); }
+            if (stage == "writing" && done > 0 && done < total) { Stopped = true; stop.Cancel(); }
         }
     }
 

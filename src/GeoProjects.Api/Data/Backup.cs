@@ -13,12 +13,16 @@ public sealed class Backup(DatabaseConnection primary)
 {
     private readonly NpgsqlConnectionStringBuilder _target = new(primary.Value);
 
-    public async Task BackupAsync(string file, CancellationToken ct)
+    public async Task BackupAsync(string file, CancellationToken ct, Hosting.IWorkProgress? progress = null)
     {
         var partial = file + ".partial";
         try
         {
-            await RunAsync("pg_dump", ["--format=custom", "--no-owner", $"--file={partial}", _target.Database!], ct);
+            var dump = RunAsync("pg_dump", ["--format=custom", "--no-owner", $"--file={partial}", _target.Database!], ct);
+            // pg_dump says nothing of its progress; the archive's growing size does (kB written).
+            while (await Task.WhenAny(dump, Task.Delay(500, ct)) != dump)
+                progress?.Report("backing up (kB written)", File.Exists(partial) ? new FileInfo(partial).Length / 1024 : 0);
+            await dump;
             File.Move(partial, file, overwrite: true);
         }
         finally

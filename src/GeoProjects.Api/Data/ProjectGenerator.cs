@@ -25,7 +25,7 @@ public sealed class ProjectGenerator(GeoProjectsDb db)
     private static readonly (string Status, int Weight)[] Statuses =
         [("Reserve", 8), ("Signed", 10), ("Started", 12), ("UnderConstruction", 45), ("Completed", 15), ("InOperation", 10)];
 
-    public async Task<int> GenerateAsync(int count, ulong seed, TextWriter? progress, CancellationToken ct = default)
+    public async Task<int> GenerateAsync(int count, ulong seed, Hosting.IWorkProgress? progress, CancellationToken ct = default)
     {
         var zones = (await db.Zones.AsNoTracking().Select(z => new { z.Id, z.Boundary, z.AreaKm2, z.Kind }).ToListAsync(ct))
             .OrderBy(z => z.AreaKm2).Select(z => (z.Id, Prepared: PreparedGeometryFactory.Prepare(z.Boundary), z.Boundary, z.AreaKm2, z.Kind)).ToList();
@@ -83,7 +83,7 @@ public sealed class ProjectGenerator(GeoProjectsDb db)
                 await copy.WriteAsync(point, NpgsqlDbType.Geometry, ct);
                 await copy.WriteAsync("Illustrative", NpgsqlDbType.Text, ct);
                 await copy.WriteAsync($"ILLUSTRATIVE: generated for benchmarks (seed {seed}); not a real project.", NpgsqlDbType.Text, ct);
-                if ((i + 1) % 100_000 == 0) progress?.WriteLine($"generated {i + 1} of {count} projects ({watch.Elapsed.TotalSeconds:0.0} s)");
+                if ((i + 1) % 10_000 == 0 || i + 1 == count) progress?.Report("generating", i + 1, count);
             }
             await copy.CompleteAsync(ct);
         }
@@ -92,7 +92,7 @@ public sealed class ProjectGenerator(GeoProjectsDb db)
             await db.Database.CloseConnectionAsync();
         }
         await db.Database.ExecuteSqlRawAsync("ANALYZE projects", ct);
-        progress?.WriteLine($"generated {count} projects in {watch.Elapsed.TotalSeconds:0.0} s");
+
         return count;
     }
 

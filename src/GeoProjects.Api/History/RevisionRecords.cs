@@ -23,13 +23,26 @@ public static class RevisionRecords
     public static IEnumerable<FieldChange> Changes(Revision revision)
     {
         var fields = Entities.TryGetValue(revision.Entity, out var entity) ? entity.Fields : null;
-        using var changes = JsonDocument.Parse(revision.Changes);
+        // An insert's (or a delete's) changes are its whole record, which is stored once.
+        using var changes = JsonDocument.Parse(revision.Operation == RevisionOperation.Update ? revision.Changes : FromRecord(revision));
         return changes.RootElement.EnumerateArray().Select(c =>
         {
             var column = c.GetProperty("field").GetString()!;
             var field = fields?.Fields.FirstOrDefault(f => f.Column == column && f.Via is null);
             return new FieldChange(field?.Name ?? column, Spelled(field, c.GetProperty("old")), Spelled(field, c.GetProperty("new")));
         }).ToList();
+    }
+
+    private static readonly HashSet<string> Unchanged = ["id", "version", "updated_at", "created_at"];
+
+    /// <summary>[{field, old, new}] from the record: every non-null value, appearing (insert) or going (delete).</summary>
+    private static string FromRecord(Revision revision)
+    {
+        using var record = JsonDocument.Parse(revision.Record);
+        var insert = revision.Operation == RevisionOperation.Insert;
+        return JsonSerializer.Serialize(record.RootElement.EnumerateObject()
+            .Where(p => p.Value.ValueKind != JsonValueKind.Null && !Unchanged.Contains(p.Name)).OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => new Dictionary<string, object?> { ["field"] = p.Name, ["old"] = insert ? null : p.Value, ["new"] = insert ? p.Value : null }));
     }
 
     /// <summary>Enum values as GraphQL spells them (Started → STARTED); the rest as stored.</summary>

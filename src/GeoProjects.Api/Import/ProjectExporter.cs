@@ -31,13 +31,13 @@ public sealed class ProjectExporter(GeoProjectsDb db)
     /// <summary>Writes the projects <paramref name="where"/> selects; progress filters are evaluated for <paramref name="context"/>.</summary>
     public async Task<int> ExportAsync(
         string path, IDictionary<string, object?>? where, CoordinateSystem crs, Querying.QueryContext context, CancellationToken ct = default,
-        bool chineseHeaders = false)
+        bool chineseHeaders = false, Hosting.IWorkProgress? progress = null)
     {
         var query = ProjectQueries.Filtered(db, where, context).OrderBy(p => p.Code);
         var location = FlatSql.Column(Location);
         var sql = $"SELECT {string.Join(", ", Columns.Select(FileValue))}, ST_X({location}), ST_Y({location}) "
             + $"FROM q ORDER BY {FlatSql.Column(Registry.Find("code"))}";
-        var rows = Rows(FlatSql.RowsAroundAsync(db, query, sql, ct));
+        var rows = Rows(FlatSql.RowsAroundAsync(db, query, sql, ct), progress);
         if (chineseHeaders && !Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase))
             throw new ImportException("--headers is for CSV; Excel workbooks always carry the Chinese headers, GIS formats the field names");
         return Path.GetExtension(path).ToLowerInvariant() switch
@@ -55,11 +55,15 @@ public sealed class ProjectExporter(GeoProjectsDb db)
     /// <summary>A column's SQL: dates as yyyy-MM-dd text, enums in GraphQL's spelling, related values by their shown field.</summary>
     private static string FileValue(RegistryField f) => f.Kind is ValueKind.Date ? $"{FlatSql.Value(Registry, f)}::text" : FlatSql.Value(Registry, f);
 
-    private static async IAsyncEnumerable<Row> Rows(IAsyncEnumerable<object?[]> values)
+    private static async IAsyncEnumerable<Row> Rows(IAsyncEnumerable<object?[]> values, Hosting.IWorkProgress? progress)
     {
+        var count = 0;
         await foreach (var v in values)
+        {
+            if (++count % 1_000 == 0) progress?.Report("exporting", count);
             yield return new Row(v[..^2],
                 Convert.ToDouble(v[^2], CultureInfo.InvariantCulture), Convert.ToDouble(v[^1], CultureInfo.InvariantCulture));
+        }
     }
 
     private static bool IsNumber(RegistryField f) => f.Kind is ValueKind.Decimal or ValueKind.Integer;

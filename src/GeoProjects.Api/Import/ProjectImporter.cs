@@ -13,7 +13,7 @@ using NpgsqlTypes;
 namespace GeoProjects.Api.Import;
 
 /// <summary>How to import: the file's CRS, a column mapping, where progress goes, and who imports (for the revisions).</summary>
-public sealed record ImportOptions(string? Crs = null, string? MappingFile = null, TextWriter? Progress = null, string? Actor = null)
+public sealed record ImportOptions(string? Crs = null, string? MappingFile = null, Hosting.IWorkProgress? Progress = null, string? Actor = null)
 {
     /// <summary>Who the revisions name: --actor, else the operating system's user.</summary>
     public string ActorOrUser => string.IsNullOrWhiteSpace(Actor) ? Environment.UserName : Actor.Trim();
@@ -55,7 +55,7 @@ public sealed class ProjectImporter(GeoProjectsDb db)
             errors.AddRange(rowErrors.Select(e => new RowError(row.Number, e)));
             if (row.Fields.GetValueOrDefault("code") is { } code && !codes.Add(code.Trim()))
                 errors.Add(new RowError(row.Number, $"code '{code}' appears twice in the file"));
-            if (rows % 10_000 == 0) options.Progress?.WriteLine($"validated {rows} rows");
+            if (rows % 1_000 == 0) options.Progress?.Report("validating", rows);
         }
         if (errors.Count > 0) return new ImportResult(rows, 0, 0, errors);
 
@@ -80,10 +80,11 @@ public sealed class ProjectImporter(GeoProjectsDb db)
                     await UpsertAsync(connection, tx, batch, ct);
                     written += batch.Count;
                     batch.Clear();
-                    if (written % 10_000 == 0 || written == BatchSize) options.Progress?.WriteLine($"wrote {written} of {rows} rows");
+                    options.Progress?.Report("writing", written, rows);
                 }
             }
             await UpsertAsync(connection, tx, batch, ct);
+            options.Progress?.Report("writing", rows, rows);
             await tx.CommitAsync(ct);
         }
         finally

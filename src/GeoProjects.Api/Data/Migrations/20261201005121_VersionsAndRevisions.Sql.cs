@@ -45,8 +45,8 @@ namespace GeoProjects.Api.Data.Migrations
                 BEGIN
                   IF TG_OP = 'INSERT' THEN
                     INSERT INTO revisions (entity, entity_id, version, operation, changed_by, correlation_id, changes, record)
-                    SELECT TG_ARGV[0], (r ->> 'id')::int, (r ->> 'version')::int, TG_OP, geoprojects_actor(), geoprojects_correlation_id(),
-                           geoprojects_changes(NULL, r), r
+                    -- An insert's changes are its whole record (and a delete's too): kept once, in `record`, which the API reads them from.
+                    SELECT TG_ARGV[0], (r ->> 'id')::int, (r ->> 'version')::int, TG_OP, geoprojects_actor(), geoprojects_correlation_id(), '[]'::jsonb, r
                     FROM (SELECT geoprojects_row(to_jsonb(n), geometries) AS r FROM new_rows n) x;
                   ELSIF TG_OP = 'UPDATE' THEN
                     INSERT INTO revisions (entity, entity_id, version, operation, changed_by, correlation_id, changes, record)
@@ -57,8 +57,7 @@ namespace GeoProjects.Api.Data.Migrations
                     WHERE c <> '[]'::jsonb;
                   ELSE
                     INSERT INTO revisions (entity, entity_id, version, operation, changed_by, correlation_id, changes, record)
-                    SELECT TG_ARGV[0], (r ->> 'id')::int, (r ->> 'version')::int, TG_OP, geoprojects_actor(), geoprojects_correlation_id(),
-                           geoprojects_changes(r, NULL), r
+                    SELECT TG_ARGV[0], (r ->> 'id')::int, (r ->> 'version')::int, TG_OP, geoprojects_actor(), geoprojects_correlation_id(), '[]'::jsonb, r
                     FROM (SELECT geoprojects_row(to_jsonb(o), geometries) AS r FROM old_rows o) x;
                   END IF;
                   RETURN NULL;
@@ -98,7 +97,7 @@ namespace GeoProjects.Api.Data.Migrations
                 var array = geometries.Length == 0 ? "'{}'::text[]" : $"ARRAY[{string.Join(", ", geometries.Select(g => $"'{g}'"))}]";
                 return $"""
                     INSERT INTO revisions (entity, entity_id, version, operation, changed_by, changes, record)
-                    SELECT '{entity}', id, version, 'INSERT', 'migration', geoprojects_changes(NULL, r), r
+                    SELECT '{entity}', id, version, 'INSERT', 'migration', '[]'::jsonb, r
                     FROM (SELECT id, version, geoprojects_row(to_jsonb(t), {array}) AS r FROM {table} t) x;
 
                     """;
