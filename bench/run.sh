@@ -15,7 +15,8 @@ warmup=${WARMUP:-15}
 results=${RESULTS:-bench/results}
 db=${BENCH_DB:-geoprojects_bench}
 gp_port=${BENCH_PORT:-5181}; sql_port=$((gp_port + 1)); pg_port=$((gp_port + 2)); nocache_port=$((gp_port + 3))
-for p in $gp_port $sql_port $pg_port $nocache_port; do
+gpw_port=$((gp_port + 4)); pgw_port=$((gp_port + 5)) # the concurrent-editor scenario's writers
+for p in $gp_port $sql_port $pg_port $nocache_port $gpw_port $pgw_port; do
   if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "bench: port $p is in use (BENCH_PORT moves the three servers)" >&2; exit 1; fi
 done
 connections=${CONNECTIONS:-16}
@@ -168,6 +169,29 @@ api_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$api_pid/status)
 nocache_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$nocache_pid/status)
 pg_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$pg_pid/status 2>/dev/null || echo "?")
 
+# Concurrent editors: 16 editors add 1 to the land area of 4 projects, each reading then writing, on a role that may
+# write. GeoProjects checks expectedVersion and the editor retries on a conflict; PostGraphile's generated updateProject
+# has no such check, so what it loses is counted. Disjoint projects for the two, on the same data.
+echo "== concurrent editors" >&2
+psql_admin $db "DO \$\$ BEGIN CREATE ROLE bench_writer LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$;
+  GRANT USAGE ON SCHEMA public TO bench_writer; GRANT ALL ON ALL TABLES IN SCHEMA public TO bench_writer;
+  GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO bench_writer;"
+writer="Host=127.0.0.1;Port=$port;Username=bench_writer;Database=$db"
+ConnectionStrings__GeoProjects="$writer" Logging__LogLevel__Default=Warning "$api" --urls http://127.0.0.1:$gpw_port >/dev/null 2>&1 & pids+=($!)
+(cd bench/postgraphile && exec node_modules/.bin/postgraphile -c "postgres://bench_writer@127.0.0.1:$port/$db" --host 127.0.0.1 --port $pgw_port \
+  --schema public --append-plugins @graphile-contrib/pg-simplify-inflector,@graphile/postgis --disable-query-log --disable-graphiql >/dev/null 2>&1) & pids+=($!)
+for url in http://127.0.0.1:$gpw_port/graphql http://127.0.0.1:$pgw_port/graphql; do
+  for _ in $(seq 1 60); do curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"query":"{__typename}"}' "$url" && break; sleep 0.5; done
+done
+increments=$(( duration < 5 ? 5 : duration * 2 ))
+e_gp=$(node bench/editors.mjs http://127.0.0.1:$gpw_port/graphql geoprojects 16 $increments 1,2,3,4)
+e_pg=$(node bench/editors.mjs http://127.0.0.1:$pgw_port/graphql postgraphile 16 $increments 5,6,7,8)
+lost_gp=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["lost"])' "$e_gp")
+[ "$lost_gp" = 0 ] || { echo "bench: GeoProjects lost updates: $e_gp" >&2; exit 1; }
+editor_row() { # system, editors.mjs output
+  python3 -c 'import json, sys; print("| {0} | {editors} | {increments} | {writes} | {conflicts} | {conflictsPerSecond:.1f} | {lost} | {p50:.1f} | {p99:.1f} |".format(sys.argv[1], **json.loads(sys.argv[2])))' "$1" "$2"
+}
+
 mkdir -p "$results"
 out="$results/$(date -u +%Y-%m-%d)-$count.md"
 {
@@ -207,6 +231,15 @@ out="$results/$(date -u +%Y-%m-%d)-$count.md"
   echo
   echo "GeoProjects RSS right after the hostile mix: ${api_rss_attack} MB."
   echo "Peak RSS under load (VmHWM): GeoProjects ${api_rss} MB (the instance with its tile cache off, after rendering tiles: ${nocache_rss} MB); PostGraphile ${pg_rss} MB."
+  echo
+  echo "Concurrent editors: 16 editors each add 1 to a project's land area $increments times (4 projects), reading then writing."
+  echo "GeoProjects: updateProject with expectedVersion, retried on ConcurrencyConflictError. PostGraphile v4: its generated"
+  echo "updateProject by id, which has no conflict check. Lost updates = increments that did not survive."
+  echo
+  echo "| system | editors | increments | writes sent | conflicts | conflicts/s | lost updates | write p50 ms | write p99 ms |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  editor_row "GeoProjects" "$e_gp"
+  editor_row "PostGraphile v4" "$e_pg"
 } | tee "$out"
 echo "kept in $out" >&2
 rm -rf "$tmp"

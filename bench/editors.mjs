@@ -1,0 +1,63 @@
+// Concurrent editors: N editors each add 1 to the land area of one of a few projects, K times, as offices correcting
+// figures do (read, then write). GeoProjects: updateProject with expectedVersion, retrying on ConcurrencyConflictError.
+// PostGraphile v4: its generated updateProject (by id, with a patch), which has no conflict check.
+// Prints one JSON line: writes, conflicts, conflicts/s, lost updates (increments that did not survive), latency.
+// Usage: node bench/editors.mjs <graphql url> geoprojects|postgraphile <editors> <increments each> <ids, comma-separated>
+const [, , url, system, editorsArg, incrementsArg, idsArg] = process.argv;
+const editors = Number(editorsArg), increments = Number(incrementsArg), ids = idsArg.split(',').map(Number);
+
+async function gql(query, variables) {
+  const response = await fetch(url, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-actor': 'bench editor' }, body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 300));
+  return body.data;
+}
+const globalId = id => Buffer.from(`Project:${id}`).toString('base64');
+const systems = {
+  geoprojects: {
+    read: async id => {
+      const { project } = await gql('query($id: ID!) { project(id: $id) { version landAreaMu } }', { id: globalId(id) });
+      return { version: project.version, value: Number(project.landAreaMu ?? 0) };
+    },
+    write: async (id, read) => {
+      const { updateProject } = await gql('mutation($input: UpdateProjectInput!) { updateProject(input: $input) { errors { __typename } } }',
+        { input: { id: globalId(id), expectedVersion: read.version, landAreaMu: read.value + 1 } });
+      return updateProject.errors === null;
+    },
+  },
+  postgraphile: {
+    read: async id => ({ value: Number((await gql('query($id: Int!) { project(id: $id) { landAreaMu } }', { id })).project.landAreaMu ?? 0) }),
+    write: async (id, read) => {
+      await gql('mutation($id: Int!, $v: BigFloat!) { updateProject(input: { id: $id, patch: { landAreaMu: $v } }) { clientMutationId } }',
+        { id, v: String(read.value + 1) });
+      return true;
+    },
+  },
+};
+const s = systems[system];
+const before = new Map(await Promise.all(ids.map(async id => [id, (await s.read(id)).value])));
+const latencies = [];
+let writes = 0, conflicts = 0;
+const started = performance.now();
+await Promise.all(Array.from({ length: editors }, async (_, editor) => {
+  for (let k = 0; k < increments;) {
+    const id = ids[(editor + k) % ids.length];
+    const read = await s.read(id);
+    const t = performance.now();
+    const ok = await s.write(id, read);
+    latencies.push(performance.now() - t);
+    writes++;
+    if (ok) k++; else conflicts++;
+  }
+}));
+const seconds = (performance.now() - started) / 1000;
+const after = await Promise.all(ids.map(async id => (await s.read(id)).value - before.get(id)));
+const applied = after.reduce((a, b) => a + b, 0);
+latencies.sort((a, b) => a - b);
+const at = q => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+console.log(JSON.stringify({
+  system, editors, increments: editors * increments, writes, conflicts, conflictsPerSecond: conflicts / seconds,
+  lost: editors * increments - applied, p50: at(0.5), p99: at(0.99), seconds,
+}));
