@@ -40,6 +40,7 @@ public static class DatabaseSeeder
         // Projects without a zone get one from the database trigger (smallest containing zone).
         db.Projects.AddRange(LoadProjects(Path.Combine(dir, "projects.geojson"), zones, batches));
         await db.SaveChangesAsync(ct);
+        await db.Database.ExecuteSqlRawAsync(GeoProjects.Api.Projects.ProgressFigures.CarryOver2023("seed"), ct);
         await tx.CommitAsync(ct);
         log.LogInformation("Seeded {Zones} zones, {Batches} batches and {Projects} projects from {Dir}", zones.Count, batches.Count, await db.Projects.CountAsync(ct), dir);
     }

@@ -19,6 +19,8 @@ public class GeoProjectsDb : DbContext
     public DbSet<Zone> Zones => Set<Zone>();
     public DbSet<ProjectBatch> Batches => Set<ProjectBatch>();
     public DbSet<Revision> Revisions => Set<Revision>();
+    public DbSet<AnnualPlan> AnnualPlans => Set<AnnualPlan>();
+    public DbSet<ProgressReport> ProgressReports => Set<ProgressReport>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -108,6 +110,47 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
         e.HasIndex(p => p.IndustryChain);
         e.HasOne(p => p.Zone).WithMany(z => z.Projects).HasForeignKey(p => p.ZoneId).OnDelete(DeleteBehavior.SetNull);
         e.HasOne(p => p.Batch).WithMany(x => x.Projects).HasForeignKey(p => p.BatchId).OnDelete(DeleteBehavior.SetNull);
+    }
+}
+
+internal sealed class AnnualPlanConfiguration : IEntityTypeConfiguration<AnnualPlan>
+{
+    public void Configure(EntityTypeBuilder<AnnualPlan> e)
+    {
+        e.ToTable("annual_plans", t =>
+        {
+            t.HasComment("年度计划投资 · a project's planned investment per year");
+            t.HasCheckConstraint("ck_annual_plans_planned_investment", "planned_investment >= 0");
+            t.HasCheckConstraint("ck_annual_plans_year", "year BETWEEN 2000 AND 2100");
+        });
+        e.HasIndex(a => new { a.ProjectId, a.Year }).IsUnique();
+        e.Property(a => a.PlannedInvestment).HasPrecision(14, 2);
+        e.Property(a => a.DataSource).HasConversion<string>().HasMaxLength(16);
+        e.Property(a => a.Version).HasDefaultValue(1).ValueGeneratedOnAddOrUpdate().IsConcurrencyToken();
+        e.HasOne<Project>().WithMany(p => p.Plans).HasForeignKey(a => a.ProjectId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ProgressReportConfiguration : IEntityTypeConfiguration<ProgressReport>
+{
+    public void Configure(EntityTypeBuilder<ProgressReport> e)
+    {
+        e.ToTable("progress_reports", t =>
+        {
+            t.HasComment("月度进度 · monthly progress reports: year-to-date completed investment, status");
+            t.HasCheckConstraint("ck_progress_reports_completed", "completed_investment_ytd >= 0");
+            t.HasCheckConstraint("ck_progress_reports_period", "extract(day FROM period) = 1");
+            t.HasCheckConstraint("ck_progress_reports_correction_note", "NOT correction OR note IS NOT NULL");
+        });
+        e.HasIndex(r => new { r.ProjectId, r.Period }).IsUnique();
+        e.Property(r => r.CompletedInvestmentYtd).HasPrecision(14, 2).HasComment("累计完成投资 (亿元), January to the end of the month");
+        e.Property(r => r.Status).HasConversion<string>().HasMaxLength(32);
+        e.Property(r => r.DataSource).HasConversion<string>().HasMaxLength(16);
+        e.Property(r => r.Note).HasMaxLength(1000);
+        e.Property(r => r.ReportedBy).HasMaxLength(200);
+        e.Property(r => r.ReportedAt).HasDefaultValueSql("now()");
+        e.Property(r => r.Version).HasDefaultValue(1).ValueGeneratedOnAddOrUpdate().IsConcurrencyToken();
+        e.HasOne(r => r.Project).WithMany(p => p.Reports).HasForeignKey(r => r.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

@@ -98,6 +98,8 @@ public sealed class Project
     public required string SourceNote { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+    public List<AnnualPlan> Plans { get; } = [];
+    public List<ProgressReport> Reports { get; } = [];
     /// <summary>1 on insert, +1 on every change (a trigger, whoever writes); the optimistic concurrency token and revision number.</summary>
     public int Version { get; set; }
 }
@@ -169,4 +171,35 @@ public enum RevisionOperation
     [Description("新建 · The record was created.")] Insert,
     [Description("修改 · The record was changed.")] Update,
     [Description("删除 · The record was deleted; the revision keeps it as it was.")] Delete,
+}
+
+/// <summary>年度计划投资 · A project's planned investment for one year (亿元).</summary>
+public sealed class AnnualPlan
+{
+    public int Id { get; set; }
+    public int ProjectId { get; set; }
+    public int Year { get; set; }
+    public decimal PlannedInvestment { get; set; }
+    public DataSource DataSource { get; set; }
+    public int Version { get; set; }
+}
+
+/// <summary>月度进度 · A monthly progress report: 累计完成投资 for the year so far, the status that month, who reported it.</summary>
+public sealed class ProgressReport
+{
+    public int Id { get; set; }
+    public int ProjectId { get; set; }
+    public Project? Project { get; set; }
+    /// <summary>The month, as its first day.</summary>
+    public DateOnly Period { get; set; }
+    /// <summary>累计完成投资: completed investment from January to the end of this month (亿元).</summary>
+    public decimal CompletedInvestmentYtd { get; set; }
+    public ProjectStatus Status { get; set; }
+    public string? Note { get; set; }
+    /// <summary>Set when a report lowers the year's cumulative figure, which only a correction (with a note) may.</summary>
+    public bool Correction { get; set; }
+    public required string ReportedBy { get; set; }
+    public DateTime ReportedAt { get; set; }
+    public DataSource DataSource { get; set; }
+    public int Version { get; set; }
 }

@@ -106,6 +106,7 @@ public sealed class MutationType : ObjectGraphType
         this.AddProjectMutations();
         this.AddZoneMutations();
         this.AddBatchMutations();
+        this.AddProgressMutation();
     }
 }
 

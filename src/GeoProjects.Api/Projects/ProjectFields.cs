@@ -91,6 +91,8 @@ public static class ProjectFields
                 .Resolve(c => ProjectLoaders.Distance(c, c.GetArgument<Point>("from")).Load(c.Source.Id))))
         .Field("createdAt", "创建时间 (UTC) · When the record was created (UTC).", p => p.CreatedAt, Query, new(Generated: true))
         .Field("updatedAt", "更新时间 (UTC) · When the record was last changed (UTC).", p => p.UpdatedAt, Query, new(Generated: true))
+        .Output("progress", "月度进度, 按月份排序 · The monthly progress reports, by month (from/to as YYYY-MM).", typeof(object),
+            ProgressReporting.ProgressField())
         .Output("history", "修订历史, 最新在前 · The record's revisions, newest first: who changed what, when.", typeof(object), History.HistoryQueries.HistoryField<Project>("Project", p => p.Id))
         .Field("version", "版本: 新建为 1, 每次修改加 1 (由数据库触发器维护) · Version: 1 when created, +1 on every change (kept by a database trigger); pass it as expectedVersion.", p => p.Version, Output, new(Generated: true));
 

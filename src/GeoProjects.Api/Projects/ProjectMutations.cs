@@ -44,6 +44,9 @@ public static class ProjectMutations
             (c, input) => Writes.InTransactionAsync(c, async (db, ct) => new Payload(await Editor.DeleteAsync(db, input, null, ct))));
     }
 
+    /// <summary>A project by its global ID, or ProjectNotFoundError.</summary>
+    public static Task<Project> FindAsync(PrimaryDb db, object? id, string[] path, CancellationToken ct) => Editor.FindAsync(db, id, path, ct);
+
     /// <summary>`{ id, expectedVersion }`, the input of every deleteX.</summary>
     public static InputObjectGraphType DeleteInput(string name, string typeName)
     {

@@ -24,6 +24,140 @@ namespace GeoProjects.Api.Data.Migrations
             NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "postgis");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("GeoProjects.Api.Data.AnnualPlan", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("DataSource")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("data_source");
+
+                    b.Property<decimal>("PlannedInvestment")
+                        .HasPrecision(14, 2)
+                        .HasColumnType("numeric(14,2)")
+                        .HasColumnName("planned_investment");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("integer")
+                        .HasColumnName("project_id");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1)
+                        .HasColumnName("version");
+
+                    b.Property<int>("Year")
+                        .HasColumnType("integer")
+                        .HasColumnName("year");
+
+                    b.HasKey("Id")
+                        .HasName("pk_annual_plans");
+
+                    b.HasIndex("ProjectId", "Year")
+                        .IsUnique()
+                        .HasDatabaseName("ix_annual_plans_project_id_year");
+
+                    b.ToTable("annual_plans", null, t =>
+                        {
+                            t.HasComment("年度计划投资 · a project's planned investment per year");
+
+                            t.HasCheckConstraint("ck_annual_plans_planned_investment", "planned_investment >= 0");
+
+                            t.HasCheckConstraint("ck_annual_plans_year", "year BETWEEN 2000 AND 2100");
+                        });
+                });
+
+            modelBuilder.Entity("GeoProjects.Api.Data.ProgressReport", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<decimal>("CompletedInvestmentYtd")
+                        .HasPrecision(14, 2)
+                        .HasColumnType("numeric(14,2)")
+                        .HasColumnName("completed_investment_ytd")
+                        .HasComment("累计完成投资 (亿元), January to the end of the month");
+
+                    b.Property<bool>("Correction")
+                        .HasColumnType("boolean")
+                        .HasColumnName("correction");
+
+                    b.Property<string>("DataSource")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("data_source");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("note");
+
+                    b.Property<DateOnly>("Period")
+                        .HasColumnType("date")
+                        .HasColumnName("period");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("integer")
+                        .HasColumnName("project_id");
+
+                    b.Property<DateTime>("ReportedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reported_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("ReportedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("reported_by");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1)
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_progress_reports");
+
+                    b.HasIndex("ProjectId", "Period")
+                        .IsUnique()
+                        .HasDatabaseName("ix_progress_reports_project_id_period");
+
+                    b.ToTable("progress_reports", null, t =>
+                        {
+                            t.HasComment("月度进度 · monthly progress reports: year-to-date completed investment, status");
+
+                            t.HasCheckConstraint("ck_progress_reports_completed", "completed_investment_ytd >= 0");
+
+                            t.HasCheckConstraint("ck_progress_reports_correction_note", "NOT correction OR note IS NOT NULL");
+
+                            t.HasCheckConstraint("ck_progress_reports_period", "extract(day FROM period) = 1");
+                        });
+                });
+
             modelBuilder.Entity("GeoProjects.Api.Data.Project", b =>
                 {
                     b.Property<int>("Id")
@@ -419,6 +553,28 @@ namespace GeoProjects.Api.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("GeoProjects.Api.Data.AnnualPlan", b =>
+                {
+                    b.HasOne("GeoProjects.Api.Data.Project", null)
+                        .WithMany("Plans")
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_annual_plans_projects_project_id");
+                });
+
+            modelBuilder.Entity("GeoProjects.Api.Data.ProgressReport", b =>
+                {
+                    b.HasOne("GeoProjects.Api.Data.Project", "Project")
+                        .WithMany("Reports")
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_progress_reports_projects_project_id");
+
+                    b.Navigation("Project");
+                });
+
             modelBuilder.Entity("GeoProjects.Api.Data.Project", b =>
                 {
                     b.HasOne("GeoProjects.Api.Data.ProjectBatch", "Batch")
@@ -447,6 +603,13 @@ namespace GeoProjects.Api.Data.Migrations
                         .HasConstraintName("fk_zones_zones_parent_id");
 
                     b.Navigation("Parent");
+                });
+
+            modelBuilder.Entity("GeoProjects.Api.Data.Project", b =>
+                {
+                    b.Navigation("Plans");
+
+                    b.Navigation("Reports");
                 });
 
             modelBuilder.Entity("GeoProjects.Api.Data.ProjectBatch", b =>
