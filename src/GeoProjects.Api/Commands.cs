@@ -17,7 +17,7 @@ namespace GeoProjects.Api;
 /// </summary>
 public static class Commands
 {
-    private static readonly string[] Known = ["migrate", "schema", "fields", "import", "export", "generate", "backup", "restore"];
+    private static readonly string[] Known = ["migrate", "schema", "fields", "import-progress", "import", "export", "generate", "backup", "restore"];
 
     public static (string? Command, string[] Arguments) Split(string[] args) =>
         args.Length > 0 && (Known.Contains(args[0]) || args[0] is "-h" or "--help" or "-?") ? (args[0], args[1..]) : (null, args);
@@ -33,6 +33,7 @@ public static class Commands
         root.Subcommands.Add(Schema(services));
         root.Subcommands.Add(FieldsCommand());
         root.Subcommands.Add(ImportCommand(services));
+        root.Subcommands.Add(ImportProgressCommand(services));
         root.Subcommands.Add(ExportCommand(services));
         root.Subcommands.Add(Generate(services));
         root.Subcommands.Add(BackupCommand(services));
@@ -78,6 +79,40 @@ public static class Commands
         return command;
     }
 
+    /// <summary>Every bad row with its number and reason, on standard error; exit code 2.</summary>
+    private static int BadRows(ImportResult imported, string path)
+    {
+        Console.Error.WriteLine($"{imported.Errors.Select(e => e.Row).Distinct().Count()} bad rows in {path}; nothing was written:");
+        foreach (var e in imported.Errors) Console.Error.WriteLine($"  row {e.Row}: {e.Reason}");
+        return 2;
+    }
+
+    private static Command ImportProgressCommand(IServiceProvider services)
+    {
+        var file = new Argument<string>("file") { Description = "The monthly sheet (.xlsx or .csv): 项目编码, 月份, 累计完成投资, 状态, 备注." };
+        var actor = new Option<string?>("--actor") { Description = "Who reports, as the revisions record it; default: the operating system's user." };
+        var command = new Command("import-progress", "Import monthly progress reports; one bad row and nothing is written (exit 2).") { file, actor };
+        command.SetAction(async (result, ct) =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            var path = result.GetValue(file)!;
+            try
+            {
+                var imported = await TerminalProgress.RunAsync(progress => scope.ServiceProvider.GetRequiredService<ProgressImporter>()
+                    .ImportAsync(path, new ImportOptions(Progress: progress, Actor: result.GetValue(actor)), ct));
+                if (!imported.Succeeded) return BadRows(imported, path);
+                Console.WriteLine($"reported {imported.Rows} months from {path}");
+                return 0;
+            }
+            catch (ImportException e)
+            {
+                Console.Error.WriteLine($"import-progress: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
     private static Command ImportCommand(IServiceProvider services)
     {
         var file = new Argument<string>("file") { Description = "GeoJSON, CSV, Shapefile (.shp or .zip) or GeoPackage." };
@@ -96,12 +131,7 @@ public static class Commands
             {
                 var imported = await TerminalProgress.RunAsync(progress => scope.ServiceProvider.GetRequiredService<ProjectImporter>()
                     .ImportAsync(path, new ImportOptions(result.GetValue(crs), result.GetValue(mapping), progress, result.GetValue(actor))));
-                if (!imported.Succeeded)
-                {
-                    Console.Error.WriteLine($"{imported.Errors.Select(e => e.Row).Distinct().Count()} bad rows in {path}; nothing was written:");
-                    foreach (var e in imported.Errors) Console.Error.WriteLine($"  row {e.Row}: {e.Reason}");
-                    return 2;
-                }
+                if (!imported.Succeeded) return BadRows(imported, path);
                 Console.WriteLine($"imported {imported.Rows} rows from {path}: {imported.Inserted} new, {imported.Updated} updated");
                 return 0;
             }

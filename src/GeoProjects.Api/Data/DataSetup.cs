@@ -29,6 +29,7 @@ public static class DataSetup
         builder.Services.AddSingleton<SqlStatementCounter>();
         builder.Services.AddScoped<GeoProjects.Api.Import.ProjectImporter>();
         builder.Services.AddScoped<GeoProjects.Api.Import.ProjectExporter>();
+        builder.Services.AddScoped<GeoProjects.Api.Import.ProgressImporter>();
         builder.Services.AddScoped<ProjectGenerator>();
         // Built once: the options callback runs for every request's DbContext.
         var database = configured ?? PrivateCluster.ConnectionString();

@@ -42,8 +42,8 @@ public sealed class ProgressReportType : ObjectGraphType<ProgressReport>
 
 /// <summary>
 /// 月度进度填报 · Reporting a month: one report per project and month (upserted), the year's plan with it when given,
-/// the rules offices follow (the cumulative figure only rises within a year unless a correction says why), and the
-/// project's status following its latest report. Shared by `reportProgress` and the progress-sheet import.
+/// the rules offices follow (the cumulative figure only rises within a year unless a correction says why). Shared by
+/// `reportProgress` and the progress-sheet import. The project's figures and status follow its latest report (a trigger).
 /// </summary>
 public static class ProgressReporting
 {
@@ -63,7 +63,7 @@ public static class ProgressReporting
     {
         var problems = new List<Problem>();
         void Problem(string field, string code, string message) => problems.Add(new Problem([.. prefix, field], code, message));
-        var project = await db.Projects.SingleAsync(p => p.Id == input.ProjectId, ct);
+        var project = await db.Projects.AsNoTracking().SingleAsync(p => p.Id == input.ProjectId, ct);
         var period = ParseMonth(input.Period);
         var thisMonth = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "Asia/Shanghai"));
         if (period is null) Problem("period", "INVALID_PERIOD", $"period '{input.Period}' is not a month (YYYY-MM)");
@@ -99,8 +99,7 @@ public static class ProgressReporting
         report.ReportedAt = DateTime.UtcNow;
         report.DataSource = input.DataSource;
         if (input.AnnualPlannedInvestment is { } planned) await PlanAsync(db, project.Id, month.Year, planned, input.DataSource, ct);
-        // The project's status is its latest report's.
-        if (!await db.ProgressReports.AnyAsync(r => r.ProjectId == project.Id && r.Period > month, ct)) project.Status = input.Status;
+        // The project's figures and status follow its latest plan and report: a trigger sees to it, for every writer.
         await db.SaveChangesAsync(ct);
         await db.Entry(report).ReloadAsync(ct);
         return (report, problems);

@@ -102,7 +102,8 @@ namespace GeoProjects.Api.Data.Migrations
                 CREATE TRIGGER progress_reports_data_version AFTER INSERT OR UPDATE OR DELETE ON progress_reports
                   FOR EACH STATEMENT EXECUTE FUNCTION geoprojects_bump_data_version();
 
-                -- A project's figures are its latest plan and latest report, whoever writes them (API, import, psql).
+                -- A project's figures are its latest plan and latest report, and its status the latest report's, whoever writes
+                -- them (API, import, psql).
                 CREATE FUNCTION geoprojects_latest_figures() RETURNS trigger LANGUAGE plpgsql AS $$
                 DECLARE project integer := CASE WHEN TG_OP = 'DELETE' THEN OLD.project_id ELSE NEW.project_id END;
                 BEGIN
@@ -112,7 +113,9 @@ namespace GeoProjects.Api.Data.Migrations
                       CASE WHEN TG_TABLE_NAME = 'annual_plans' THEN NULL ELSE p.annual_planned_investment END),
                     completed_investment = coalesce(
                       (SELECT r.completed_investment_ytd FROM progress_reports r WHERE r.project_id = project ORDER BY r.period DESC LIMIT 1),
-                      CASE WHEN TG_TABLE_NAME = 'progress_reports' THEN NULL ELSE p.completed_investment END)
+                      CASE WHEN TG_TABLE_NAME = 'progress_reports' THEN NULL ELSE p.completed_investment END),
+                    status = CASE WHEN TG_TABLE_NAME = 'progress_reports' THEN coalesce(
+                      (SELECT r.status FROM progress_reports r WHERE r.project_id = project ORDER BY r.period DESC LIMIT 1), p.status) ELSE p.status END
                   WHERE p.id = project;
                   RETURN NULL;
                 END $$;
