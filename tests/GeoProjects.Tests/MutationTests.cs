@@ -68,7 +68,8 @@ public sealed class MutationTests(ApiFixture api)
         // Omitted fields stay, null clears, a move re-assigns the zone.
         var updated = (await MutateAsync($$"""
             mutation { updateProject(input: { id: "{{id}}", expectedVersion: 1, totalInvestment: 20, nameEn: null,
-              location: { type: "Point", coordinates: [119.96, 35.79] } }) { project { version totalInvestment nameEn sector zone { code } } {{Errors}} } }
+              location: { type: "Point", coordinates: [119.96, 35.79] } }) { project { version totalInvestment nameEn sector zone { code } }
+                {{Errors}} } }
             """)).GetProperty("updateProject");
         Assert.Equal(JsonValueKind.Null, updated.GetProperty("errors").ValueKind);
         Assert.Equal(2, updated.GetProperty("project").GetProperty("version").GetInt32());
@@ -170,7 +171,8 @@ public sealed class MutationTests(ApiFixture api)
     {
         var jinan = (await MutateAsync("""
             mutation { createProject(input: { code: "T-JINAN", name: "[示例] 济南", sector: INFRASTRUCTURE, status: RESERVE, totalInvestment: 1,
-              location: { type: "Point", coordinates: [117.0, 36.65] }, dataSource: ILLUSTRATIVE }) { project { code zone { code } } warnings { code path } } }
+              location: { type: "Point", coordinates: [117.0, 36.65] }, dataSource: ILLUSTRATIVE }) { project { code zone { code } } warnings {
+                code path } } }
             """)).GetProperty("createProject");
         Assert.Equal("T-JINAN", jinan.GetProperty("project").GetProperty("code").GetString());
         Assert.Equal(JsonValueKind.Null, jinan.GetProperty("project").GetProperty("zone").ValueKind);
@@ -195,8 +197,10 @@ public sealed class MutationTests(ApiFixture api)
         Assert.Equal(("测试区二", 2), (renamed.GetProperty("name").GetString(), renamed.GetProperty("version").GetInt32()));
 
         var taken = (await MutateAsync("""
-            mutation { createZone(input: { code: "GZK", name: "x", nameEn: "x", kind: SCENIC_AREA, approximate: true, confidence: LOW, sourceNote: "x",
-              boundary: { type: "Polygon", coordinates: [[[119.5, 35.5], [119.52, 35.5], [119.52, 35.52], [119.5, 35.5]]] } }) { zone { id } {{Errors}} } }
+            mutation { createZone(input: { code: "GZK", name: "x", nameEn: "x", kind: SCENIC_AREA, approximate: true, confidence: LOW,
+              sourceNote: "x",
+              boundary: { type: "Polygon", coordinates: [[[119.5, 35.5], [119.52, 35.5], [119.52, 35.52], [119.5, 35.5]]] } }) { zone { id }
+                {{Errors}} } }
             """.Replace("{{Errors}}", Errors))).GetProperty("createZone").GetProperty("errors")[0];
         Assert.Equal("CODE_TAKEN", taken.GetProperty("problems")[0].GetProperty("code").GetString());
 
@@ -241,7 +245,8 @@ public sealed class MutationTests(ApiFixture api)
             inBatch.GetProperty("project").GetProperty("version").GetInt32()));
 
         var missing = (await MutateAsync($$"""
-            mutation { assignProjectsToBatch(input: { batchId: "{{id}}", projectIds: ["{{project}}", "{{Id("Project", 99999)}}"] }) { batch { name } {{Errors}} } }
+            mutation { assignProjectsToBatch(input: { batchId: "{{id}}", projectIds: ["{{project}}", "{{Id("Project", 99999)}}"] }) { batch {
+              name } {{Errors}} } }
             """)).GetProperty("assignProjectsToBatch").GetProperty("errors");
         Assert.Equal("ProjectNotFoundError", missing[0].GetProperty("__typename").GetString());
         var noBatch = (await MutateAsync($$"""
@@ -263,7 +268,8 @@ public sealed class MutationTests(ApiFixture api)
     public async Task MutationsOverGetAreRefused()
     {
         using var client = api.CreateClient();
-        var response = await client.GetAsync("/graphql?query=" + Uri.EscapeDataString("mutation { deleteProject(input: { id: \"x\", expectedVersion: 1 }) { project { id } } }"));
+        var mutation = "mutation { deleteProject(input: { id: \"x\", expectedVersion: 1 }) { project { id } } }";
+        var response = await client.GetAsync("/graphql?query=" + Uri.EscapeDataString(mutation));
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
     }
 
@@ -308,7 +314,8 @@ public sealed class MutationTests(ApiFixture api)
         }
         await using var db = await api.OpenAsync();
         await using var read = new NpgsqlCommand(
-            $"SELECT version, operation, changed_by, correlation_id IS NOT NULL, changes::text FROM revisions WHERE entity = 'Project' AND entity_id = {id} ORDER BY id", db);
+            "SELECT version, operation, changed_by, correlation_id IS NOT NULL, changes::text FROM revisions "
+            + $"WHERE entity = 'Project' AND entity_id = {id} ORDER BY id", db);
         var rows = new List<(int Version, string Operation, string By, bool Correlated, string Changes)>();
         await using (var r = await read.ExecuteReaderAsync())
             while (await r.ReadAsync()) rows.Add((r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetString(4)));
@@ -336,8 +343,10 @@ public sealed class MutationTests(ApiFixture api)
     public async Task HistoryShowsWhoChangedWhatNewestFirst()
     {
         var id = (await CreateAsync("T-HIST")).GetProperty("project").GetProperty("id").GetString();
-        await MutateAsync($$"""mutation { updateProject(input: { id: "{{id}}", expectedVersion: 1, status: STARTED }) { project { id } } }""", actor: "甲");
-        await MutateAsync($$"""mutation { updateProject(input: { id: "{{id}}", expectedVersion: 2, totalInvestment: 30 }) { project { id } } }""", actor: "乙");
+        await MutateAsync($$"""mutation { updateProject(input: { id: "{{id}}", expectedVersion: 1, status: STARTED }) { project { id } } }""",
+            actor: "甲");
+        await MutateAsync($$"""mutation { updateProject(input: { id: "{{id}}", expectedVersion: 2, totalInvestment: 30 }) { project { id } } }""",
+            actor: "乙");
         var history = (await MutateAsync($$"""
             { project(id: "{{id}}") { history(first: 10) { totalCount nodes { version operation changedBy changes { field oldValue newValue } } } } }
             """)).GetProperty("project").GetProperty("history");
@@ -351,7 +360,8 @@ public sealed class MutationTests(ApiFixture api)
         Assert.DoesNotContain(nodes[2].GetProperty("changes").EnumerateArray(), c => c.GetProperty("newValue").ValueKind == JsonValueKind.Null);
 
         var audit = (await MutateAsync("""
-            { revisions(where: { changedBy: { eq: "乙" }, operation: { eq: UPDATE } }, first: 5) { nodes { entity version project { code totalInvestment } } } }
+            { revisions(where: { changedBy: { eq: "乙" }, operation: { eq: UPDATE } }, first: 5) { nodes { entity version project { code
+              totalInvestment } } } }
             """)).GetProperty("revisions").GetProperty("nodes");
         var only = Assert.Single(audit.EnumerateArray());
         Assert.Equal(("T-HIST", 30m), (only.GetProperty("project").GetProperty("code").GetString(),
@@ -373,7 +383,9 @@ public sealed class MutationTests(ApiFixture api)
         }
         var createdAt = await RevisionTimeAsync(key);
         var afterCreation = await NowAsync();
-        await MutateAsync($$"""mutation { updateProject(input: { id: "{{id}}", expectedVersion: 1, totalInvestment: 99, name: "[示例] 改名" }) { project { id } } }""");
+        await MutateAsync($$"""
+            mutation { updateProject(input: { id: "{{id}}", expectedVersion: 1, totalInvestment: 99, name: "[示例] 改名" }) { project { id } } }
+            """);
         var afterUpdate = await NowAsync();
         await MutateAsync($$"""mutation { deleteProject(input: { id: "{{id}}", expectedVersion: 2 }) { project { id } } }""");
 

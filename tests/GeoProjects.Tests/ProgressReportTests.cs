@@ -22,7 +22,8 @@ public sealed class ProgressReportTests(ApiFixture api)
 
     private async Task<JsonElement> ReportAsync(string id, string period, decimal ytd, string extra = "") =>
         (await MutateAsync($$"""
-            mutation { reportProgress(input: { projectId: "{{id}}", period: "{{period}}", completedInvestmentYtd: {{ytd}}, status: UNDER_CONSTRUCTION {{extra}} })
+            mutation { reportProgress(input: { projectId: "{{id}}", period: "{{period}}", completedInvestmentYtd: {{ytd}}, status:
+              UNDER_CONSTRUCTION {{extra}} })
               { progressReport { period completedInvestmentYtd reportedBy } {{Errors}} } }
             """)).GetProperty("reportProgress");
 
@@ -39,7 +40,8 @@ public sealed class ProgressReportTests(ApiFixture api)
         await ReportAsync(id, "2024-05", 2.5m);
         await ReportAsync(id, "2024-03", 1.8m); // the same month again replaces it
         var project = (await MutateAsync($$"""
-            { project(id: "{{id}}") { status annualPlannedInvestment completedInvestment progress(from: "2024-01", to: "2024-12") { period completedInvestmentYtd } } }
+            { project(id: "{{id}}") { status annualPlannedInvestment completedInvestment progress(from: "2024-01", to: "2024-12") { period
+              completedInvestmentYtd } } }
             """)).GetProperty("project");
         Assert.Equal(("UNDER_CONSTRUCTION", 4m, 2.5m), (project.GetProperty("status").GetString(),
             project.GetProperty("annualPlannedInvestment").GetDecimal(), project.GetProperty("completedInvestment").GetDecimal()));

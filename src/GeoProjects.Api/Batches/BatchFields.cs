@@ -1,5 +1,6 @@
 using GeoProjects.Api.Data;
 using GeoProjects.Api.Fields;
+using GeoProjects.Api.History;
 using GeoProjects.Api.GraphQL;
 using GraphQL.Types;
 using static GeoProjects.Api.Fields.Door;
@@ -17,6 +18,5 @@ public static class BatchFields
         .Field("level", "批次级别 · City-wide (CITY) or district (DISTRICT) event.", b => b.Level, Query | Input)
         .Field("kind", "批次类型 · Ground-breaking (GROUNDBREAKING) or signing (SIGNING).", b => b.Kind, Query | Input)
         .Field("sourceNote", "来源说明 · The published source of the batch.", b => b.SourceNote, Output | Input)
-        .Output("history", "修订历史, 最新在前 · The record's revisions, newest first: who changed what, when.", typeof(object), History.HistoryQueries.HistoryField<ProjectBatch>("ProjectBatch", b => b.Id))
-        .Field("version", "版本: 新建为 1, 每次修改加 1 (由数据库触发器维护) · Version: 1 when created, +1 on every change (kept by a database trigger); pass it as expectedVersion.", b => b.Version, Output, new(Generated: true));
+        .WithHistory(b => b.Version, b => b.Id);
 }

@@ -48,7 +48,7 @@ public static class BatchMutations
         var batch = await Editor.FindAsync(db, input["batchId"], ["input", "batchId"], ct);
         var given = ((IEnumerable<object?>)input["projectIds"]!).Select(i => i?.ToString() ?? "").ToList();
         if (given.Count > MaxAssigned)
-            throw new MutationFailedException([new ValidationError([new Problem(["input", "projectIds"], "TOO_MANY", $"at most {MaxAssigned} projects at once")])]);
+            throw MutationFailedException.Invalid(["input", "projectIds"], "TOO_MANY", $"at most {MaxAssigned} projects at once");
         var problems = new List<Problem>();
         var keys = new Dictionary<int, string>();
         foreach (var (id, i) in given.Select((id, i) => (id, i)))

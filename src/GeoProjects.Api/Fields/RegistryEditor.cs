@@ -75,7 +75,7 @@ public sealed class RegistryEditor<T>(
         }
         catch (Querying.QueryInputException e)
         {
-            throw new MutationFailedException([new ValidationError([new Problem(path, "INVALID_ID", e.Message)])]);
+            throw MutationFailedException.Invalid(path, "INVALID_ID", e.Message);
         }
     }
 
@@ -131,7 +131,7 @@ public sealed class RegistryEditor<T>(
         }
         catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.CheckViolation } check)
         {
-            throw new MutationFailedException([new ValidationError([new Problem(["input"], "CHECK_VIOLATION", $"the database refused it: {check.ConstraintName}")])]);
+            throw MutationFailedException.Invalid(["input"], "CHECK_VIOLATION", $"the database refused it: {check.ConstraintName}");
         }
         if (db.Entry(entity).State != EntityState.Detached) await db.Entry(entity).ReloadAsync(ct);
     }

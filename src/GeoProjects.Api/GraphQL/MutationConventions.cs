@@ -28,6 +28,10 @@ public sealed record ZoneInUseError(string Id, int ProjectCount, int ChildZoneCo
 public sealed class MutationFailedException(IReadOnlyList<MutationError> errors) : Exception(errors[0].Message)
 {
     public IReadOnlyList<MutationError> Errors => errors;
+
+    /// <summary>A ValidationError with one problem.</summary>
+    public static MutationFailedException Invalid(IReadOnlyList<string> path, string code, string message) =>
+        new([new ValidationError([new Problem(path, code, message)])]);
 }
 
 /// <summary>What a mutation answers: the entity (null on errors), its declared errors, and warnings that did not stop it.</summary>

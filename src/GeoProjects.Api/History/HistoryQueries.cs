@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using GeoProjects.Api.Data;
 using GeoProjects.Api.Fields;
 using GeoProjects.Api.GraphQL;
@@ -37,7 +38,8 @@ public static class HistoryQueries
             .Arguments(PagingArguments.Both())
             .Arguments(types.WhereArgument(RevisionFields.Registry.Filter), types.OrderArgument(RevisionFields.Registry.Sort))
             .ResolveAsync(async c => await PageAsync(c,
-                c.RequestServices!.GetRequiredService<GeoProjectsDb>().Revisions.AsNoTracking().Filter(RevisionFields.Registry.Filter, c.InputArgument("where")),
+                c.RequestServices!.GetRequiredService<GeoProjectsDb>().Revisions.AsNoTracking()
+                    .Filter(RevisionFields.Registry.Filter, c.InputArgument("where")),
                 c.ListArgument("order")));
     }
 
@@ -68,4 +70,15 @@ public static class HistoryQueries
             .OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
         return last is null || last.Operation == RevisionOperation.Delete ? null : (T?)RevisionRecords.AsEntity(last, entity);
     }
+}
+
+public static class HistoryFields
+{
+    /// <summary>A record's `history` and `version`, the same on every entity the revision triggers cover.</summary>
+    public static EntityFields<T> WithHistory<T>(this EntityFields<T> fields, Expression<Func<T, int>> version, Func<T, int> key) where T : class =>
+        fields
+            .Output("history", "修订历史, 最新在前 · The record's revisions, newest first: who changed what, when.", typeof(object),
+                HistoryQueries.HistoryField(fields.TypeName, key))
+            .Field("version", "版本: 新建为 1, 每次修改加 1 (由数据库触发器维护) · Version: 1 when created, +1 on every change "
+                + "(kept by a database trigger); pass it as expectedVersion.", version, Door.Output, new(Generated: true));
 }

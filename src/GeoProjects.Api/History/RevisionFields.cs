@@ -61,5 +61,6 @@ public sealed class AnyScalar : ScalarGraphType
 
     public override object? ParseValue(object? value) => throw new InputValueException("Any is an output type here");
     public override object? ParseLiteral(GraphQLParser.AST.GraphQLValue value) => throw new InputValueException("Any is an output type here");
-    public override object? Serialize(object? value) => value is JsonElement { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } ? null : value;
+    public override object? Serialize(object? value) =>
+        value is JsonElement { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } ? null : value;
 }

@@ -42,7 +42,10 @@ public static class RevisionRecords
         var insert = revision.Operation == RevisionOperation.Insert;
         return JsonSerializer.Serialize(record.RootElement.EnumerateObject()
             .Where(p => p.Value.ValueKind != JsonValueKind.Null && !Unchanged.Contains(p.Name)).OrderBy(p => p.Name, StringComparer.Ordinal)
-            .Select(p => new Dictionary<string, object?> { ["field"] = p.Name, ["old"] = insert ? null : p.Value, ["new"] = insert ? p.Value : null }));
+            .Select(p => new Dictionary<string, object?>
+            {
+                ["field"] = p.Name, ["old"] = insert ? null : p.Value, ["new"] = insert ? p.Value : null,
+            }));
     }
 
     /// <summary>Enum values as GraphQL spells them (Started → STARTED); the rest as stored.</summary>

@@ -78,7 +78,8 @@ public sealed class ProgressImporter(PrimaryDb db)
         if (completed is null && Text("completedInvestmentYtd") is null) problems.Add("completedInvestmentYtd (累计完成投资) is required");
         ProjectStatus? status = null;
         if (Text("status") is not { } s) problems.Add("status (状态) is required");
-        else if (Enum.TryParse<ProjectStatus>(mapping.Value("status", s).Replace("_", ""), true, out var parsed) && Enum.IsDefined(parsed)) status = parsed;
+        else if (Enum.TryParse<ProjectStatus>(mapping.Value("status", s).Replace("_", ""), true, out var parsed) && Enum.IsDefined(parsed))
+            status = parsed;
         else problems.Add($"status '{s}' is not one of {string.Join(", ", EnumNames.Of<ProjectStatus>())} (or its Chinese name)");
         var plan = Number("annualPlannedInvestment", problems);
         var correction = Text("correction") is { } c && (c is "是" or "1" || c.Equals("true", StringComparison.OrdinalIgnoreCase));
@@ -111,7 +112,8 @@ public sealed class ProgressImporter(PrimaryDb db)
         if (!Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase))
             throw new ImportException("a progress sheet is .xlsx or .csv");
         using var text = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
-        using var csv = new CsvReader(text, new CsvConfiguration(CultureInfo.InvariantCulture) { TrimOptions = TrimOptions.Trim, BadDataFound = null });
+        using var csv = new CsvReader(text,
+            new CsvConfiguration(CultureInfo.InvariantCulture) { TrimOptions = TrimOptions.Trim, BadDataFound = null });
         if (!csv.Read() || !csv.ReadHeader()) yield break;
         var headers = csv.HeaderRecord!.Select(h => Headers.GetValueOrDefault(h.Trim())).ToArray();
         while (csv.Read())

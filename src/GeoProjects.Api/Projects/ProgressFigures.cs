@@ -13,7 +13,8 @@ public static class ProgressFigures
         SELECT id, 2023, annual_planned_investment, data_source FROM projects WHERE annual_planned_investment IS NOT NULL
         ON CONFLICT (project_id, year) DO NOTHING;
         INSERT INTO progress_reports (project_id, period, completed_investment_ytd, status, note, correction, reported_by, data_source)
-        SELECT id, DATE '2023-12-01', completed_investment, status, 'carried over from the registry''s 2023 figures', false, '{actor.Replace("'", "''")}', data_source
+        SELECT id, DATE '2023-12-01', completed_investment, status, 'carried over from the registry''s 2023 figures', false,
+               '{actor.Replace("'", "''")}', data_source
         FROM projects WHERE completed_investment IS NOT NULL
         ON CONFLICT (project_id, period) DO NOTHING;
         """;

@@ -17,7 +17,8 @@ public static class ProgressReportFields
         .Key("id", "全局 ID · Global ID, base64 of \"ProgressReport:<key>\".", r => r.Id, Output,
             GraphTypes.Output<ProgressReport, NonNullGraphType<IdGraphType>>(f => f.Resolve(c => NodeId.Encode("ProgressReport", c.Source.Id))))
         .Field("period", "月份 (YYYY-MM) · The month reported.", r => r.Period, Output,
-            new(GraphQL: GraphTypes.Output<ProgressReport, NonNullGraphType<StringGraphType>>(f => f.Resolve(c => ProgressReporting.Month(c.Source.Period)))))
+            new(GraphQL: GraphTypes.Output<ProgressReport, NonNullGraphType<StringGraphType>>(f =>
+                f.Resolve(c => ProgressReporting.Month(c.Source.Period)))))
         .Field("completedInvestmentYtd", "累计完成投资 (亿元, 当年1月至该月末) · Completed investment from January to the end of the month, 亿元.",
             r => r.CompletedInvestmentYtd, Output, new(NonNegative: true))
         .Field("status", "当月项目状态 · The project's status that month.", r => r.Status, Output)
@@ -74,7 +75,8 @@ public static class ProgressReporting
                 $"completedInvestmentYtd {input.CompletedInvestmentYtd} exceeds totalInvestment {project.TotalInvestment}");
         if (input.AnnualPlannedInvestment is < 0) Problem("annualPlannedInvestment", "NEGATIVE", "annualPlannedInvestment must be ≥ 0");
         if (input.Note is { Length: > 1000 }) Problem("note", "TOO_LONG", "note is longer than 1000 characters");
-        if (input.Correction && string.IsNullOrWhiteSpace(input.Note)) Problem("note", "CORRECTION_NEEDS_NOTE", "a correction needs a note saying why");
+        if (input.Correction && string.IsNullOrWhiteSpace(input.Note))
+            Problem("note", "CORRECTION_NEEDS_NOTE", "a correction needs a note saying why");
         var year = period is { } p0 ? await db.ProgressReports.Where(r => r.ProjectId == project.Id && r.Period.Year == p0.Year).ToListAsync(ct) : [];
         if (period is { } p && !input.Correction)
         {
@@ -118,7 +120,8 @@ public static class ProgressReporting
         var input = new InputObjectGraphType { Name = "ReportProgressInput", Description = "一个月的进度 · One month's progress for one project." };
         input.Field<NonNullGraphType<IdGraphType>>("projectId").Description("项目 ID · The project's global ID.");
         input.Field<NonNullGraphType<StringGraphType>>("period").Description("月份 (YYYY-MM) · The month.");
-        input.Field<NonNullGraphType<DecimalScalar>>("completedInvestmentYtd").Description("累计完成投资 (亿元, 当年) · Completed investment this year so far.");
+        input.Field<NonNullGraphType<DecimalScalar>>("completedInvestmentYtd")
+            .Description("累计完成投资 (亿元, 当年) · Completed investment this year so far.");
         input.Field<NonNullGraphType<EnumerationGraphType<ProjectStatus>>>("status").Description("当月状态 · The status that month.");
         input.Field<StringGraphType>("note").Description("说明 · A note; required for a correction.");
         input.Field<BooleanGraphType>("correction").Description("更正 · A correction may lower the year's cumulative figure (with a note).");

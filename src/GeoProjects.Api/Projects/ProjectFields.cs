@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using GeoProjects.Api.Batches;
 using GeoProjects.Api.Data;
 using GeoProjects.Api.Fields;
+using GeoProjects.Api.History;
 using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Zones;
 using GraphQL;
@@ -93,8 +94,7 @@ public static class ProjectFields
         .Field("updatedAt", "更新时间 (UTC) · When the record was last changed (UTC).", p => p.UpdatedAt, Query, new(Generated: true))
         .Output("progress", "月度进度, 按月份排序 · The monthly progress reports, by month (from/to as YYYY-MM).", typeof(object),
             ProgressReporting.ProgressField())
-        .Output("history", "修订历史, 最新在前 · The record's revisions, newest first: who changed what, when.", typeof(object), History.HistoryQueries.HistoryField<Project>("Project", p => p.Id))
-        .Field("version", "版本: 新建为 1, 每次修改加 1 (由数据库触发器维护) · Version: 1 when created, +1 on every change (kept by a database trigger); pass it as expectedVersion.", p => p.Version, Output, new(Generated: true));
+        .WithHistory(p => p.Version, p => p.Id);
 
     /// <summary>China's extent as coordtransform draws it: a project outside it is a data error.</summary>
     public static readonly Envelope China = new(73.66, 135.05, 3.86, 53.55);

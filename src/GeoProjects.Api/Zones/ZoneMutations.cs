@@ -33,7 +33,8 @@ public static class ZoneMutations
                 return new Payload(updated);
             }));
         mutation.AddMutation("deleteZone", "删除功能区 (仍有项目或下级区域时拒绝) · Deletes a zone; refused while projects or zones refer to it.",
-            ProjectMutations.DeleteInput("DeleteZoneInput", "Zone"), "zone", zone, [typeof(ValidationErrorType), .. Found, typeof(ZoneInUseErrorType)],
+            ProjectMutations.DeleteInput("DeleteZoneInput", "Zone"), "zone", zone,
+            [typeof(ValidationErrorType), .. Found, typeof(ZoneInUseErrorType)],
             (c, input) => Writes.InTransactionAsync(c, async (db, ct) =>
                 new Payload(await Editor.DeleteAsync(db, input, z => RefuseInUseAsync(db, z, ct), ct))));
     }
@@ -52,6 +53,6 @@ public static class ZoneMutations
         var seen = new HashSet<int> { zone.Id };
         for (var parent = zone.ParentId; parent is { } id; parent = await db.Zones.Where(z => z.Id == id).Select(z => z.ParentId).SingleAsync(ct))
             if (!seen.Add(id))
-                throw new MutationFailedException([new ValidationError([new Problem(["input", "parentId"], "PARENT_CYCLE", "a zone cannot lie inside itself")])]);
+                throw MutationFailedException.Invalid(["input", "parentId"], "PARENT_CYCLE", "a zone cannot lie inside itself");
     }
 }
