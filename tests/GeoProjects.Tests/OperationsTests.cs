@@ -57,6 +57,13 @@ public sealed class OperationsTests(ApiFixture api)
             Assert.Equal(JsonValueKind.Null, update.GetProperty("errors").ValueKind);
             Assert.Equal(1, update.GetProperty("project").GetProperty("version").GetInt32()); // the same values: no change
         },
+        ["ProjectProgress"] = d =>
+        {
+            var project = d.GetProperty("project");
+            var latest = project.GetProperty("progress").EnumerateArray().Last();
+            Assert.Equal("2023-12", latest.GetProperty("period").GetString()); // the carried-over 2023 figures
+            Assert.Equal(project.GetProperty("completedInvestment").GetDecimal(), latest.GetProperty("completedInvestmentYtd").GetDecimal());
+        },
         ["NodeLookup"] = d => Assert.Equal(["致真存储芯片制造项目", "青岛西海岸新区"], d.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("name").GetString())),
     };
 
