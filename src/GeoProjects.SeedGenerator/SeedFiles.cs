@@ -51,7 +51,9 @@ public static class SeedFiles
         var zones = ZoneCatalog.Zones.Select(z => (Seed: z, Boundary: ZoneCatalog.Boundary(z))).ToList();
         yield return ("zones.geojson", ZonesGeoJson(zones));
         yield return ("batches.json", BatchesJson());
-        yield return ("projects.geojson", ProjectsGeoJson(zones));
+        var records = Records(zones);
+        yield return ("projects.geojson", ProjectsGeoJson(records));
+        yield return ("progress.json", ProgressJson(records));
     }
 
     private static string ZonesGeoJson(List<(ZoneSeed Seed, MultiPolygon Boundary)> zones) => Write(w =>
@@ -107,7 +109,7 @@ public static class SeedFiles
         decimal? AnnualPlan, decimal? Completed, decimal? LandMu, string? Developer, DateOnly? StartDate,
         string? Batch, string? Zone, Point Location, Polygon? Site, string DataSource, string SourceNote);
 
-    private static string ProjectsGeoJson(List<(ZoneSeed Seed, MultiPolygon Boundary)> zones)
+    private static List<ProjectRecord> Records(List<(ZoneSeed Seed, MultiPolygon Boundary)> zones)
     {
         var rng = new SplitMix64(2);
         var records = new List<ProjectRecord>
@@ -121,7 +123,11 @@ public static class SeedFiles
         records.AddRange(Illustrative(rng, zones, "C", 35, 182.00m, CityBatch));
         records.AddRange(Illustrative(rng, zones, "D", 52, 101.00m, DistrictBatch, firstNumber: 2));
         records.AddRange(Reserve(rng, zones));
+        return records;
+    }
 
+    private static string ProjectsGeoJson(List<ProjectRecord> records)
+    {
         return Write(w =>
         {
             w.WriteString("type", "FeatureCollection");
@@ -168,6 +174,49 @@ public static class SeedFiles
     /// </summary>
     private static DateOnly? PlannedCompletion(ProjectRecord p) =>
         p.DataSource == "ILLUSTRATIVE" && p.StartDate is { } start ? start.AddMonths(12 + (int)Math.Min(36, decimal.Round(p.Total))) : null;
+
+    /// <summary>The months the ILLUSTRATIVE progress runs through (the seed is fixed; reports stop here).</summary>
+    private static readonly DateOnly LastReportedMonth = new(2026, 10, 1);
+
+    /// <summary>
+    /// ILLUSTRATIVE annual plans (2024–2026) and monthly reports (Jan 2024 to Oct 2026) for the ILLUSTRATIVE projects with a plan:
+    /// each year's plan a share of the total, and a pace of its own per project (some ahead, some behind schedule), derived
+    /// from the project's code so the other made-up values stay as they were.
+    /// </summary>
+    private static string ProgressJson(List<ProjectRecord> records) => Write(w =>
+    {
+        w.WriteString("description", "ILLUSTRATIVE: annual plans and monthly progress made up by src/GeoProjects.SeedGenerator; "
+            + "no such figures were published. 2023 plans and December 2023 reports come from projects.geojson.");
+        var projects = records.Where(r => r.DataSource == "ILLUSTRATIVE" && r.AnnualPlan is not null).ToList();
+        decimal[] shares = [0.30m, 0.25m, 0.20m];
+        w.WriteStartArray("plans");
+        foreach (var p in projects)
+            for (var y = 0; y < shares.Length; y++)
+            {
+                w.WriteStartObject();
+                w.WriteString("code", p.Code);
+                w.WriteNumber("year", 2024 + y);
+                w.WriteNumber("plannedInvestment", Math.Round(p.Total * shares[y], 2));
+                w.WriteEndObject();
+            }
+        w.WriteEndArray();
+        w.WriteStartArray("reports");
+        foreach (var p in projects)
+        {
+            var pace = 0.45m + p.Code.Sum(c => (int)c) % 70 / 100m; // 0.45–1.14 of the schedule
+            for (var month = new DateOnly(2024, 1, 1); month <= LastReportedMonth; month = month.AddMonths(1))
+            {
+                var plan = Math.Round(p.Total * shares[month.Year - 2024], 2);
+                w.WriteStartObject();
+                w.WriteString("code", p.Code);
+                w.WriteString("period", month.ToString("yyyy-MM"));
+                w.WriteNumber("completedInvestmentYtd", Math.Min(p.Total, Math.Round(plan * pace * month.Month / 12, 2)));
+                w.WriteString("status", p.Status);
+                w.WriteEndObject();
+            }
+        }
+        w.WriteEndArray();
+    });
 
     private static IEnumerable<ProjectRecord> Illustrative(
         SplitMix64 rng, List<(ZoneSeed Seed, MultiPolygon Boundary)> zones, string prefix, int count, decimal total, string batch, int firstNumber = 1)

@@ -41,6 +41,7 @@ public static class DatabaseSeeder
         db.Projects.AddRange(LoadProjects(Path.Combine(dir, "projects.geojson"), zones, batches));
         await db.SaveChangesAsync(ct);
         await db.Database.ExecuteSqlRawAsync(GeoProjects.Api.Projects.ProgressFigures.CarryOver2023("seed"), ct);
+        await LoadProgressAsync(db, Path.Combine(dir, "progress.json"), ct);
         await tx.CommitAsync(ct);
         log.LogInformation("Seeded {Zones} zones, {Batches} batches and {Projects} projects from {Dir}", zones.Count, batches.Count, await db.Projects.CountAsync(ct), dir);
     }
@@ -131,6 +132,27 @@ public static class DatabaseSeeder
         ValueKind.Enum => System.Enum.Parse(field.ValueType, json.GetString()!.Replace("_", ""), ignoreCase: true),
         _ => json.GetString(),
     };
+
+    /// <summary>The seed's ILLUSTRATIVE plans and monthly reports (progress.json), by project code, in two statements.</summary>
+    private static async Task LoadProgressAsync(GeoProjectsDb db, string path, CancellationToken ct)
+    {
+        if (!File.Exists(path)) return;
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(path, ct));
+        var plans = new NpgsqlParameter("plans", NpgsqlTypes.NpgsqlDbType.Jsonb) { Value = doc.RootElement.GetProperty("plans").GetRawText() };
+        var reports = new NpgsqlParameter("reports", NpgsqlTypes.NpgsqlDbType.Jsonb) { Value = doc.RootElement.GetProperty("reports").GetRawText() };
+        await db.Database.ExecuteSqlRawAsync("""
+            INSERT INTO annual_plans (project_id, year, planned_investment, data_source)
+            SELECT p.id, x.year, x."plannedInvestment", 'Illustrative'
+            FROM jsonb_to_recordset(@plans) AS x(code text, year int, "plannedInvestment" numeric) JOIN projects p ON p.code = x.code
+            """, [plans], ct);
+        await db.Database.ExecuteSqlRawAsync("""
+            INSERT INTO progress_reports (project_id, period, completed_investment_ytd, status, note, correction, reported_by, data_source)
+            SELECT p.id, to_date(x.period || '-01', 'YYYY-MM-DD'), x."completedInvestmentYtd", replace(initcap(lower(x.status)), '_', ''),
+                   'ILLUSTRATIVE: made up by the seed generator', false, 'seed', 'Illustrative'
+            FROM jsonb_to_recordset(@reports) AS x(code text, period text, "completedInvestmentYtd" numeric, status text)
+            JOIN projects p ON p.code = x.code
+            """, [reports], ct);
+    }
 
     private static List<JsonElement> Features(string path)
     {

@@ -105,24 +105,32 @@ namespace GeoProjects.Api.Data.Migrations
                 -- A project's figures are its latest plan and latest report, and its status the latest report's, whoever writes
                 -- them (API, import, psql).
                 CREATE FUNCTION geoprojects_latest_figures() RETURNS trigger LANGUAGE plpgsql AS $$
-                DECLARE project integer := CASE WHEN TG_OP = 'DELETE' THEN OLD.project_id ELSE NEW.project_id END;
                 BEGIN
+                  -- Set-based: one UPDATE per statement, so a sheet of 3 000 reports touches each project once.
                   UPDATE projects p SET
                     annual_planned_investment = coalesce(
-                      (SELECT a.planned_investment FROM annual_plans a WHERE a.project_id = project ORDER BY a.year DESC LIMIT 1),
+                      (SELECT a.planned_investment FROM annual_plans a WHERE a.project_id = p.id ORDER BY a.year DESC LIMIT 1),
                       CASE WHEN TG_TABLE_NAME = 'annual_plans' THEN NULL ELSE p.annual_planned_investment END),
                     completed_investment = coalesce(
-                      (SELECT r.completed_investment_ytd FROM progress_reports r WHERE r.project_id = project ORDER BY r.period DESC LIMIT 1),
+                      (SELECT r.completed_investment_ytd FROM progress_reports r WHERE r.project_id = p.id ORDER BY r.period DESC LIMIT 1),
                       CASE WHEN TG_TABLE_NAME = 'progress_reports' THEN NULL ELSE p.completed_investment END),
                     status = CASE WHEN TG_TABLE_NAME = 'progress_reports' THEN coalesce(
-                      (SELECT r.status FROM progress_reports r WHERE r.project_id = project ORDER BY r.period DESC LIMIT 1), p.status) ELSE p.status END
-                  WHERE p.id = project;
+                      (SELECT r.status FROM progress_reports r WHERE r.project_id = p.id ORDER BY r.period DESC LIMIT 1), p.status) ELSE p.status END
+                  WHERE p.id IN (SELECT DISTINCT project_id FROM changed_rows);
                   RETURN NULL;
                 END $$;
-                CREATE TRIGGER annual_plans_latest_figures AFTER INSERT OR UPDATE OR DELETE ON annual_plans
-                  FOR EACH ROW EXECUTE FUNCTION geoprojects_latest_figures();
-                CREATE TRIGGER progress_reports_latest_figures AFTER INSERT OR UPDATE OR DELETE ON progress_reports
-                  FOR EACH ROW EXECUTE FUNCTION geoprojects_latest_figures();
+                CREATE TRIGGER annual_plans_latest_figures_insert AFTER INSERT ON annual_plans REFERENCING NEW TABLE AS changed_rows
+                  FOR EACH STATEMENT EXECUTE FUNCTION geoprojects_latest_figures();
+                CREATE TRIGGER annual_plans_latest_figures_update AFTER UPDATE ON annual_plans REFERENCING NEW TABLE AS changed_rows
+                  FOR EACH STATEMENT EXECUTE FUNCTION geoprojects_latest_figures();
+                CREATE TRIGGER annual_plans_latest_figures_delete AFTER DELETE ON annual_plans REFERENCING OLD TABLE AS changed_rows
+                  FOR EACH STATEMENT EXECUTE FUNCTION geoprojects_latest_figures();
+                CREATE TRIGGER progress_reports_latest_figures_insert AFTER INSERT ON progress_reports REFERENCING NEW TABLE AS changed_rows
+                  FOR EACH STATEMENT EXECUTE FUNCTION geoprojects_latest_figures();
+                CREATE TRIGGER progress_reports_latest_figures_update AFTER UPDATE ON progress_reports REFERENCING NEW TABLE AS changed_rows
+                  FOR EACH STATEMENT EXECUTE FUNCTION geoprojects_latest_figures();
+                CREATE TRIGGER progress_reports_latest_figures_delete AFTER DELETE ON progress_reports REFERENCING OLD TABLE AS changed_rows
+                  FOR EACH STATEMENT EXECUTE FUNCTION geoprojects_latest_figures();
                 """);
             migrationBuilder.Sql(GeoProjects.Api.Projects.ProgressFigures.CarryOver2023("migration"));
         }
