@@ -142,9 +142,16 @@ public sealed class ProgressTests(ApiFixture api)
         await using var c = await api.OpenAsync();
         foreach (var (code, completed, _) in Cases)
         {
+            // A plan of 100 亿元 for 2023 and 2024, and the same completed figure reported for December 2023 and June 2024.
             await using var insert = new NpgsqlCommand("""
-                INSERT INTO projects (code, name, sector, status, total_investment, annual_planned_investment, completed_investment, location, data_source, source_note)
-                VALUES ($1, $1, 'AdvancedManufacturing', 'UnderConstruction', 300, 100, $2, ST_SetSRID(ST_MakePoint(119.97, 35.78), 4326), 'Illustrative', 'ILLUSTRATIVE: test fixture')
+                WITH p AS (
+                  INSERT INTO projects (code, name, sector, status, total_investment, location, data_source, source_note)
+                  VALUES ($1, $1, 'AdvancedManufacturing', 'UnderConstruction', 300, ST_SetSRID(ST_MakePoint(119.97, 35.78), 4326), 'Illustrative',
+                          'ILLUSTRATIVE: test fixture') RETURNING id),
+                plans AS (INSERT INTO annual_plans (project_id, year, planned_investment, data_source)
+                          SELECT id, y, 100, 'Illustrative' FROM p, (VALUES (2023), (2024)) v(y))
+                INSERT INTO progress_reports (project_id, period, completed_investment_ytd, status, correction, reported_by, data_source)
+                SELECT id, m, $2, 'UnderConstruction', false, 'test', 'Illustrative' FROM p, (VALUES (DATE '2023-12-01'), (DATE '2024-06-01')) v(m)
                 """, c);
             insert.Parameters.Add(new() { Value = code });
             insert.Parameters.Add(new() { Value = completed });
@@ -164,7 +171,7 @@ public sealed class ProgressTests(ApiFixture api)
     private const string Query = """
         query($asOf: Date!, $where: ProjectFilterInput) {
           projects(asOf: $asOf, where: $where, order: [{ scheduleGap: ASC }]) {
-            nodes { code completionRate scheduleRate(asOf: $asOf) scheduleGap(asOf: $asOf) warningLevel(asOf: $asOf) }
+            nodes { code completionRate(asOf: $asOf) scheduleRate(asOf: $asOf) scheduleGap(asOf: $asOf) warningLevel(asOf: $asOf) }
           }
         }
         """;
@@ -207,6 +214,22 @@ public sealed class ProgressTests(ApiFixture api)
         var node = Assert.Single(r.Data.GetProperty("projects").GetProperty("nodes").EnumerateArray());
         Assert.Equal(0.5m, node.GetProperty("scheduleRate").GetDecimal());
         Assert.Equal(55m, node.GetProperty("scheduleGap").GetDecimal()); // 105 % done against 50 % of the year
+    });
+
+    /// <summary>June's report counts from 30 June: on 15 June the year has no report that counts yet (the fixture has none before June).</summary>
+    [Fact]
+    public async Task AMonthsReportCountsOnceTheMonthHasEnded() => await WithHandMadeProjectsAsync(async () =>
+    {
+        foreach (var (asOf, expected) in new[] { ("2024-06-15", (decimal?)null), ("2024-06-30", 1.05m) })
+        {
+            var r = await api.QueryAsync($$"""
+                { projects(where: { code: { eq: "T-PROG-A" } }) { nodes { completedInvestment(asOf: "{{asOf}}") completionRate(asOf: "{{asOf}}") } } }
+                """);
+            r.AssertNoErrors();
+            var node = Assert.Single(r.Data.GetProperty("projects").GetProperty("nodes").EnumerateArray());
+            var rate = node.GetProperty("completionRate");
+            Assert.Equal(expected, rate.ValueKind == System.Text.Json.JsonValueKind.Null ? null : rate.GetDecimal());
+        }
     });
 
     [Fact]

@@ -67,8 +67,15 @@ public sealed class DifferentialQueryTests(ApiFixture api)
             await foreach (var r in Read(c, "SELECT id, name, date, level FROM project_batches"))
                 batches[r.GetInt32(0)] = new BatchRow(r.GetInt32(0), r.GetString(1), r.GetFieldValue<DateOnly>(2), r.GetString(3));
             var projects = new List<ProjectRow>();
-            const string sql = "SELECT id, code, name, name_en, sector, industry_chain, status, total_investment, annual_planned_investment, "
-                + "completed_investment, land_area_mu, developer, start_date, data_source, zone_id, batch_id, ST_X(location), ST_Y(location), "
+            // The plan and completed figure the progress fields see today (China): the plan of this year, and the latest report
+            // of this year whose month has ended; written here in SQL, independently of the API's LINQ.
+            var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+            var lastMonth = new DateOnly(today.AddDays(1).Year, today.AddDays(1).Month, 1).AddMonths(-1);
+            var sql = "SELECT id, code, name, name_en, sector, industry_chain, status, total_investment, "
+                + $"(SELECT planned_investment FROM annual_plans a WHERE a.project_id = projects.id AND a.year = {today.Year}), "
+                + "(SELECT completed_investment_ytd FROM progress_reports r WHERE r.project_id = projects.id "
+                + $"AND r.period BETWEEN '{today.Year}-01-01' AND '{lastMonth:yyyy-MM-dd}' ORDER BY r.period DESC LIMIT 1), "
+                + "land_area_mu, developer, start_date, data_source, zone_id, batch_id, ST_X(location), ST_Y(location), "
                 + "ST_Distance(geography(location), geography(ST_SetSRID(ST_MakePoint(120.05, 35.88), 4326))) FROM projects";
             await foreach (var r in Read(c, sql))
                 projects.Add(new ProjectRow(r.GetInt32(0), r.GetString(1), r.GetString(2), Text(r, 3), r.GetString(4), Text(r, 5), r.GetString(6),

@@ -99,14 +99,14 @@ public sealed class MutationTests(ApiFixture api)
         var before = await api.DataFingerprintAsync();
         var result = (await MutateAsync($$"""
             mutation { createProject(input: { code: "XHA-2023-D01", name: " ", sector: MARINE_ECONOMY, status: SIGNED, totalInvestment: -1,
-              completedInvestment: 3, startDate: "2024-05-01", plannedCompletionDate: "2024-01-01",
+              landAreaMu: -3, startDate: "2024-05-01", plannedCompletionDate: "2024-01-01",
               location: { type: "Point", coordinates: [10, 35] } }) { project { id } {{Errors}} } }
             """)).GetProperty("createProject");
         Assert.Equal(JsonValueKind.Null, result.GetProperty("project").ValueKind);
         var errors = result.GetProperty("errors").EnumerateArray().ToList();
         Assert.Equal(["ProjectCodeTakenError", "ValidationError"], errors.Select(e => e.GetProperty("__typename").GetString()));
         var codes = errors[1].GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("code").GetString()).Order().ToList();
-        Assert.Equal(["COMPLETED_EXCEEDS_TOTAL", "COMPLETION_BEFORE_START", "LOCATION_OUTSIDE_CHINA", "NEGATIVE", "REQUIRED"], codes);
+        Assert.Equal(["COMPLETION_BEFORE_START", "LOCATION_OUTSIDE_CHINA", "NEGATIVE", "NEGATIVE", "REQUIRED"], codes);
         Assert.All(errors[1].GetProperty("problems").EnumerateArray(), p => Assert.Equal("input", p.GetProperty("path")[0].GetString()));
         Assert.Equal(before, await api.DataFingerprintAsync());
     }

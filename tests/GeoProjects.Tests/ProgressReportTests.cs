@@ -40,7 +40,8 @@ public sealed class ProgressReportTests(ApiFixture api)
         await ReportAsync(id, "2024-05", 2.5m);
         await ReportAsync(id, "2024-03", 1.8m); // the same month again replaces it
         var project = (await MutateAsync($$"""
-            { project(id: "{{id}}") { status annualPlannedInvestment completedInvestment progress(from: "2024-01", to: "2024-12") { period
+            { project(id: "{{id}}") { status annualPlannedInvestment(asOf: "2024-12-31") completedInvestment(asOf: "2024-12-31")
+              progress(from: "2024-01", to: "2024-12") { period
               completedInvestmentYtd } } }
             """)).GetProperty("project");
         Assert.Equal(("UNDER_CONSTRUCTION", 4m, 2.5m), (project.GetProperty("status").GetString(),
@@ -98,7 +99,7 @@ public sealed class ProgressReportTests(ApiFixture api)
             var good = await ImportAsync(Row("T-SHEET", "2024-01", 1), Row("T-SHEET", "2024/2", 1.5), Row("T-SHEET", "2024.3", 2.25, "竣工"));
             Assert.True(good.Succeeded, string.Join("\n", good.Errors));
             Assert.Equal(3, await ReportsAsync());
-            var status = (await MutateAsync("""{ projects(where: { code: { eq: "T-SHEET" } }) { nodes { status completedInvestment } } }"""))
+            var status = (await MutateAsync("""{ projects(where: { code: { eq: "T-SHEET" } }) { nodes { status completedInvestment(asOf: "2024-03-31") } } }"""))
                 .GetProperty("projects").GetProperty("nodes")[0];
             Assert.Equal(("COMPLETED", 2.25m), (status.GetProperty("status").GetString(), status.GetProperty("completedInvestment").GetDecimal()));
         }

@@ -114,6 +114,9 @@ public static class DatabaseSeeder
                 if (json.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null) continue;
                 field.Property!.SetValue(project, Read(field, json));
             }
+            // The 2023 figures, which the carry-over turns into 2023 plans and December 2023 reports.
+            project.AnnualPlannedInvestment = Dec(p, "annualPlannedInvestment");
+            project.CompletedInvestment = Dec(p, "completedInvestment");
             foreach (var view in registry.In(Door.Files).Where(v => v.Via is not null))
                 if (Str(p, view.Name) is { } value)
                     registry.Find(view.Via!.Relation).Property!.SetValue(project, related[view.Via.Relation](value));
@@ -153,6 +156,9 @@ public static class DatabaseSeeder
             JOIN projects p ON p.code = x.code
             """, [reports], ct);
     }
+
+    private static decimal? Dec(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDecimal() : null;
 
     private static List<JsonElement> Features(string path)
     {

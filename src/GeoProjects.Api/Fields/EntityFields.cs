@@ -115,7 +115,7 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
             Nullable = o.Nullable ?? CanBeNull(type, property),
             Doors = doors, Header = o.Header, TileAttribute = TileName(name, doors, o), DbfName = o.Dbf, GraphQL = o.GraphQL,
             Generated = o.Generated, ImportDefault = o.ImportDefault, MaxLength = o.MaxLength, NonNegative = o.NonNegative, Temporal = o.Temporal,
-            Reads = ReadsOf(accessor),
+            Reads = ReadsOf(accessor), Sql = o.Sql,
         };
     }
 
@@ -149,7 +149,9 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
     {
         protected override Expression VisitMember(MemberExpression node)
         {
-            if (node.Expression == parameter && node.Member is PropertyInfo p) reads.Add(p);
+            // Stored values only: a navigation (a project's reports) is read by the SQL the accessor becomes, not projected.
+            if (node.Expression == parameter && node.Member is PropertyInfo { CanWrite: true } p
+                && (p.PropertyType == typeof(string) || !typeof(System.Collections.IEnumerable).IsAssignableFrom(p.PropertyType))) reads.Add(p);
             return base.VisitMember(node);
         }
     }
@@ -243,7 +245,7 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
 public sealed record FieldOptions(
     string? Header = null, string? Column = null, string? Tile = null, string? Dbf = null, int? MaxLength = null, bool NonNegative = false,
     bool Generated = false, string? ImportDefault = null, bool Temporal = false, bool? Nullable = null,
-    Func<QueryingTypes, FieldType>? GraphQL = null);
+    Func<QueryingTypes, FieldType>? GraphQL = null, Func<string, string>? Sql = null);
 
 
 /// <summary>EF Core's mapping takes column names and lengths from the registry, so the SQL doors and the model agree.</summary>

@@ -35,6 +35,7 @@ public static partial class FlatSql
             var shown = related.Find(via.Field);
             return $"(SELECT r.{Quote(shown.Column!)} FROM {Quote(related.Table)} r WHERE r.{Quote(related.KeyColumn)} = {Column(relation)})";
         }
+        if (field.Sql is { } sql) return sql(Row);
         return field.Kind == ValueKind.Enum ? EnumSql(field.ValueType, Column(field)) : Column(field);
     }
 

@@ -68,6 +68,8 @@ public sealed record RegistryField
     public string? TileAttribute { get; init; }
     /// <summary>A Shapefile column name (10 characters at most) when the name is longer.</summary>
     public string? DbfName { get; init; }
+    /// <summary>SQL of a computed field for the doors PostGIS writes, over the row alias given (may use the as-of parameters).</summary>
+    public Func<string, string>? Sql { get; init; }
     /// <summary>For a flat view of a relation (zone name, zone code): the relation field and the related field shown.</summary>
     public RelatedValue? Via { get; init; }
     /// <summary>For a relation: the related entity's registry, and the foreign key column.</summary>

@@ -153,7 +153,7 @@ public static class OgcEndpoints
             var order = SortBy(q["sortby"].FirstOrDefault(), c);
 
             var matched = await c.CountAsync(db, where, context, http.RequestAborted);
-            var features = await FeaturesAsync(http, db, c, c.Rows(db, where, context, order, offset, limit), crs, properties);
+            var features = await FeaturesAsync(http, db, c, c.Rows(db, where, context, order, offset, limit), crs, properties, context);
             var returned = features.Count;
 
             var links = new JsonArray(
@@ -189,7 +189,7 @@ public static class OgcEndpoints
             var crs = OgcCrs.Normalize(http.Request.Query["crs"].FirstOrDefault(), "crs");
             var where = ParseWhere(c, new JsonObject { ["id"] = new JsonObject { ["eq"] = NodeId.Encode(c.Entity.TypeName, key) } });
             var context = Progress.Context(http);
-            var features = await FeaturesAsync(http, db, c, c.Rows(db, where, context, null, null, 1), crs, null);
+            var features = await FeaturesAsync(http, db, c, c.Rows(db, where, context, null, null, 1), crs, null, context);
             if (features.Count == 0) return NotFound($"no feature '{featureId}' in {id}");
             var feature = features[0]!.AsObject();
             feature.Remove("links");
@@ -219,7 +219,8 @@ public static class OgcEndpoints
     }
 
     /// <summary>The page's features as GeoJSON, built by PostGIS around the EF-translated query.</summary>
-    private static async Task<JsonArray> FeaturesAsync(HttpContext http, GeoProjectsDb db, OgcCollection c, IQueryable rows, string crs, IReadOnlyList<Queryable>? properties)
+    private static async Task<JsonArray> FeaturesAsync(
+        HttpContext http, GeoProjectsDb db, OgcCollection c, IQueryable rows, string crs, IReadOnlyList<Queryable>? properties, QueryContext context)
     {
         var (geometry, digits) = OgcCrs.Output(crs, c.GeometryProperty.Sql);
         var props = string.Join(", ", (properties ?? c.Properties.ToList()).Select(p => $"'{p.Name}', {p.Sql}"));
@@ -231,7 +232,8 @@ public static class OgcEndpoints
               'properties', json_build_object({{props}})) ORDER BY q.page_row), '[]'::json)::text
             FROM (SELECT *, row_number() OVER () AS page_row FROM q) q
             """;
-        var json = (string?)await FlatSql.ScalarAroundAsync(db, rows, sql, new Dictionary<string, object>(), http.RequestAborted);
+        // The as-of parameters of the progress figures (a project's plan and completed figure at `asOf`).
+        var json = (string?)await FlatSql.ScalarAroundAsync(db, rows, sql, ProgressFigures.Parameters(context), http.RequestAborted);
         return JsonNode.Parse(json ?? "[]")!.AsArray();
     }
 

@@ -34,15 +34,46 @@ public static class Progress
     /// <summary>序时进度: days elapsed (the day itself included) over the days of the year.</summary>
     public static decimal ScheduleRate(DateOnly asOf) => (decimal)asOf.DayOfYear / (DateTime.IsLeapYear(asOf.Year) ? 366 : 365);
 
-    public static readonly Expression<Func<Project, decimal?>> CompletionRate =
-        p => p.AnnualPlannedInvestment > 0 && p.CompletedInvestment != null ? p.CompletedInvestment / p.AnnualPlannedInvestment : null;
+    /// <summary>
+    /// The reports that count at <paramref name="asOf"/>: those of its year whose month has ended by then (September's
+    /// report counts from 30 September; on 15 September, August's is the latest).
+    /// </summary>
+    public static (DateOnly From, DateOnly To) ReportWindow(DateOnly asOf)
+    {
+        var next = asOf.AddDays(1);
+        return (new DateOnly(asOf.Year, 1, 1), new DateOnly(next.Year, next.Month, 1).AddMonths(-1));
+    }
+
+    /// <summary>年度计划投资 at `asOf`: the plan for its year.</summary>
+    public static Expression<Func<Project, decimal?>> Planned(QueryContext context)
+    {
+        var year = context.AsOf.Year;
+        return p => p.Plans.Where(a => a.Year == year).Select(a => (decimal?)a.PlannedInvestment).FirstOrDefault();
+    }
+
+    /// <summary>累计完成投资 at `asOf`: the latest report that counts then (<see cref="ReportWindow"/>).</summary>
+    public static Expression<Func<Project, decimal?>> Completed(QueryContext context)
+    {
+        var (from, to) = ReportWindow(context.AsOf);
+        return p => p.Reports.Where(r => r.Period >= from && r.Period <= to).OrderByDescending(r => r.Period)
+            .Select(r => (decimal?)r.CompletedInvestmentYtd).FirstOrDefault();
+    }
+
+    /// <summary>An expression of the plan and the completed figure at `asOf`, over a project.</summary>
+    private static Expression<Func<Project, T>> Of<T>(QueryContext context, Expression<Func<decimal?, decimal?, T>> formula)
+    {
+        var p = Expression.Parameter(typeof(Project), "p");
+        var body = FilterTranslator.Inline(formula, FilterTranslator.Inline(Planned(context), p), FilterTranslator.Inline(Completed(context), p));
+        return Expression.Lambda<Func<Project, T>>(body, p);
+    }
+
+    public static Expression<Func<Project, decimal?>> CompletionRate(QueryContext context) =>
+        Of<decimal?>(context, (plan, done) => plan > 0 && done != null ? done / plan : null);
 
     public static Expression<Func<Project, decimal?>> ScheduleGap(QueryContext context)
     {
         var schedule = ScheduleRate(context.AsOf);
-        return p => p.AnnualPlannedInvestment > 0 && p.CompletedInvestment != null
-            ? (p.CompletedInvestment / p.AnnualPlannedInvestment - schedule) * 100
-            : null;
+        return Of<decimal?>(context, (plan, done) => plan > 0 && done != null ? (done / plan - schedule) * 100 : null);
     }
 
     public static Expression<Func<Project, WarningLevel?>> Warning(QueryContext context)
@@ -50,11 +81,11 @@ public static class Progress
         var schedule = ScheduleRate(context.AsOf);
         var red = -context.RedBehindPoints;
         var yellow = -context.YellowBehindPoints;
-        return p => p.AnnualPlannedInvestment > 0 && p.CompletedInvestment != null
-            ? (p.CompletedInvestment / p.AnnualPlannedInvestment - schedule) * 100 < red ? WarningLevel.Red
-                : (p.CompletedInvestment / p.AnnualPlannedInvestment - schedule) * 100 <= yellow ? WarningLevel.Yellow
+        return Of<WarningLevel?>(context, (plan, done) => plan > 0 && done != null
+            ? (done / plan - schedule) * 100 < red ? WarningLevel.Red
+                : (done / plan - schedule) * 100 <= yellow ? WarningLevel.Yellow
                 : WarningLevel.Green
-            : null;
+            : null);
     }
 
     public static Expression<Func<Project, decimal>> Schedule(QueryContext context)
@@ -84,13 +115,13 @@ public static class Progress
         return new QueryContext(asOf ?? today, options.YellowBehindPoints, options.RedBehindPoints);
     }
 
-    // The same formulas over a loaded row, for output fields (a test holds them equal to the SQL ones).
-    public static decimal? CompletionRateOf(Project p) =>
-        p.AnnualPlannedInvestment > 0 && p.CompletedInvestment is { } done ? done / p.AnnualPlannedInvestment : null;
+    // The same formulas over loaded figures, for output fields (a test holds them equal to the SQL ones).
+    public static decimal? CompletionRateOf(ProgressFigures.AtDate f) =>
+        f.Planned > 0 && f.Completed is { } done ? done / f.Planned : null;
 
-    public static decimal? ScheduleGapOf(Project p, DateOnly asOf) => (CompletionRateOf(p) - ScheduleRate(asOf)) * 100;
+    public static decimal? ScheduleGapOf(ProgressFigures.AtDate f, DateOnly asOf) => (CompletionRateOf(f) - ScheduleRate(asOf)) * 100;
 
-    public static WarningLevel? WarningOf(Project p, QueryContext c) => ScheduleGapOf(p, c.AsOf) switch
+    public static WarningLevel? WarningOf(ProgressFigures.AtDate f, QueryContext c) => ScheduleGapOf(f, c.AsOf) switch
     {
         null => null,
         var gap when gap < -c.RedBehindPoints => WarningLevel.Red,

@@ -4,8 +4,10 @@ using GeoProjects.Api.Data;
 using GeoProjects.Api.Fields;
 using GeoProjects.Api.History;
 using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Querying;
 using GeoProjects.Api.Zones;
 using GraphQL;
+using GraphQL.DataLoader;
 using GraphQL.Types;
 using NetTopologySuite.Geometries;
 using static GeoProjects.Api.Fields.Door;
@@ -39,10 +41,13 @@ public static class ProjectFields
         .Field("status", "项目状态 · Lifecycle status.", p => p.Status, Everywhere, new(Header: "项目状态"))
         .Field("totalInvestment", "总投资 (亿元) · Total investment in 亿元 (1 亿元 = 10⁸ CNY).", p => p.TotalInvestment, Everywhere,
             new(Header: "总投资(亿元)", Dbf: "total_inv", NonNegative: true))
-        .Field("annualPlannedInvestment", "年度计划投资 (亿元) · Annual planned investment in 亿元.", p => p.AnnualPlannedInvestment, Listed,
-            new(Header: "年度计划投资(亿元)", Dbf: "annual_inv", NonNegative: true))
-        .Field("completedInvestment", "完成投资 (亿元) · Completed investment in 亿元.", p => p.CompletedInvestment, Listed,
-            new(Header: "完成投资(亿元)", Dbf: "done_inv", NonNegative: true))
+        .Computed("annualPlannedInvestment", "年度计划投资 (亿元, asOf 所在年度) · The annual planned investment for the year of `asOf`, in 亿元.",
+            Progress.Planned, Query | OgcApi | GeoJsonLayer,
+            new(Sql: ProgressFigures.PlannedSql, GraphQL: FiguresOutput(f => f.Planned)))
+        .Computed("completedInvestment",
+            "累计完成投资 (亿元): asOf 时已结束月份的最新月报 · Completed investment this year, from the latest monthly report whose month had ended at `asOf`.",
+            Progress.Completed, Query | OgcApi | GeoJsonLayer,
+            new(Sql: ProgressFigures.CompletedSql, GraphQL: FiguresOutput(f => f.Completed)))
         .Field("landAreaMu", "用地面积 (亩) · Land area in 亩 (1 亩 = 666.67 m²).", p => p.LandAreaMu, Listed,
             new(Header: "用地面积(亩)", Dbf: "land_mu", NonNegative: true))
         .Field("developer", "建设单位 · Developer (建设单位).", p => p.Developer, Listed, new(Header: "建设单位", MaxLength: 200))
@@ -70,10 +75,9 @@ public static class ProjectFields
             new(Header: "数据来源", Dbf: "data_src", ImportDefault: "PUBLISHED"))
         .Field("sourceNote", "来源说明 · Where the record comes from; ILLUSTRATIVE records say so.", p => p.SourceNote, Listed & ~Sort,
             new(Header: "来源说明", Dbf: "src_note", MaxLength: 4000, ImportDefault: "Imported from {file} on {date}"))
-        .Field("completionRate",
+        .Computed("completionRate",
             "完成率 = 完成投资 / 年度计划投资 · Completion rate: completed over annual planned investment (0.85 = 85 %); null without a plan.",
-            Progress.CompletionRate, Query,
-            new(GraphQL: GraphTypes.Output<Project, DecimalScalar>(f => f.Resolve(c => Progress.CompletionRateOf(c.Source)))))
+            Progress.CompletionRate, Query, new(GraphQL: FiguresOutput(Progress.CompletionRateOf)))
         .Computed("scheduleRate", "序时进度: 截至 asOf 的年度时间占比 · Schedule rate: the share of the year elapsed at `asOf` (default today, China time).",
             Progress.Schedule, Query,
             new(GraphQL: GraphTypes.Output<Project, NonNullGraphType<DecimalScalar>>(f => f.Argument<DateScalar>("asOf", AsOfHelp)
@@ -81,11 +85,11 @@ public static class ProjectFields
         .Computed("scheduleGap", "进度差 (百分点) = (完成率 − 序时进度) × 100 · Completion minus schedule in percentage points; negative is behind.",
             Progress.ScheduleGap, Query,
             new(GraphQL: GraphTypes.Output<Project, DecimalScalar>(f => f.Argument<DateScalar>("asOf", AsOfHelp)
-                .Resolve(c => Progress.ScheduleGapOf(c.Source, Progress.Context(c).AsOf)))))
+                .Resolve(c => ProgressFigures.For(c).Then(x => x is null ? null : Progress.ScheduleGapOf(x, Progress.Context(c).AsOf))))))
         .Computed("warningLevel", "预警等级: 落后 10–30 个百分点为黄, 超过 30 为红 (阈值可配置) · YELLOW when 10–30 points behind, RED when more (configurable).",
             Progress.Warning, Query,
             new(GraphQL: GraphTypes.Output<Project, EnumerationGraphType<WarningLevel>>(f => f.Argument<DateScalar>("asOf", AsOfHelp)
-                .Resolve(c => Progress.WarningOf(c.Source, Progress.Context(c))))))
+                .Resolve(c => ProgressFigures.For(c).Then(x => x is null ? null : Progress.WarningOf(x, Progress.Context(c)))))))
         .Output("distance", "到给定点的距离 (米, 椭球面) · Distance in metres from the given point, on the spheroid (geography).", typeof(double?),
             GraphTypes.Output<Project, FloatGraphType>(f => f
                 .Argument<NonNullGraphType<GeoJsonPointInputType>>("from", "起点 (WGS84) · The point to measure from (WGS84).")
@@ -95,6 +99,11 @@ public static class ProjectFields
         .Output("progress", "月度进度, 按月份排序 · The monthly progress reports, by month (from/to as YYYY-MM).", typeof(object),
             ProgressReporting.ProgressField())
         .WithHistory(p => p.Version, p => p.Id);
+
+    /// <summary>A Decimal field of the figures at the field's `asOf` (default today), loaded for the whole level at once.</summary>
+    private static Func<QueryingTypes, FieldType> FiguresOutput(Func<ProgressFigures.AtDate, decimal?> value) =>
+        GraphTypes.Output<Project, DecimalScalar>(f => f.Argument<DateScalar>("asOf", AsOfHelp)
+            .Resolve(c => ProgressFigures.For(c).Then(x => x is null ? null : value(x))));
 
     /// <summary>China's extent as coordtransform draws it: a project outside it is a data error.</summary>
     public static readonly Envelope China = new(73.66, 135.05, 3.86, 53.55);
@@ -106,9 +115,6 @@ public static class ProjectFields
     public static IEnumerable<Problem> Rules(Project p, params string[] prefix)
     {
         foreach (var problem in FieldRules.Check(Registry, p, prefix)) yield return problem;
-        if (p.CompletedInvestment is { } done && done > p.TotalInvestment)
-            yield return new Problem([.. prefix, "completedInvestment"], "COMPLETED_EXCEEDS_TOTAL",
-                $"completedInvestment {done} exceeds totalInvestment {p.TotalInvestment}");
         if (p.PlannedCompletionDate is { } end && p.StartDate is { } start && end < start)
             yield return new Problem([.. prefix, "plannedCompletionDate"], "COMPLETION_BEFORE_START",
                 $"plannedCompletionDate {end:yyyy-MM-dd} is before startDate {start:yyyy-MM-dd}");

@@ -70,8 +70,8 @@ public static class ProjectStatsQueries
     {
         var projects = ProjectQueries.Filtered(db, where, context);
         var groups = groupBy.Count == 0
-            ? await Aggregate(projects, p => 1, _ => new StatsKey()).ToListAsync(ct)
-            : await Aggregate(projects, KeySelector(groupBy), k => k).ToListAsync(ct);
+            ? await Aggregate(projects, p => 1, _ => new StatsKey(), context).ToListAsync(ct)
+            : await Aggregate(projects, KeySelector(groupBy), k => k, context).ToListAsync(ct);
         // Without groupBy the answer is one total, also when nothing matches.
         if (groupBy.Count == 0 && groups.Count == 0) groups.Add(new ProjectStatsGroup());
         return groups.OrderByDescending(g => g.TotalInvestment).ThenByDescending(g => g.Count).ToList();
@@ -87,29 +87,33 @@ public static class ProjectStatsQueries
         return c.RequestServices!.GetRequiredService<RequestLoaders>().GetOrAdd<int, ProjectStatsGroup>(key, async (ids, _, ct) =>
         {
             var scoped = ProjectQueries.Filtered(db, where, context).Where(p => p.ZoneId != null && ids.Contains(p.ZoneId.Value));
-            var rows = await Aggregate(scoped, KeySelector([ProjectDimension.Zone]), k => k).ToListAsync(ct);
+            var rows = await Aggregate(scoped, KeySelector([ProjectDimension.Zone]), k => k, context).ToListAsync(ct);
             var byZone = rows.ToDictionary(g => g.Key.ZoneId!.Value);
             return ids.ToDictionary(id => id, id => byZone.GetValueOrDefault(id) ?? new ProjectStatsGroup { Key = new StatsKey { ZoneId = id } });
         });
     }
 
+    /// <summary>The plan and completed figure at `asOf` are summed too: each project's, as its progress fields see them.</summary>
     private static IQueryable<ProjectStatsGroup> Aggregate<TKey>(
-        IQueryable<Project> projects, Expression<Func<Project, TKey>> key, Expression<Func<TKey, StatsKey>> statsKey)
+        IQueryable<Project> projects, Expression<Func<Project, TKey>> key, Expression<Func<TKey, StatsKey>> statsKey, QueryContext context)
     {
-        Expression<Func<IGrouping<TKey, Project>, StatsKey, ProjectStatsGroup>> aggregates = (g, k) => new ProjectStatsGroup
+        Expression<Func<IGrouping<TKey, Project>, StatsKey, Func<Project, decimal?>, Func<Project, decimal?>, ProjectStatsGroup>> aggregates =
+            (g, k, planned, completed) => new ProjectStatsGroup
         {
             Key = k,
             Count = g.Count(),
             TotalInvestment = g.Sum(p => p.TotalInvestment),
-            AnnualPlannedInvestment = g.Sum(p => p.AnnualPlannedInvestment),
-            CompletedInvestment = g.Sum(p => p.CompletedInvestment),
+            AnnualPlannedInvestment = g.Sum(p => planned(p)),
+            CompletedInvestment = g.Sum(p => completed(p)),
             MinX = g.Min(p => (double?)p.Location.X),
             MinY = g.Min(p => (double?)p.Location.Y),
             MaxX = g.Max(p => (double?)p.Location.X),
             MaxY = g.Max(p => (double?)p.Location.Y),
         };
         var group = aggregates.Parameters[0];
-        var body = FilterTranslator.Inline(aggregates, group, FilterTranslator.Replace(statsKey, Expression.Property(group, nameof(IGrouping<TKey, Project>.Key))));
+        var body = FilterTranslator.Inline(aggregates, group, FilterTranslator.Replace(statsKey, Expression.Property(group, nameof(IGrouping<TKey, Project>.Key))),
+            Progress.Planned(context), Progress.Completed(context));
+        body = new InvokeInliner().Visit(body);
         return projects.GroupBy(key).Select(Expression.Lambda<Func<IGrouping<TKey, Project>, ProjectStatsGroup>>(body, group));
     }
 
@@ -159,4 +163,11 @@ public sealed class ProjectStatsGroupType : ObjectGraphType<ProjectStatsGroup>
             .WithCrs(g => g is { MinX: { } w, MinY: { } s, MaxX: { } e, MaxY: { } n }
                 ? GeoJson.Factory.CreatePolygon([new(w, s), new(e, s), new(e, n), new(w, n), new(w, s)]) : null);
     }
+}
+
+/// <summary>Replaces `f(p)` where f is a lambda (substituted in) by the lambda's body over p, so EF Core sees plain expressions.</summary>
+internal sealed class InvokeInliner : ExpressionVisitor
+{
+    protected override Expression VisitInvocation(InvocationExpression node) =>
+        node.Expression is LambdaExpression lambda ? Visit(FilterTranslator.Inline(lambda, [.. node.Arguments.Select(Visit)!])) : base.VisitInvocation(node);
 }

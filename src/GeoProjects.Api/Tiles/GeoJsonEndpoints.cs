@@ -53,7 +53,7 @@ public static class GeoJsonEndpoints
                 FROM q
                 """;
             var json = (string?)await FlatSql.ScalarAroundAsync(db, query(request, limit), sql,
-                new Dictionary<string, object> { ["geojson_crs"] = request.CrsName }, http.RequestAborted);
+                new Dictionary<string, object>(ProgressFigures.Parameters(request.Context)) { ["geojson_crs"] = request.CrsName }, http.RequestAborted);
             return Results.Text(json ?? """{"type":"FeatureCollection","features":[]}""", MediaType + "; charset=utf-8");
         }
         catch (QueryInputException e)
