@@ -66,6 +66,14 @@ public sealed class OperationsTests(ApiFixture api)
             // The project's figures follow its latest report.
             Assert.Equal(project.GetProperty("completedInvestment").GetDecimal(), reports[^1].GetProperty("completedInvestmentYtd").GetDecimal());
         },
+        ["BehindAtQuarterEnd"] = d =>
+        {
+            Assert.True(d.GetProperty("behind").GetProperty("totalCount").GetInt32() > 0);
+            Assert.All(d.GetProperty("behind").GetProperty("nodes").EnumerateArray(), n => Assert.Equal("RED", n.GetProperty("warningLevel").GetString()));
+            var months = d.GetProperty("trend").EnumerateArray().Select(g => g.GetProperty("period").GetString()).ToList();
+            Assert.Equal("2024-09", months[^1]); // September counts on 30 September
+            Assert.Equal(months.Order(), months);
+        },
         ["NodeLookup"] = d => Assert.Equal(["致真存储芯片制造项目", "青岛西海岸新区"], d.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("name").GetString())),
     };
 

@@ -108,4 +108,30 @@ public sealed class ProgressReportTests(ApiFixture api)
             File.Delete(file);
         }
     }
+
+    /// <summary>`projectStats(groupBy: [PERIOD])` equals the same sums over plain SQL, month by month.</summary>
+    [Fact]
+    public async Task TheMonthlyTrendEqualsTheSumsOfTheReports()
+    {
+        var data = await MutateAsync("""
+            { projectStats(asOf: "2024-06-30", groupBy: [PERIOD]) { period count totalInvestment annualPlannedInvestment completedInvestment } }
+            """);
+        var actual = data.GetProperty("projectStats").EnumerateArray().Select(g =>
+            $"{g.GetProperty("period").GetString()}|{g.GetProperty("count").GetInt32()}|{g.GetProperty("totalInvestment").GetDecimal():0.00}|"
+            + $"{g.GetProperty("annualPlannedInvestment").GetDecimal():0.00}|{g.GetProperty("completedInvestment").GetDecimal():0.00}").ToList();
+        await using var c = await api.OpenAsync();
+        await using var oracle = new NpgsqlCommand("""
+            SELECT to_char(r.period, 'YYYY-MM'), count(*), sum(p.total_investment),
+                   coalesce(sum((SELECT a.planned_investment FROM annual_plans a WHERE a.project_id = p.id AND a.year = extract(year FROM r.period))), 0),
+                   sum(r.completed_investment_ytd)
+            FROM progress_reports r JOIN projects p ON p.id = r.project_id
+            WHERE r.period <= DATE '2024-06-01' GROUP BY 1 ORDER BY 1
+            """, c);
+        var expected = new List<string>();
+        await using (var r = await oracle.ExecuteReaderAsync())
+            while (await r.ReadAsync())
+                expected.Add($"{r.GetString(0)}|{r.GetInt64(1)}|{r.GetDecimal(2):0.00}|{r.GetDecimal(3):0.00}|{r.GetDecimal(4):0.00}");
+        Assert.True(expected.Count >= 7, "the seed's reports: December 2023 and January to June 2024");
+        Assert.Equal(expected, actual);
+    }
 }

@@ -21,6 +21,7 @@ public enum ProjectDimension
     [Description("批次 · Batch (集中开工/签约 event).")] Batch,
     [Description("产业链 · Industry chain.")] IndustryChain,
     [Description("开工年份 · Start year.")] StartYear,
+    [Description("月份 (月度进度趋势) · Month of the progress reports, for a monthly trend (up to asOf).")] Period,
 }
 
 /// <summary>The group key; members of dimensions not grouped by stay null.</summary>
@@ -32,6 +33,7 @@ public sealed class StatsKey
     public int? BatchId { get; set; }
     public string? IndustryChain { get; set; }
     public int? StartYear { get; set; }
+    public DateOnly? Period { get; set; }
 }
 
 public sealed class ProjectStatsGroup
@@ -69,6 +71,7 @@ public static class ProjectStatsQueries
         GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, IReadOnlyCollection<ProjectDimension> groupBy, CancellationToken ct)
     {
         var projects = ProjectQueries.Filtered(db, where, context);
+        if (groupBy.Contains(ProjectDimension.Period)) return await TrendAsync(projects, groupBy, context, ct);
         var groups = groupBy.Count == 0
             ? await Aggregate(projects, p => 1, _ => new StatsKey(), context).ToListAsync(ct)
             : await Aggregate(projects, KeySelector(groupBy), k => k, context).ToListAsync(ct);
@@ -117,6 +120,44 @@ public static class ProjectStatsQueries
         return projects.GroupBy(key).Select(Expression.Lambda<Func<IGrouping<TKey, Project>, ProjectStatsGroup>>(body, group));
     }
 
+    /// <summary>A report of a filtered project, the row a monthly trend groups.</summary>
+    public sealed class Reported
+    {
+        public required Project Project { get; init; }
+        public required ProgressReport Report { get; init; }
+    }
+
+    /// <summary>
+    /// The monthly trend: the filtered projects' reports up to asOf, grouped by month (and the other dimensions asked):
+    /// per month the projects that reported, their total investment, their plans for that year and their 累计完成投资.
+    /// </summary>
+    private static async Task<List<ProjectStatsGroup>> TrendAsync(
+        IQueryable<Project> projects, IReadOnlyCollection<ProjectDimension> groupBy, QueryContext context, CancellationToken ct)
+    {
+        var (_, to) = Progress.ReportWindow(context.AsOf);
+        var rows = projects.SelectMany(p => p.Reports.Where(r => r.Period <= to), (p, r) => new Reported { Project = p, Report = r });
+        var x = Expression.Parameter(typeof(Reported), "x");
+        var projectKey = KeySelector(groupBy.Where(d => d != ProjectDimension.Period).ToList());
+        var init = (MemberInitExpression)FilterTranslator.Inline(projectKey, Expression.Property(x, nameof(Reported.Project)));
+        var period = Expression.Convert(Expression.Property(Expression.Property(x, nameof(Reported.Report)), nameof(ProgressReport.Period)), typeof(DateOnly?));
+        var key = Expression.Lambda<Func<Reported, StatsKey>>(
+            Expression.MemberInit(init.NewExpression, [.. init.Bindings, Expression.Bind(typeof(StatsKey).GetProperty(nameof(StatsKey.Period))!, period)]), x);
+        var groups = await rows.GroupBy(key).Select(g => new ProjectStatsGroup
+        {
+            Key = g.Key,
+            Count = g.Count(),
+            TotalInvestment = g.Sum(r => r.Project.TotalInvestment),
+            AnnualPlannedInvestment = g.Sum(r => r.Project.Plans.Where(a => a.Year == r.Report.Period.Year)
+                .Select(a => (decimal?)a.PlannedInvestment).FirstOrDefault()),
+            CompletedInvestment = g.Sum(r => (decimal?)r.Report.CompletedInvestmentYtd),
+            MinX = g.Min(r => (double?)r.Project.Location.X),
+            MinY = g.Min(r => (double?)r.Project.Location.Y),
+            MaxX = g.Max(r => (double?)r.Project.Location.X),
+            MaxY = g.Max(r => (double?)r.Project.Location.Y),
+        }).ToListAsync(ct);
+        return groups.OrderBy(g => g.Key.Period).ThenByDescending(g => g.TotalInvestment).ToList();
+    }
+
     /// <summary>p => new StatsKey { Sector = p.Sector, … } with only the requested dimensions bound.</summary>
     private static Expression<Func<Project, StatsKey>> KeySelector(IReadOnlyCollection<ProjectDimension> groupBy)
     {
@@ -129,6 +170,7 @@ public static class ProjectStatsQueries
             ProjectDimension.Batch => Bind(nameof(StatsKey.BatchId), (Expression<Func<Project, int?>>)(x => x.BatchId), p),
             ProjectDimension.IndustryChain => Bind(nameof(StatsKey.IndustryChain), (Expression<Func<Project, string?>>)(x => x.IndustryChain), p),
             ProjectDimension.StartYear => Bind(nameof(StatsKey.StartYear), (Expression<Func<Project, int?>>)(x => x.StartDate.HasValue ? x.StartDate.Value.Year : null), p),
+            ProjectDimension.Period => throw new ArgumentException("PERIOD groups reports (see TrendAsync), not projects", nameof(groupBy)),
             _ => throw new ArgumentOutOfRangeException(nameof(groupBy), d, null),
         });
         return Expression.Lambda<Func<Project, StatsKey>>(Expression.MemberInit(Expression.New(typeof(StatsKey)), bindings), p);
@@ -152,6 +194,8 @@ public sealed class ProjectStatsGroupType : ObjectGraphType<ProjectStatsGroup>
             .Resolve(c => c.Source.Key.BatchId is { } id ? BatchLoaders.ById(c, id) : null);
         Field<StringGraphType>("industryChain").Description("分组键: 产业链 · Group key: industry chain.").Resolve(c => c.Source.Key.IndustryChain);
         Field<IntGraphType>("startYear").Description("分组键: 开工年份 · Group key: start year.").Resolve(c => c.Source.Key.StartYear);
+        Field<StringGraphType>("period").Description("分组键: 月份 (YYYY-MM) · Group key: the month (with groupBy PERIOD).")
+            .Resolve(c => c.Source.Key.Period is { } month ? ProgressReporting.Month(month) : null);
         Field(x => x.Count).Description("项目数 · Number of projects.");
         Field(x => x.TotalInvestment).Description("总投资合计 (亿元) · Sum of total investment in 亿元.");
         Field(x => x.AnnualPlannedInvestment, nullable: true).Description("年度计划投资合计 (亿元) · Sum of annual planned investment in 亿元.");
