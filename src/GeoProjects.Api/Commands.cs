@@ -179,12 +179,13 @@ public static class Commands
     {
         var count = new Option<int>("--count") { Description = "How many ILLUSTRATIVE projects.", DefaultValueFactory = _ => 100_000 };
         var seed = new Option<ulong>("--seed") { Description = "The generator's seed: the same seed, the same projects.", DefaultValueFactory = _ => 1 };
-        var command = new Command("generate", "Add generated ILLUSTRATIVE projects for benchmarks (binary COPY).") { count, seed };
+        var actor = new Option<string?>("--actor") { Description = "Who generates, as the revisions record it; default: the operating system's user." };
+        var command = new Command("generate", "Add generated ILLUSTRATIVE projects for benchmarks (binary COPY).") { count, seed, actor };
         command.SetAction(async (result, _) =>
         {
             await using var scope = services.CreateAsyncScope();
             await TerminalProgress.RunAsync(progress => scope.ServiceProvider.GetRequiredService<ProjectGenerator>()
-                .GenerateAsync(result.GetValue(count), result.GetValue(seed), progress));
+                .GenerateAsync(result.GetValue(count), result.GetValue(seed), progress, actor: result.GetValue(actor)));
             return 0;
         });
         return command;

@@ -438,4 +438,41 @@ public sealed class MutationTests(ApiFixture api)
             File.Delete(file);
         }
     }
+
+    /// <summary>The declared errors the other tests do not reach, each leaving the data as it was.</summary>
+    [Fact]
+    public async Task EveryOtherDeclaredErrorIsTypedAndChangesNothing()
+    {
+        var project = (await CreateAsync("T-ERRORS")).GetProperty("project").GetProperty("id").GetString();
+        var before = await api.DataFingerprintAsync();
+        async Task<string> FirstErrorAsync(string mutation, string field)
+        {
+            var data = await MutateAsync($$"""mutation { {{mutation}} { {{field}} { __typename } errors { __typename } } }""");
+            var payload = data.EnumerateObject().Single().Value;
+            Assert.Equal(JsonValueKind.Null, payload.GetProperty(field).ValueKind);
+            return payload.GetProperty("errors")[0].GetProperty("__typename").GetString()!;
+        }
+        var zone9999 = Id("Zone", 9999);
+        var box = "boundary: { type: \"Polygon\", coordinates: [[[119.5, 35.5], [119.52, 35.5], [119.52, 35.52], [119.5, 35.5]]] }";
+        string NewZone(string name, string extra) => $"createZone(input: {{ code: \"TZ9\", name: \"{name}\", nameEn: \"x\", kind: SCENIC_AREA, "
+            + $"approximate: true, confidence: LOW, sourceNote: \"x\", {extra} {box} }})";
+        var cases = new (string Mutation, string Field, string Error)[]
+        {
+            ($$"""updateProject(input: { id: "{{project}}", expectedVersion: 1, code: "XHA-2023-D01" })""", "project", "ProjectCodeTakenError"),
+            ($$"""updateProject(input: { id: "{{project}}", expectedVersion: 1, zoneId: "{{zone9999}}" })""", "project", "ZoneNotFoundError"),
+            ($$"""updateProject(input: { id: "{{project}}", expectedVersion: 1, batchId: "{{Id("ProjectBatch", 9999)}}" })""", "project", "BatchNotFoundError"),
+            ($$"""updateProject(input: { id: "{{project}}", expectedVersion: 1, name: null })""", "project", "ValidationError"),
+            (NewZone("x", $"parentId: \"{zone9999}\","), "zone", "ZoneNotFoundError"),
+            (NewZone("", ""), "zone", "ValidationError"),
+            ($$"""updateZone(input: { id: "{{Id("Zone", 2)}}", expectedVersion: 99, name: "x" })""", "zone", "ConcurrencyConflictError"),
+            ($$"""deleteZone(input: { id: "{{Id("Zone", 2)}}", expectedVersion: 99 })""", "zone", "ConcurrencyConflictError"),
+            ($$"""deleteZone(input: { id: "{{zone9999}}", expectedVersion: 1 })""", "zone", "ZoneNotFoundError"),
+            ("""createBatch(input: { name: "", date: "2024-01-01", level: CITY, kind: SIGNING, sourceNote: "x" })""", "batch", "ValidationError"),
+            ($$"""updateBatch(input: { id: "{{Id("ProjectBatch", 9999)}}", expectedVersion: 1, name: "x" })""", "batch", "BatchNotFoundError"),
+            ($$"""assignProjectsToBatch(input: { batchId: "{{Id("ProjectBatch", 1)}}", projectIds: ["not an id"] })""", "batch", "ValidationError"),
+        };
+        foreach (var (mutation, field, error) in cases)
+            Assert.True(await FirstErrorAsync(mutation, field) == error, $"{mutation} should answer {error}");
+        Assert.Equal(before, await api.DataFingerprintAsync());
+    }
 }

@@ -25,7 +25,7 @@ public sealed class ProjectGenerator(GeoProjectsDb db)
     private static readonly (string Status, int Weight)[] Statuses =
         [("Reserve", 8), ("Signed", 10), ("Started", 12), ("UnderConstruction", 45), ("Completed", 15), ("InOperation", 10)];
 
-    public async Task<int> GenerateAsync(int count, ulong seed, Hosting.IWorkProgress? progress, CancellationToken ct = default)
+    public async Task<int> GenerateAsync(int count, ulong seed, Hosting.IWorkProgress? progress, CancellationToken ct = default, string? actor = null)
     {
         var zones = (await db.Zones.AsNoTracking().Select(z => new { z.Id, z.Boundary, z.AreaKm2, z.Kind }).ToListAsync(ct))
             .OrderBy(z => z.AreaKm2).Select(z => (z.Id, Prepared: PreparedGeometryFactory.Prepare(z.Boundary), z.Boundary, z.AreaKm2, z.Kind)).ToList();
@@ -39,6 +39,12 @@ public sealed class ProjectGenerator(GeoProjectsDb db)
         try
         {
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            // The revisions of the generated rows name who generated them (for this connection's session).
+            await using (var who = new NpgsqlCommand("SELECT set_config('app.actor', @actor, false)", connection))
+            {
+                who.Parameters.AddWithValue("actor", $"generate:{(string.IsNullOrWhiteSpace(actor) ? Environment.UserName : actor.Trim())}");
+                await who.ExecuteNonQueryAsync(ct);
+            }
             await using var copy = await connection.BeginBinaryImportAsync("""
                 COPY projects (code, name, sector, industry_chain, status, total_investment, annual_planned_investment, completed_investment,
                                land_area_mu, start_date, batch_id, zone_id, location, data_source, source_note) FROM STDIN (FORMAT BINARY)
