@@ -133,12 +133,15 @@ namespace GeoProjects.Api.Data.Migrations
                   FOR EACH STATEMENT EXECUTE FUNCTION geoprojects_latest_figures();
                 """);
             migrationBuilder.Sql(GeoProjects.Api.Projects.ProgressFigures.CarryOver2023("migration"));
+            // Geometry validity is PostGIS's to enforce for zones too (projects have had it from the start), whoever writes.
+            migrationBuilder.Sql("ALTER TABLE zones ADD CONSTRAINT ck_zones_boundary_valid CHECK (ST_IsValid(boundary));");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.Sql("DROP FUNCTION IF EXISTS geoprojects_latest_figures() CASCADE;");
+            migrationBuilder.Sql("ALTER TABLE zones DROP CONSTRAINT IF EXISTS ck_zones_boundary_valid;");
             migrationBuilder.DropTable(
                 name: "annual_plans");
 
