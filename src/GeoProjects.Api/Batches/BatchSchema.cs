@@ -16,17 +16,8 @@ public static class BatchSchema
     public static Projection<ProjectBatch> Columns => BatchFields.Registry.Columns;
 }
 
-public sealed class ProjectBatchType : ObjectGraphType<ProjectBatch>
-{
-    public ProjectBatchType(QueryingTypes types)
-    {
-        Name = "ProjectBatch";
-        Description = "项目批次 · A collective event (集中开工 / 集中签约) that announced a batch of projects.";
-        Interface<NodeInterface>();
-        IsTypeOf = o => o is ProjectBatch;
-        this.AddFields(BatchFields.Registry, types);
-    }
-}
+public sealed class ProjectBatchType(QueryingTypes types) : RegistryObjectType<ProjectBatch>(
+    "项目批次 · A collective event (集中开工 / 集中签约) that announced a batch of projects.", BatchFields.Registry, types, node: true);
 
 public static class BatchLoaders
 {

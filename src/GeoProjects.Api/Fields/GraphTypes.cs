@@ -39,6 +39,19 @@ public static class GraphTypes
     private const string Unnamed = "unnamed";
 }
 
+/// <summary>A GraphQL object type whose fields are the registry's output fields; a Node when the entity has global IDs.</summary>
+public abstract class RegistryObjectType<T> : ObjectGraphType<T> where T : class
+{
+    protected RegistryObjectType(string description, EntityFields<T> fields, QueryingTypes types, bool node)
+    {
+        Name = fields.TypeName;
+        Description = description;
+        if (node) Interface<NodeInterface>();
+        IsTypeOf = o => o is T;
+        this.AddFields(fields, types);
+    }
+}
+
 public static class RegistryTypes
 {
     /// <summary>Adds the registry's output fields to an object type, in the registry's order.</summary>

@@ -10,16 +10,8 @@ using Microsoft.Extensions.Options;
 
 namespace GeoProjects.Api.History;
 
-public sealed class RevisionType : ObjectGraphType<Revision>
-{
-    public RevisionType(QueryingTypes types)
-    {
-        Name = "Revision";
-        Description = "修订记录: 谁、何时、改了什么 · A revision: who changed what, when, from what to what; written by the database.";
-        IsTypeOf = o => o is Revision;
-        this.AddFields(RevisionFields.Registry, types);
-    }
-}
+public sealed class RevisionType(QueryingTypes types) : RegistryObjectType<Revision>(
+    "修订记录: 谁、何时、改了什么 · A revision: who changed what, when, from what to what; written by the database.", RevisionFields.Registry, types, node: false);
 
 public sealed class RevisionsConnectionType() : ConnectionType<RevisionType, RevisionsEdgeType, Revision>("RevisionsConnection");
 

@@ -30,16 +30,8 @@ public static class ProgressReportFields
         .Field("version", "版本 · Version, +1 on every change.", r => r.Version, Output, new(Generated: true));
 }
 
-public sealed class ProgressReportType : ObjectGraphType<ProgressReport>
-{
-    public ProgressReportType(QueryingTypes types)
-    {
-        Name = "ProgressReport";
-        Description = "月度进度 · A monthly progress report: 累计完成投资 for the year so far and the status that month.";
-        IsTypeOf = o => o is ProgressReport;
-        this.AddFields(ProgressReportFields.Registry, types);
-    }
-}
+public sealed class ProgressReportType(QueryingTypes types) : RegistryObjectType<ProgressReport>(
+    "月度进度 · A monthly progress report: 累计完成投资 for the year so far and the status that month.", ProgressReportFields.Registry, types, node: false);
 
 /// <summary>
 /// 月度进度填报 · Reporting a month: one report per project and month (upserted), the year's plan with it when given,

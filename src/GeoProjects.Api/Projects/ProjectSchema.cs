@@ -17,17 +17,8 @@ public static class ProjectSchema
     public static Projection<Project> Columns => ProjectFields.Registry.Columns;
 }
 
-public sealed class ProjectType : ObjectGraphType<Project>
-{
-    public ProjectType(QueryingTypes types)
-    {
-        Name = "Project";
-        Description = "重大项目 · A major investment project (重大项目) with its location.";
-        Interface<NodeInterface>();
-        IsTypeOf = o => o is Project;
-        this.AddFields(ProjectFields.Registry, types);
-    }
-}
+public sealed class ProjectType(QueryingTypes types) : RegistryObjectType<Project>(
+    "重大项目 · A major investment project (重大项目) with its location.", ProjectFields.Registry, types, node: true);
 
 public sealed class ProjectsConnectionType() : ConnectionType<ProjectType, ProjectsEdgeType, Project>("ProjectsConnection");
 

@@ -14,14 +14,5 @@ public static class ZoneSchema
     public static Projection<Zone> Columns => ZoneFields.Registry.Columns;
 }
 
-public sealed class ZoneType : ObjectGraphType<Zone>
-{
-    public ZoneType(QueryingTypes types)
-    {
-        Name = "Zone";
-        Description = "功能区 · A functional area (功能区) of 西海岸新区, or the district itself. Boundaries are approximate.";
-        Interface<NodeInterface>();
-        IsTypeOf = o => o is Zone;
-        this.AddFields(ZoneFields.Registry, types);
-    }
-}
+public sealed class ZoneType(QueryingTypes types) : RegistryObjectType<Zone>(
+    "功能区 · A functional area (功能区) of 西海岸新区, or the district itself. Boundaries are approximate.", ZoneFields.Registry, types, node: true);
