@@ -8,6 +8,7 @@
 #      (scram-sha-256) over TCP: generated once into .data/pg-password (mode 0600) for the `postgres` user.
 #    fast (./test.sh and bench/): .data/pg-test on 127.0.0.1:$GEOPROJECTS_TEST_PG_PORT (55481), throw-away test and
 #      benchmark databases only: fsync, synchronous_commit and full_page_writes off, no password.
+# It also generates .data/jwt-signing-key (0600), the key of locally signed bearer tokens (`GeoProjects.Api token`).
 # PostgreSQL refuses to run as root, so as root a cluster runs as the `postgres` user.
 
 GEOPROJECTS_EXTERNAL_DB=${ConnectionStrings__GeoProjects:-}
@@ -139,6 +140,16 @@ geoprojects_make_durable() {
   fi
   return 0
 }
+
+# The key that signs local bearer tokens (`GeoProjects.Api token`): generated once, readable by its owner only.
+geoprojects_token_key() {
+  local file
+  file="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.data/jwt-signing-key"
+  [ -s "$file" ] && return 0
+  mkdir -p "$(dirname "$file")"
+  (umask 077 && head -c 64 /dev/urandom | base64 -w0 > "$file")
+}
+geoprojects_token_key
 
 if [ -n "$GEOPROJECTS_EXTERNAL_DB" ]; then
   GEOPROJECTS_SERVER=$GEOPROJECTS_EXTERNAL_DB

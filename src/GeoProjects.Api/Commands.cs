@@ -6,6 +6,7 @@ using GeoProjects.Api.Hosting;
 using GeoProjects.Api.Import;
 using GeoProjects.Api.Projects;
 using GeoProjects.Api.Querying;
+using GeoProjects.Api.Security;
 using GraphQL.Types;
 
 namespace GeoProjects.Api;
@@ -17,7 +18,7 @@ namespace GeoProjects.Api;
 /// </summary>
 public static class Commands
 {
-    private static readonly string[] Known = ["migrate", "schema", "fields", "import-progress", "import", "export", "generate", "backup", "restore"];
+    private static readonly string[] Known = ["migrate", "schema", "fields", "token", "import-progress", "import", "export", "generate", "backup", "restore"];
 
     public static (string? Command, string[] Arguments) Split(string[] args) =>
         args.Length > 0 && (Known.Contains(args[0]) || args[0] is "-h" or "--help" or "-?") ? (args[0], args[1..]) : (null, args);
@@ -32,6 +33,7 @@ public static class Commands
         root.Subcommands.Add(Migrate(services));
         root.Subcommands.Add(Schema(services));
         root.Subcommands.Add(FieldsCommand());
+        root.Subcommands.Add(TokenCommand(services));
         root.Subcommands.Add(ImportCommand(services));
         root.Subcommands.Add(ImportProgressCommand(services));
         root.Subcommands.Add(ExportCommand(services));
@@ -65,6 +67,37 @@ public static class Commands
         });
         return command;
     }
+
+    private static Command TokenCommand(IServiceProvider services)
+    {
+        var subject = new Option<string>("--sub") { Description = "Who the token names (the revisions record it).", Required = true };
+        var role = new Option<Role>("--role") { Description = "anonymous, viewer, editor or admin.", Required = true };
+        var zones = new Option<string?>("--zones") { Description = "An editor's zone codes, comma-separated (GZK,DJK)." };
+        var ttl = new Option<string>("--ttl") { Description = "Lifetime: 30m, 8h, 7d …", DefaultValueFactory = _ => "8h" };
+        var command = new Command("token", "Print a bearer token signed with the local key (.data/jwt-signing-key), for local use and tests.")
+        {
+            subject, role, zones, ttl,
+        };
+        command.SetAction(result =>
+        {
+            if (Lifetime(result.GetValue(ttl)!) is not { } lifetime)
+            {
+                Console.Error.WriteLine("token: --ttl is a number with s, m, h or d (30m, 8h, 7d)");
+                return 2;
+            }
+            var options = services.GetRequiredService<AuthOptions>();
+            var codes = (result.GetValue(zones) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Console.WriteLine(Identity.Issue(options, result.GetValue(subject)!, result.GetValue(role), codes, lifetime));
+            return 0;
+        });
+        return command;
+    }
+
+    private static TimeSpan? Lifetime(string text) =>
+        text.Length > 1 && int.TryParse(text[..^1], out var n) && n > 0 ? text[^1] switch
+        {
+            's' => TimeSpan.FromSeconds(n), 'm' => TimeSpan.FromMinutes(n), 'h' => TimeSpan.FromHours(n), 'd' => TimeSpan.FromDays(n), _ => null,
+        } : null;
 
     private static Command FieldsCommand()
     {

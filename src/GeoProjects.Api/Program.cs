@@ -5,6 +5,7 @@ using GeoProjects.Api.Hosting;
 using GeoProjects.Api.Ide;
 using GeoProjects.Api.Map;
 using GeoProjects.Api.Ogc;
+using GeoProjects.Api.Security;
 using GeoProjects.Api.Tiles;
 
 // Commands: `migrate`, `schema`, `import`, `export`, `generate` (see --help); otherwise serve.
@@ -24,6 +25,7 @@ try
     builder.AddGeoProjectsHttp();
     builder.AddGeoProjectsObservability();
     builder.AddGeoProjectsData();
+    builder.AddGeoProjectsIdentity();
     builder.AddGeoProjectsGraphQL();
     builder.AddGeoProjectsIde();
     builder.AddGeoProjectsTiles();
@@ -34,7 +36,7 @@ try
 
     // Middleware, in order (host filtering runs first, from AllowedHosts): proxies' forwarded headers, the slow-request
     // log, compression, bodies for bare error statuses (503 when the database is down), HEAD as GET, the IDE for
-    // browsers on GET /graphql, routing, then CORS for the endpoints that require it.
+    // browsers on GET /graphql, routing, CORS for the endpoints that require it, then bearer tokens (a bad one is a 401).
     app.UseForwardedHeaders();
     app.UseSlowRequestLog();
     app.UseResponseCompression();
@@ -43,6 +45,7 @@ try
     app.UseGeoProjectsIde();
     app.UseRouting();
     app.UseCors();
+    app.UseBearerTokens();
     app.MapGeoProjectsGraphQL();
     app.MapGeoProjectsTiles();
     app.MapGeoProjectsWebMap();

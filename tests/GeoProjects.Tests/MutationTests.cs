@@ -32,7 +32,7 @@ public sealed class MutationTests(ApiFixture api)
         {
             Content = new StringContent(JsonSerializer.Serialize(new { query = mutation, variables }), Encoding.UTF8, "application/json"),
         };
-        request.Headers.Add("X-Actor", actor);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", api.Token(actor, GeoProjects.Api.Security.Role.Admin));
         request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("application/graphql-response+json"));
         using var response = await client.SendAsync(request);
         var body = await GraphQLResponse.ReadAsync(response);

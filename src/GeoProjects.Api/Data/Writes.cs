@@ -6,9 +6,6 @@ namespace GeoProjects.Api.Data;
 /// <summary>How a mutation writes: one transaction on the primary, naming who writes and the request, all or nothing.</summary>
 public static class Writes
 {
-    /// <summary>The header naming who writes until authentication does (issue 14); "anonymous" without it.</summary>
-    public const string ActorHeader = "X-Actor";
-
     public static async Task<Payload> InTransactionAsync(IResolveFieldContext c, Func<PrimaryDb, CancellationToken, Task<Payload>> work)
     {
         var db = c.RequestServices!.GetRequiredService<PrimaryDb>();
@@ -35,12 +32,6 @@ public static class Writes
 
     public static string Actor(IResolveFieldContext c) => Actor(Http(c));
 
-    /// <summary>The X-Actor header: trimmed, at most 100 characters, printable; "anonymous" when absent.</summary>
-    public static string Actor(HttpContext? http)
-    {
-        var header = http?.Request.Headers[ActorHeader].FirstOrDefault()?.Trim();
-        if (string.IsNullOrEmpty(header)) return "anonymous";
-        var clean = new string(header.Where(ch => !char.IsControl(ch)).Take(100).ToArray());
-        return clean.Length == 0 ? "anonymous" : clean;
-    }
+    /// <summary>Who writes: the bearer token's subject; "anonymous" without a token.</summary>
+    public static string Actor(HttpContext? http) => Security.Identity.CallerOf(http).Subject ?? "anonymous";
 }

@@ -32,7 +32,7 @@ public static class GraphQLSetup
     public static IServiceCollection AddGeoProjectsSchema(this IServiceCollection services, GraphQLOptions options, bool development)
     {
         services.AddSingleton<QueryingTypes>();
-        services.AddHttpContextAccessor(); // mutations name the actor (X-Actor) and the request id for the revisions
+        services.AddHttpContextAccessor(); // mutations name the actor (the token's subject) and the request id for the revisions
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<RequestLoaders>();
         // GraphQL.NET's generic enum type is not in our assembly, so AddGraphTypes does not register it.

@@ -133,7 +133,7 @@ public static class HttpSetup
     {
         var path = http.Request.Path;
         object body = path.StartsWithSegments("/ogc")
-            ? new { code = http.Response.StatusCode switch { 404 => "NotFound", 405 => "MethodNotAllowed", 503 => "ServiceUnavailable", >= 500 => "ServerError", _ => "InvalidParameterValue" }, description = message }
+            ? new { code = http.Response.StatusCode switch { 401 => "Unauthorized", 404 => "NotFound", 405 => "MethodNotAllowed", 503 => "ServiceUnavailable", >= 500 => "ServerError", _ => "InvalidParameterValue" }, description = message }
             : path.StartsWithSegments("/graphql")
                 ? new { errors = new[] { new { message, extensions = new { code } } } }
                 : new { error = new { code, message } };

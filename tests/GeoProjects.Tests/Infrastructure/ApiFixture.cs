@@ -31,6 +31,7 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseEnvironment("Production"); // errors must not leak details as they would in Development
         builder.UseSetting("ConnectionStrings:GeoProjects", ConnectionString);
+        builder.UseSetting("Auth:SigningKey", SigningKey);
     }
 
     public async Task InitializeAsync() => await DatabaseSeeder.MigrateAndSeedAsync(Services);
@@ -46,6 +47,13 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     public SqlStatementCounter Statements => Services.GetRequiredService<SqlStatementCounter>();
+
+    /// <summary>The tests' local token key (64 bytes), as .data/jwt-signing-key holds one for ./run.sh.</summary>
+    public static readonly string SigningKey = Convert.ToBase64String(Enumerable.Range(0, 64).Select(i => (byte)(i * 7 + 3)).ToArray());
+
+    /// <summary>A bearer token for <paramref name="subject"/> in <paramref name="role"/>, signed as the `token` command signs.</summary>
+    public string Token(string subject, GeoProjects.Api.Security.Role role, params string[] zones) =>
+        GeoProjects.Api.Security.Identity.Issue(Services.GetRequiredService<GeoProjects.Api.Security.AuthOptions>(), subject, role, zones, TimeSpan.FromHours(1));
 
     public async Task<NpgsqlConnection> OpenAsync()
     {
