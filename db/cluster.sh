@@ -5,7 +5,8 @@
 #  - otherwise a private PostgreSQL 15 + PostGIS 3 cluster, chosen by GEOPROJECTS_CLUSTER:
 #    durable (default; ./run.sh): .data/pg on 127.0.0.1:$GEOPROJECTS_PG_PORT (55480), the data people keep.
 #      PostgreSQL's durable defaults (fsync, full_page_writes, synchronous_commit), data checksums, and a password
-#      (scram-sha-256) over TCP: generated once into .data/pg-password (mode 0600) for the `postgres` user.
+#      (scram-sha-256) over TCP: generated once into .data/pg-password (mode 0600) for the `postgres` user, who owns the
+#      tables and migrates, and into .data/pg-api-password for geoprojects_api, the API's login (row-level security holds).
 #    fast (./test.sh and bench/): .data/pg-test on 127.0.0.1:$GEOPROJECTS_TEST_PG_PORT (55481), throw-away test and
 #      benchmark databases only: fsync, synchronous_commit and full_page_writes off, no password.
 # It also generates .data/jwt-signing-key (0600), the key of locally signed bearer tokens (`GeoProjects.Api token`).
@@ -58,6 +59,7 @@ geoprojects_cluster() {
   if [ "$kind" = durable ]; then
     geoprojects_password "$root/.data/pg-password"
     password=$(cat "$root/.data/pg-password")
+    geoprojects_password "$root/.data/pg-api-password" # the API's own login (geoprojects_api); `migrate` sets it
   fi
   if [ ! -s "$pgdata/PG_VERSION" ]; then
     echo "geoprojects: creating a private $kind PostgreSQL cluster in $pgdata" >&2

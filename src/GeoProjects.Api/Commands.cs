@@ -43,6 +43,13 @@ public static class Commands
         return root;
     }
 
+    /// <summary>
+    /// A command on the server acts as an admin through the API's login (row-level security holds for it too), named in
+    /// the revisions as `command:who` (--actor, else the operating system's user).
+    /// </summary>
+    private static IDisposable As(string command, string? actor) =>
+        CallerScope.Use(Caller.Operator($"{command}:{(string.IsNullOrWhiteSpace(actor) ? Environment.UserName : actor.Trim())}"));
+
     private static Command Migrate(IServiceProvider services)
     {
         var command = new Command("migrate", "Create the database and PostGIS, apply migrations, load db/seed into an empty database.");
@@ -128,6 +135,7 @@ public static class Commands
         command.SetAction(async (result, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
+            using var operatorScope = As("import", result.GetValue(actor));
             var path = result.GetValue(file)!;
             try
             {
@@ -159,6 +167,7 @@ public static class Commands
         command.SetAction(async (result, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
+            using var operatorScope = As("import", result.GetValue(actor));
             var path = result.GetValue(file)!;
             try
             {
@@ -189,6 +198,7 @@ public static class Commands
         command.SetAction(async (result, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
+            using var operatorScope = As("export", null);
             var path = result.GetValue(file)!;
             try
             {
@@ -217,8 +227,9 @@ public static class Commands
         command.SetAction(async (result, _) =>
         {
             await using var scope = services.CreateAsyncScope();
+            using var operatorScope = As("generate", result.GetValue(actor));
             await TerminalProgress.RunAsync(progress => scope.ServiceProvider.GetRequiredService<ProjectGenerator>()
-                .GenerateAsync(result.GetValue(count), result.GetValue(seed), progress, actor: result.GetValue(actor)));
+                .GenerateAsync(result.GetValue(count), result.GetValue(seed), progress));
             return 0;
         });
         return command;

@@ -136,6 +136,7 @@ public sealed class FieldRegistryTests(ApiFixture api)
             Assert.Contains("计划竣工日期", File.ReadLines(zh).First());
             await using (var scope = api.Services.CreateAsyncScope())
             {
+                using var asOperator = ApiFixture.AsOperator();
                 var result = await scope.ServiceProvider.GetRequiredService<ProjectImporter>().ImportAsync(zh, new ImportOptions());
                 Assert.True(result.Succeeded, string.Join("\n", result.Errors));
                 Assert.Equal(Seed.Projects.Count, result.Updated);
@@ -157,6 +158,7 @@ public sealed class FieldRegistryTests(ApiFixture api)
     private async Task ExportAsync(string file, bool chinese)
     {
         await using var scope = api.Services.CreateAsyncScope();
+        using var asOperator = ApiFixture.AsOperator();
         await scope.ServiceProvider.GetRequiredService<ProjectExporter>()
             .ExportAsync(file, null, CoordinateSystem.Wgs84, Progress.Context(scope.ServiceProvider, null), chineseHeaders: chinese);
     }

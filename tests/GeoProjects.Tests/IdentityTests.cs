@@ -65,7 +65,7 @@ public sealed class IdentityTests(ApiFixture api)
     [Fact]
     public async Task NoTokenIsAnonymousAndAGoodOneIsAccepted()
     {
-        using var client = api.CreateClient();
+        using var client = api.CreateAnonymousClient();
         foreach (var door in Doors)
         {
             Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, door, null)).StatusCode);

@@ -17,6 +17,7 @@ public sealed class ImportExportTests(ApiFixture api)
     private async Task<T> WithScopeAsync<T>(Func<IServiceProvider, Task<T>> work)
     {
         await using var scope = api.Services.CreateAsyncScope();
+        using var asOperator = ApiFixture.AsOperator();
         return await work(scope.ServiceProvider);
     }
 

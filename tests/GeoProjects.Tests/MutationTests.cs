@@ -427,8 +427,9 @@ public sealed class MutationTests(ApiFixture api)
             foreach (var expected in new long[] { 1, 1 }) // the second import changes nothing, so it records nothing
             {
                 await using var scope = api.Services.CreateAsyncScope();
+                using var asOperator = ApiFixture.AsOperator("import:规划办"); // as `import --actor 规划办` runs
                 var result = await scope.ServiceProvider.GetRequiredService<GeoProjects.Api.Import.ProjectImporter>()
-                    .ImportAsync(file, new GeoProjects.Api.Import.ImportOptions(Actor: "规划办"));
+                    .ImportAsync(file, new GeoProjects.Api.Import.ImportOptions());
                 Assert.True(result.Succeeded, string.Join("\n", result.Errors));
                 Assert.Equal(expected, await RevisionsAsync());
             }

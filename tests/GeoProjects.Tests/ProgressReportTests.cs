@@ -79,6 +79,7 @@ public sealed class ProgressReportTests(ApiFixture api)
             File.Delete(file);
             MiniExcelLibs.MiniExcel.SaveAs(file, rows);
             await using var scope = api.Services.CreateAsyncScope();
+            using var asOperator = ApiFixture.AsOperator("import:统计科");
             return await scope.ServiceProvider.GetRequiredService<ProgressImporter>().ImportAsync(file, new ImportOptions(Actor: "统计科"));
         }
         static Dictionary<string, object?> Row(string code, string month, double ytd, string status = "在建") =>

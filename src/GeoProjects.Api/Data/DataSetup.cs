@@ -14,12 +14,17 @@ public sealed class DatabaseOptions
     public int StatementTimeoutMs { get; set; } = 10_000;
     /// <summary>Folder with zones.geojson, batches.json and projects.geojson; default: db/seed of the checkout.</summary>
     public string? SeedDirectory { get; set; }
+    /// <summary>The password of the API's login (geoprojects_api), which `migrate` sets; default: .data/pg-api-password when present.</summary>
+    public string? ApiPassword { get; set; }
 }
 
 public static class DataSetup
 {
     public const string ConnectionName = "GeoProjects";
     public const string ReadConnectionName = "GeoProjectsRead";
+    public const string ApiConnectionName = "GeoProjectsApi";
+    /// <summary>The role the API logs in as: it owns nothing and cannot bypass row-level security (made by the RowLevelSecurity migration).</summary>
+    public const string ApiRole = "geoprojects_api";
 
     public static IHostApplicationBuilder AddGeoProjectsData(this IHostApplicationBuilder builder)
     {
@@ -27,27 +32,38 @@ public static class DataSetup
         var options = builder.Configuration.GetSection("Database").Get<DatabaseOptions>() ?? new DatabaseOptions();
         var configured = builder.Configuration.GetConnectionString(ConnectionName);
         builder.Services.AddSingleton<SqlStatementCounter>();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton<Security.CallerSettings>();
         builder.Services.AddScoped<GeoProjects.Api.Import.ProjectImporter>();
         builder.Services.AddScoped<GeoProjects.Api.Import.ProjectExporter>();
         builder.Services.AddScoped<GeoProjects.Api.Import.ProgressImporter>();
         builder.Services.AddScoped<ProjectGenerator>();
         // Built once: the options callback runs for every request's DbContext.
+        // The owner's login migrates, backs up and restores; requests and commands use the API's (row-level security holds).
         var database = configured ?? PrivateCluster.ConnectionString();
+        var api = builder.Configuration.GetConnectionString(ApiConnectionName) is { Length: > 0 } own ? own
+            : ApiLogin(database, options.ApiPassword ?? (configured is null ? PrivateCluster.ApiPassword() : null));
         // Everything the API serves today is a read: with ConnectionStrings__GeoProjectsRead (a streaming replica, or an
         // Npgsql multi-host string with Target Session Attributes=prefer-standby) it is read there; commands use the primary.
         var read = builder.Configuration.GetConnectionString(ReadConnectionName) is { Length: > 0 } replica ? replica : null;
-        builder.Services.AddSingleton(new DatabaseConnection(database, read ?? database));
+        builder.Services.AddSingleton(new DatabaseConnection(database, read ?? api, api,
+            options.ApiPassword ?? (configured is null ? PrivateCluster.ApiPassword() : null)));
         builder.Services.AddSingleton<Backup>();
         if (read is not null) builder.Services.AddHostedService(_ => new GeoProjects.Api.Hosting.ReplicationLagMonitor(read));
-        var connectionString = WithStatementTimeout(read ?? database, options.StatementTimeoutMs);
+        var connectionString = WithStatementTimeout(read ?? api, options.StatementTimeoutMs);
         // Every IInterceptor in the container applies (the tests add one that makes statements slow on purpose).
-        builder.Services.AddDbContext<GeoProjectsDb>((sp, o) => Configure(o, connectionString)
-            .AddInterceptors(sp.GetServices<IInterceptor>().Prepend(sp.GetRequiredService<SqlStatementCounter>())));
-        var primary = WithStatementTimeout(database, options.StatementTimeoutMs);
-        builder.Services.AddDbContext<PrimaryDb>((sp, o) => Configure(o, primary)
-            .AddInterceptors(sp.GetServices<IInterceptor>().Prepend(sp.GetRequiredService<SqlStatementCounter>())));
+        builder.Services.AddDbContext<GeoProjectsDb>((sp, o) => Configure(o, connectionString).AddInterceptors(Interceptors(sp)));
+        var primary = WithStatementTimeout(api, options.StatementTimeoutMs);
+        builder.Services.AddDbContext<PrimaryDb>((sp, o) => Configure(o, primary).AddInterceptors(Interceptors(sp)));
         return builder;
     }
+
+    private static IEnumerable<IInterceptor> Interceptors(IServiceProvider sp) => sp.GetServices<IInterceptor>()
+        .Prepend(sp.GetRequiredService<Security.CallerSettings>()).Prepend(sp.GetRequiredService<SqlStatementCounter>());
+
+    /// <summary>The owner's connection string with the API's login: geoprojects_api and its password, if one is kept.</summary>
+    private static string ApiLogin(string owner, string? password) =>
+        new NpgsqlConnectionStringBuilder(owner) { Username = ApiRole, Password = password }.ConnectionString;
 
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder o, string connectionString, int statementTimeoutMs) =>
         Configure(o, WithStatementTimeout(connectionString, statementTimeoutMs));
@@ -66,8 +82,11 @@ public static class DataSetup
     }
 }
 
-/// <summary>The primary database, as configured or found (backups and commands), and the one requests are served from (readiness).</summary>
-public sealed record DatabaseConnection(string Value, string Serving);
+/// <summary>
+/// The primary database as its owner logs in (migrations, backups), the one requests are served from (readiness), and the
+/// primary as the API logs in (writes).
+/// </summary>
+public sealed record DatabaseConnection(string Value, string Serving, string Api, string? ApiPassword = null);
 
 /// <summary>Counts the SQL statements sent (and keeps the last few), so tests can assert that batching holds.</summary>
 public sealed class SqlStatementCounter : DbCommandInterceptor

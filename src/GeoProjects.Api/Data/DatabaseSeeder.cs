@@ -14,16 +14,15 @@ public static class DatabaseSeeder
 {
     public static async Task MigrateAndSeedAsync(IServiceProvider services, CancellationToken ct = default)
     {
+        var connection = services.GetRequiredService<DatabaseConnection>();
+        await MigrateAsOwnerAsync(connection, ct);
+        await CheckApiLoginAsync(connection.Api, ct);
+
+        // The seed goes in through the API's login as an admin, so row-level security and the triggers see it as any write.
+        using var operatorScope = Security.CallerScope.Use(Security.Caller.Operator("seed"));
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GeoProjectsDb>();
         var log = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseSeeder));
-        await db.Database.MigrateAsync(ct);
-        // The migration may just have created the postgis extension: let Npgsql learn its types.
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await connection.OpenAsync(ct);
-        await connection.ReloadTypesAsync(ct);
-        await connection.CloseAsync();
-
         if (await db.Zones.AnyAsync(ct) || await db.Projects.AnyAsync(ct))
         {
             log.LogInformation("Database already holds data; seed not loaded");
@@ -31,7 +30,6 @@ public static class DatabaseSeeder
         }
         var dir = SeedDirectory(scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value, scope.ServiceProvider.GetRequiredService<IHostEnvironment>());
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlRawAsync("SELECT set_config('app.actor', 'seed', true)", ct); // the revisions name the seed
         var zones = LoadZones(Path.Combine(dir, "zones.geojson"));
         db.Zones.AddRange(zones.Values);
         var batches = LoadBatches(Path.Combine(dir, "batches.json"));
@@ -44,6 +42,40 @@ public static class DatabaseSeeder
         await LoadProgressAsync(db, Path.Combine(dir, "progress.json"), ct);
         await tx.CommitAsync(ct);
         log.LogInformation("Seeded {Zones} zones, {Batches} batches and {Projects} projects from {Dir}", zones.Count, batches.Count, await db.Projects.CountAsync(ct), dir);
+    }
+
+    /// <summary>Migrations run as the tables' owner; then the API's login gets the password kept for it, if one is.</summary>
+    private static async Task MigrateAsOwnerAsync(DatabaseConnection connection, CancellationToken ct)
+    {
+        var options = DataSetup.Configure(new DbContextOptionsBuilder<GeoProjectsDb>(), connection.Value, 0) as DbContextOptionsBuilder<GeoProjectsDb>;
+        await using var owner = new GeoProjectsDb(options!.Options);
+        await owner.Database.MigrateAsync(ct);
+        if (connection.ApiPassword is { } password)
+        {
+            await using var tx = await owner.Database.BeginTransactionAsync(ct);
+            // ALTER ROLE takes no parameters: the password travels as one into a setting, and format(%L) quotes it.
+            await owner.Database.ExecuteSqlRawAsync("SELECT set_config('geoprojects.api_password', {0}, true)", [password], ct);
+            await owner.Database.ExecuteSqlRawAsync($"""
+                DO $$ BEGIN EXECUTE format('ALTER ROLE {DataSetup.ApiRole} PASSWORD %L', current_setting('geoprojects.api_password')); END $$
+                """, ct);
+            await tx.CommitAsync(ct);
+        }
+    }
+
+    /// <summary>Refuses an API login that would skip row-level security: a superuser, BYPASSRLS, or the tables' owner.</summary>
+    private static async Task CheckApiLoginAsync(string api, CancellationToken ct)
+    {
+        await using var c = new NpgsqlConnection(api);
+        await c.OpenAsync(ct);
+        await c.ReloadTypesAsync(ct); // the migration may just have created the postgis extension
+        await using var check = new NpgsqlCommand("""
+            SELECT current_user::text, r.rolsuper OR r.rolbypassrls OR pg_has_role(current_user, t.relowner, 'MEMBER')
+            FROM pg_roles r, pg_class t WHERE r.rolname = current_user AND t.oid = 'projects'::regclass
+            """, c);
+        await using var reader = await check.ExecuteReaderAsync(ct);
+        if (await reader.ReadAsync(ct) && reader.GetBoolean(1))
+            throw new ConfigurationProblem($"the API's database login '{reader.GetString(0)}' owns the tables, is a superuser or bypasses row-level "
+                + $"security; log in as {DataSetup.ApiRole} (ConnectionStrings__{DataSetup.ApiConnectionName})");
     }
 
     public static string SeedDirectory(DatabaseOptions options, IHostEnvironment env)

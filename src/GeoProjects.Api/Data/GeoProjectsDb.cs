@@ -36,10 +36,9 @@ public class GeoProjectsDb : DbContext
 /// </summary>
 public sealed class PrimaryDb(DbContextOptions<PrimaryDb> options) : GeoProjectsDb(options)
 {
-    /// <summary>Names who writes (and the request's id) for the revision triggers, for the current transaction only.</summary>
-    public Task SetActorAsync(string actor, string? correlationId, CancellationToken ct) =>
-        Database.ExecuteSqlRawAsync("SELECT set_config('app.actor', {0}, true), set_config('app.correlation_id', {1}, true)",
-            [actor, correlationId ?? ""], ct);
+    /// <summary>Names the request behind a write for the revision triggers, for the current transaction only (who writes is app.user).</summary>
+    public Task SetCorrelationIdAsync(string? correlationId, CancellationToken ct) =>
+        Database.ExecuteSqlRawAsync("SELECT set_config('app.correlation_id', {0}, true)", [correlationId ?? ""], ct);
 }
 
 internal sealed class ZoneConfiguration : IEntityTypeConfiguration<Zone>

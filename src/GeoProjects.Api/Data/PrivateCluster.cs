@@ -20,6 +20,17 @@ public static class PrivateCluster
             $"no database configured: run ./run.sh (it creates the private cluster under .data/), or set ConnectionStrings__{DataSetup.ConnectionName}");
     }
 
+    /// <summary>The API login's password that ./run.sh generated into .data/pg-api-password (none for the test cluster, which trusts).</summary>
+    public static string? ApiPassword()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            var file = Path.Combine(dir.FullName, ".data", "pg-api-password");
+            if (File.Exists(file)) return File.ReadAllText(file).Trim();
+        }
+        return null;
+    }
+
     private static string Of(string pg)
     {
         var pid = Path.Combine(pg, "postmaster.pid");

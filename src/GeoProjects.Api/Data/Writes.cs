@@ -13,7 +13,7 @@ public static class Writes
         var ct = c.CancellationToken;
         db.ChangeTracker.Clear(); // each mutation of a request starts clean, even after one that failed
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.SetActorAsync(Actor(http), http?.TraceIdentifier, ct);
+        await db.SetCorrelationIdAsync(http?.TraceIdentifier, ct);
         try
         {
             var payload = await work(db, ct);

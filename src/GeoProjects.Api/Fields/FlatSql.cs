@@ -73,8 +73,8 @@ public static partial class FlatSql
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await using var command = Around(query, sql, null);
-            await using var reader = await command.ExecuteReaderAsync(ct);
+            await using var command = Around(db, query, sql, null);
+            await using var reader = await Security.CallerSettings.Skip(await command.ExecuteReaderAsync(ct), ct);
             while (await reader.ReadAsync(ct))
             {
                 var values = new object?[reader.FieldCount];
@@ -98,9 +98,9 @@ public static partial class FlatSql
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await using var command = Around(query, sql, parameters);
-            var result = await command.ExecuteScalarAsync(ct);
-            return result is DBNull ? null : result;
+            await using var command = Around(db, query, sql, parameters);
+            await using var reader = await Security.CallerSettings.Skip(await command.ExecuteReaderAsync(ct), ct);
+            return await reader.ReadAsync(ct) && !reader.IsDBNull(0) ? reader.GetValue(0) : null;
         }
         finally
         {
@@ -108,12 +108,16 @@ public static partial class FlatSql
         }
     }
 
-    /// <summary>EF Core's command for the query, as CTE `q` of <paramref name="sql"/>, with its parameters and ours.</summary>
-    private static DbCommand Around(IQueryable query, string sql, IReadOnlyDictionary<string, object>? parameters)
+    /// <summary>
+    /// EF Core's command for the query, as CTE `q` of <paramref name="sql"/>, with its parameters and ours, after the
+    /// caller's settings (row-level security): its first result set is theirs.
+    /// </summary>
+    private static DbCommand Around(GeoProjectsDb db, IQueryable query, string sql, IReadOnlyDictionary<string, object>? parameters)
     {
         var command = query.CreateDbCommand();
         command.CommandText = $"WITH {Row} AS ({command.CommandText})\n{sql}";
         foreach (var (name, value) in parameters ?? new Dictionary<string, object>()) command.Parameters.Add(new NpgsqlParameter(name, value));
+        Security.CallerSettings.Prepend(command, Security.CallerSettings.CallerOf(db));
         return command;
     }
 }

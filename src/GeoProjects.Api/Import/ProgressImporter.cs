@@ -31,8 +31,7 @@ public sealed class ProgressImporter(PrimaryDb db)
         var errors = new List<RowError>();
         var rows = 0;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var actor = $"import:{options.ActorOrUser}";
-        await db.SetActorAsync(actor, null, ct);
+        var actor = $"import:{options.ActorOrUser}"; // who reports; who writes (app.user) is the command's operator
         foreach (var (number, fields) in Read(path))
         {
             ct.ThrowIfCancellationRequested();

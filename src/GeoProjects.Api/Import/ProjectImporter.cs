@@ -65,11 +65,7 @@ public sealed class ProjectImporter(GeoProjectsDb db)
         {
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
             await using var tx = await connection.BeginTransactionAsync(ct);
-            await using (var actor = new NpgsqlCommand("SELECT set_config('app.actor', @actor, true)", connection, tx))
-            {
-                actor.Parameters.AddWithValue("actor", $"import:{options.ActorOrUser}");
-                await actor.ExecuteNonQueryAsync(ct);
-            }
+            await Security.CallerSettings.ApplyAsync(connection, tx, Security.CallerScope.Current ?? Security.Caller.Anonymous, ct);
             var batch = new List<ValidProject>(BatchSize);
             var written = 0;
             await foreach (var row in SourceRows.ReadAsync(path, mapping, ct))

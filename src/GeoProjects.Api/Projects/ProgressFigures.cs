@@ -16,7 +16,7 @@ public static class ProgressFigures
     /// (the figures were published for the 2023 batches). Run by the migration and after the seed loads; idempotent.
     /// </summary>
     public static string CarryOver2023(string actor) => $"""
-        SELECT set_config('app.actor', '{actor.Replace("'", "''")}', true);
+        SELECT set_config('app.user', '{actor.Replace("'", "''")}', true);
         INSERT INTO annual_plans (project_id, year, planned_investment, data_source)
         SELECT id, 2023, annual_planned_investment, data_source FROM projects WHERE annual_planned_investment IS NOT NULL
         ON CONFLICT (project_id, year) DO NOTHING;

@@ -37,6 +37,10 @@ public sealed record Caller(string? Subject, Role Role, IReadOnlySet<string> Zon
 {
     public static Caller Anonymous { get; } = new(null, Role.Anonymous, new HashSet<string>());
     public bool IsAuthenticated => Subject is not null;
+    /// <summary>Who runs a command on the server (import, generate, seed): an admin, named for the revisions.</summary>
+    public static Caller Operator(string name) => new(name, Role.Admin, new HashSet<string>());
+    /// <summary>At least <paramref name="role"/> (anonymous &lt; viewer &lt; editor &lt; admin).</summary>
+    public bool Is(Role role) => Role >= role;
 }
 
 public static class Identity
@@ -92,9 +96,19 @@ public static class Identity
     public static Caller CallerOf(HttpContext? http)
     {
         if (http?.User is not { Identity.IsAuthenticated: true } user) return Caller.Anonymous;
-        var options = http.RequestServices.GetRequiredService<AuthOptions>();
+        if (http.Items[typeof(Caller)] is Caller known) return known;
+        var caller = Map(user, http.RequestServices.GetRequiredService<AuthOptions>());
+        http.Items[typeof(Caller)] = caller;
+        return caller;
+    }
+
+    // By name only: Enum.TryParse would take "3" for admin.
+    private static readonly Dictionary<string, Role> RoleNamed = Enum.GetValues<Role>().ToDictionary(r => r.ToString(), StringComparer.OrdinalIgnoreCase);
+
+    public static Caller Map(ClaimsPrincipal user, AuthOptions options)
+    {
         var role = Values(user, options.RoleClaim).Select(r => options.RoleNames.GetValueOrDefault(r, r))
-            .Select(r => Enum.TryParse<Role>(r, ignoreCase: true, out var parsed) ? parsed : Role.Anonymous).DefaultIfEmpty(Role.Anonymous).Max();
+            .Select(r => RoleNamed.GetValueOrDefault(r, Role.Anonymous)).DefaultIfEmpty(Role.Anonymous).Max();
         var zones = Values(user, options.ZonesClaim).SelectMany(z => z.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .ToHashSet(StringComparer.Ordinal);
         return new Caller(user.FindFirst("sub")?.Value ?? user.Identity?.Name ?? "unknown", role, zones);

@@ -17,15 +17,15 @@ public sealed class WebMapBrowserTests(ApiFixture api)
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e);
 
-        // The seeded projects, as clusters at the start zoom.
+        // The published projects (the map is anonymous), as clusters at the start zoom.
         await page.GotoAsync(browser.Url("/"));
         await page.WaitForFunctionAsync("() => window.geoprojects && window.geoprojects.ready", null, new() { Timeout = 30_000 });
-        await page.WaitForFunctionAsync($"() => ({RenderedCount})() === {Seed.Projects.Count}", null, new() { Timeout = 30_000 });
-        Assert.Equal(Seed.Projects.Count.ToString(), await page.InnerTextAsync("#total-count"));
+        await page.WaitForFunctionAsync($"() => ({RenderedCount})() === {Seed.Published.Count}", null, new() { Timeout = 30_000 });
+        Assert.Equal(Seed.Published.Count.ToString(), await page.InnerTextAsync("#total-count"));
         await browser.ScreenshotAsync("map-all.png");
 
         // 古镇口核心区 + 先进制造: fewer features and the stats panel follow the same filter.
-        var expected = Seed.Projects.Count(p => Seed.AssignedZone(p) == "GZK" && p.Sector == "ADVANCED_MANUFACTURING");
+        var expected = Seed.Published.Count(p => Seed.AssignedZone(p) == "GZK" && p.Sector == "ADVANCED_MANUFACTURING");
         await page.SelectOptionAsync("#zone", "GZK");
         await page.CheckAsync("input[name=sector][value=ADVANCED_MANUFACTURING]");
         await page.ClickAsync("#apply");

@@ -36,6 +36,24 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task InitializeAsync() => await DatabaseSeeder.MigrateAndSeedAsync(Services);
 
+    /// <summary>Clients read as a viewer (everything, as the tests before roles did); <see cref="CreateAnonymousClient"/> does not.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token("tests", GeoProjects.Api.Security.Role.Viewer));
+    }
+
+    public HttpClient CreateAnonymousClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = null;
+        return client;
+    }
+
+    /// <summary>Work done as the command line does it: an admin operator (for importers and exporters called directly).</summary>
+    public static IDisposable AsOperator(string name = "tests") =>
+        GeoProjects.Api.Security.CallerScope.Use(GeoProjects.Api.Security.Caller.Operator(name));
+
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();

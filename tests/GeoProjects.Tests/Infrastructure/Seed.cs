@@ -28,6 +28,9 @@ public static class Seed
         return new SeedZone(S(p, "code")!, S(p, "name")!, S(p, "kind")!, S(p, "parent"), (MultiPolygon)f.GetProperty("geometry").Deserialize<Geometry>(GeoJson)!);
     }).ToList();
 
+    /// <summary>What an anonymous caller sees: projects signed or later (the reserve list, 储备, is internal).</summary>
+    public static IReadOnlyList<SeedProject> Published => Projects.Where(p => p.Status != "RESERVE").ToList();
+
     public static SeedZone Zone(string code) => Zones.Single(z => z.Code == code);
 
     /// <summary>The zone the database should assign: the one named, else the smallest containing the point.</summary>
