@@ -8,6 +8,8 @@ source db/cluster.sh
 url=${GEOPROJECTS_URL:-http://127.0.0.1:5080}
 if [ -z "$GEOPROJECTS_EXTERNAL_DB" ]; then
   export ConnectionStrings__GeoProjects="$GEOPROJECTS_SERVER;Database=${GEOPROJECTS_DB_NAME:-geoprojects}"
+  # The API logs in as geoprojects_api with its own password, which `migrate` sets (row-level security holds for it).
+  export Database__ApiPassword="$(cat .data/pg-api-password)"
 fi
 
 src/GeoProjects.Api/install-web-assets.sh

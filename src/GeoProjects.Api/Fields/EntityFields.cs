@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using GeoProjects.Api.Querying;
+using GeoProjects.Api.Security;
 using GraphQL.Types;
 
 namespace GeoProjects.Api.Fields;
@@ -124,6 +125,18 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
         type.IsValueType ? System.Nullable.GetUnderlyingType(type) is not null
             : property is null || new NullabilityInfoContext().Create(property).ReadState != NullabilityState.NotNull;
 
+    /// <summary>Makes the named fields readable by <paramref name="access"/>'s role and above, at every door.</summary>
+    public EntityFields<T> ReadableBy(FieldAccess access, params string[] names)
+    {
+        foreach (var name in names)
+        {
+            var found = _fields.Where(f => f.Name == name).ToList();
+            if (found.Count == 0) throw new InvalidOperationException($"{typeName} has no field '{name}'");
+            foreach (var f in found) _fields[_fields.IndexOf(f)] = f with { Access = access };
+        }
+        return this;
+    }
+
     private EntityFields<T> Add(RegistryField draft)
     {
         if (_fields.Any(f => f.Name == draft.Name && (f.Doors & draft.Doors) != 0))
@@ -181,7 +194,7 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
             filter.Add(new FilterField
             {
                 Name = f.Name, Description = f.Description, Accessor = f.Accessor!, Operand = f.Operand, NodeType = f.NodeType,
-                Related = f.Related is { } related ? new LazyFilter(related) : null,
+                Related = f.Related is { } related ? new LazyFilter(related) : null, Read = f.Access.Read,
             });
         return filter;
     }
@@ -193,6 +206,7 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
             sort.Add(new SortField
             {
                 Name = f.Name, Description = f.Description, Accessor = f.Accessor!, Related = f.Related is { } r ? new LazySort(r) : null,
+                Read = f.Access.Read,
             });
         return sort;
     }
@@ -212,7 +226,7 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
             var field = f.GraphQL?.Invoke(types) ?? DefaultOutput(f);
             field.Name = f.Name;
             field.Description = f.Description;
-            yield return field;
+            yield return field.Require(f.Access.Read);
         }
     }
 

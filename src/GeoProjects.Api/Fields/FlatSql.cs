@@ -62,9 +62,9 @@ public static partial class FlatSql
     /// <summary>The door's geometry field (one per entity and door).</summary>
     public static RegistryField Geometry(IEntityFields entity, Door door) => entity.Fields.Single(f => f.In(door) && f.Kind == ValueKind.Geometry);
 
-    /// <summary>The door's non-geometry fields, in registry order.</summary>
+    /// <summary>The door's non-geometry fields the current caller may read, in registry order.</summary>
     public static IEnumerable<RegistryField> Properties(IEntityFields entity, Door door) =>
-        entity.Fields.Where(f => f.In(door) && f.Kind != ValueKind.Geometry);
+        entity.Fields.Where(f => f.In(door) && f.Kind != ValueKind.Geometry && f.ReadableBy(Security.Caller.Current));
 
     /// <summary>Streams the rows of SQL run around an EF Core query (as <see cref="ScalarAroundAsync"/>), one array of values per row.</summary>
     public static async IAsyncEnumerable<object?[]> RowsAroundAsync(

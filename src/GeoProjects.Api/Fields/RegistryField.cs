@@ -34,10 +34,15 @@ public enum Door
 /// <summary>How a value is written where there are no GraphQL types (SQL, JSON, files, tiles).</summary>
 public enum ValueKind { Key, Text, Integer, Decimal, Boolean, Date, DateTime, Enum, Geometry, Relation }
 
-/// <summary>Who may see or change a field: declared here, enforced by the issues that add roles.</summary>
-public sealed record FieldAccess(IReadOnlySet<string>? VisibleTo = null, IReadOnlySet<string>? WritableBy = null)
+/// <summary>
+/// Who may read a field: the least role. Every door derives from it (GraphQL's @authorize, filters and sorts, OGC
+/// properties and queryables, GeoJSON, tiles, exports); who may write rows is the database's rule (row-level security).
+/// </summary>
+public sealed record FieldAccess(Security.Role Read = Security.Role.Anonymous)
 {
     public static FieldAccess Everyone { get; } = new();
+    /// <summary>Internal figures (plans, progress, warnings, history): government staff, not the public.</summary>
+    public static FieldAccess Staff { get; } = new(Security.Role.Viewer);
 }
 
 /// <summary>
@@ -92,6 +97,8 @@ public sealed record RegistryField
     public FieldAccess Access { get; init; } = FieldAccess.Everyone;
 
     public bool In(Door door) => (Doors & door) != 0;
+
+    public bool ReadableBy(Security.Caller caller) => caller.Is(Access.Read);
 
     /// <summary>Required in files: not nullable, not generated, without a default.</summary>
     public bool Required => !Nullable && !Generated && ImportDefault is null && Kind != ValueKind.Key;

@@ -5,6 +5,7 @@ using GeoProjects.Api.Projects;
 using GeoProjects.Api.Querying;
 using GeoProjects.Api.Zones;
 using GraphQL;
+using GeoProjects.Api.Security;
 using GraphQL.Types;
 using GraphQLParser.AST;
 
@@ -20,7 +21,7 @@ public sealed class GeoProjectsSchema : Schema
         // What graphql-js getIntrospectionQuery({ directiveIsRepeatable, inputValueDeprecation }) asks for.
         Features.RepeatableDirectives = true;
         Features.DeprecationOfInputValues = true;
-        Directives.Register(new SpecifiedByDirective(), new OneOfDirective());
+        Directives.Register(new SpecifiedByDirective(), new OneOfDirective(), new Security.AuthorizeDirective());
         // Input scalars that refuse what PostgreSQL cannot take: NaN/Infinity floats, NUL characters.
         RegisterType(new FiniteFloatScalar());
         RegisterType(new TextScalar());
@@ -107,7 +108,22 @@ public sealed class MutationType : ObjectGraphType
         this.AddZoneMutations();
         this.AddBatchMutations();
         this.AddProgressMutation();
+        foreach (var field in Fields)
+        {
+            var least = Policy.SingleOrDefault(p => p.Mutations.Contains(field.Name)).Least;
+            field.Require(least == Security.Role.Anonymous ? throw new InvalidOperationException($"{field.Name} has no policy") : least);
+        }
     }
+
+    /// <summary>
+    /// Who may change what; the database's row-level security draws the same line (an editor only inside its zones).
+    /// Every mutation is listed: one missing stops the service from starting.
+    /// </summary>
+    private static readonly (Security.Role Least, string[] Mutations)[] Policy =
+    [
+        (Security.Role.Editor, ["createProject", "updateProject", "reportProgress"]),
+        (Security.Role.Admin, ["deleteProject", "createZone", "updateZone", "deleteZone", "createBatch", "updateBatch", "assignProjectsToBatch"]),
+    ];
 }
 
 /// <summary>HotChocolate's `Date` scalar (yyyy-MM-dd) over DateOnly.</summary>

@@ -4,6 +4,7 @@ using GeoProjects.Api.Fields;
 using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Querying;
 using GraphQL;
+using GeoProjects.Api.Security;
 using GraphQL.Types;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -33,6 +34,7 @@ public static class HistoryQueries
                 c.RequestServices!.GetRequiredService<GeoProjectsDb>().Revisions.AsNoTracking()
                     .Filter(RevisionFields.Registry.Filter, c.InputArgument("where")),
                 c.ListArgument("order")));
+        query.GetField("revisions")!.Require(Security.Role.Viewer); // history is internal
     }
 
     /// <summary>A record's `history(first, after)`: its revisions, newest first; a deleted record keeps them.</summary>
@@ -71,6 +73,7 @@ public static class HistoryFields
         fields
             .Output("history", "修订历史, 最新在前 · The record's revisions, newest first: who changed what, when.", typeof(object),
                 HistoryQueries.HistoryField(fields.TypeName, key))
+            .ReadableBy(FieldAccess.Staff, "history") // history is internal, on every entity
             .Field("version", "版本: 新建为 1, 每次修改加 1 (由数据库触发器维护) · Version: 1 when created, +1 on every change "
                 + "(kept by a database trigger); pass it as expectedVersion.", version, Door.Output, new(Generated: true));
 }

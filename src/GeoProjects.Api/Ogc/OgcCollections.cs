@@ -75,9 +75,11 @@ public abstract class OgcCollection(string id, string title, string description,
     /// <summary>Every OGC property of the collection, the geometry included, in registry order.</summary>
     public IReadOnlyList<Queryable> All { get; } = entity.Fields.Where(f => f.In(Door.OgcApi)).Select(f => Queryable.Of(entity, f)).ToList();
 
-    public Queryable? Find(string name) => All.FirstOrDefault(q => q.Name == name);
-    public IEnumerable<Queryable> Properties => All.Where(q => !q.IsGeometry);
-    public IEnumerable<Queryable> Queryables => All.Where(q => q.IsQueryable);
+    /// <summary>A property by name; one the caller may not read is not there for it.</summary>
+    public Queryable? Find(string name) => All.FirstOrDefault(q => q.Name == name && q.Field.ReadableBy(Security.Caller.Current));
+    /// <summary>The properties and queryables the current caller may read (the others are not listed, filtered on or sorted by).</summary>
+    public IEnumerable<Queryable> Properties => All.Where(q => !q.IsGeometry && q.Field.ReadableBy(Security.Caller.Current));
+    public IEnumerable<Queryable> Queryables => All.Where(q => q.IsQueryable && q.Field.ReadableBy(Security.Caller.Current));
     public Queryable GeometryProperty => All.Single(q => q.IsGeometry);
     public Queryable? TemporalProperty => All.FirstOrDefault(q => q.Field.Temporal);
 

@@ -98,7 +98,10 @@ public static class ProjectFields
         .Field("updatedAt", "更新时间 (UTC) · When the record was last changed (UTC).", p => p.UpdatedAt, Query, new(Generated: true))
         .Output("progress", "月度进度, 按月份排序 · The monthly progress reports, by month (from/to as YYYY-MM).", typeof(object),
             ProgressReporting.ProgressField())
-        .WithHistory(p => p.Version, p => p.Id);
+        .WithHistory(p => p.Version, p => p.Id)
+        // Plans, progress and warnings are internal (history too, see WithHistory): the public sees what was published.
+        .ReadableBy(FieldAccess.Staff, "annualPlannedInvestment", "completedInvestment", "completionRate", "scheduleGap", "warningLevel",
+            "progress");
 
     /// <summary>A Decimal field of the figures at the field's `asOf` (default today), loaded for the whole level at once.</summary>
     private static Func<QueryingTypes, FieldType> FiguresOutput(Func<ProgressFigures.AtDate, decimal?> value) =>

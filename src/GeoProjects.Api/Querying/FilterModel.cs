@@ -18,6 +18,8 @@ public sealed class FilterField
     public IEntityFilter? Related { get; init; }
     /// <summary>The node type whose IDs this field holds, for <see cref="FilterOperand.Id"/>.</summary>
     public string? NodeType { get; init; }
+    /// <summary>The least role that may read the field, and so filter on it: a filter must not reveal by counting.</summary>
+    public Security.Role Read { get; init; }
 
     public Type ValueType => Accessor(QueryContext.Default).ReturnType;
 }

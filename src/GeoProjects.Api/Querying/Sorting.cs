@@ -8,6 +8,8 @@ public sealed class SortField
     public required string Description { get; init; }
     public required Func<QueryContext, LambdaExpression> Accessor { get; init; }
     public IEntitySort? Related { get; init; }
+    /// <summary>The least role that may read the field, and so sort by it: an order must not reveal a hidden value either.</summary>
+    public Security.Role Read { get; init; }
 }
 
 public interface IEntitySort
@@ -58,6 +60,7 @@ public static class SortTranslator
             if (value is null) continue;
             var field = sort.Fields.FirstOrDefault(f => f.Name == name)
                 ?? throw new QueryInputException("SORT_INVALID", $"{sort.TypeName} cannot be sorted by '{name}'");
+            if (Security.Caller.Current is var caller && !caller.Is(field.Read)) throw Security.Authorization.DeniedInput(caller, $"sort by {name}");
             var member = FilterTranslator.Replace(field.Accessor(context), target);
             if (field.Related is not null)
             {

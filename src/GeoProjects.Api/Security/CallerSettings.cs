@@ -13,13 +13,13 @@ namespace GeoProjects.Api.Security;
 /// hold for that statement's transaction (implicit, or the explicit one it runs in) and never outlive it on a pooled
 /// connection. A command without them is anonymous: the database falls back to the least.
 /// </summary>
-public sealed class CallerSettings(IHttpContextAccessor http) : DbCommandInterceptor
+public sealed class CallerSettings : DbCommandInterceptor
 {
     private const string Set = "SELECT set_config('app.role', @app_role, true), set_config('app.zones', @app_zones, true), "
         + "set_config('app.user', @app_user, true);\n";
 
     /// <summary>The caller of the current request, or of the command line (<see cref="CallerScope"/>).</summary>
-    public Caller Current => CallerScope.Current ?? Identity.CallerOf(http.HttpContext);
+    public Caller Current => Caller.Current;
 
     /// <summary>The caller a context's commands carry (for commands built outside EF Core's pipeline, as FlatSql's).</summary>
     public static Caller CallerOf(DbContext db) =>

@@ -39,6 +39,23 @@ public sealed record Caller(string? Subject, Role Role, IReadOnlySet<string> Zon
     public bool IsAuthenticated => Subject is not null;
     /// <summary>Who runs a command on the server (import, generate, seed): an admin, named for the revisions.</summary>
     public static Caller Operator(string name) => new(name, Role.Admin, new HashSet<string>());
+    // HttpContextAccessor keeps the request in an AsyncLocal: any instance sees the current one.
+    private static readonly HttpContextAccessor Request = new();
+
+    /// <summary>
+    /// Who the current work is for: the command line's operator (<see cref="CallerScope"/>), else the request's token.
+    /// Outside both (a background task) it is anonymous, so a forgotten path fails closed.
+    /// </summary>
+    public static Caller Current => CallerScope.Current ?? Identity.CallerOf(Request.HttpContext);
+
+    public const string PublicView = "public";
+
+    /// <summary>
+    /// What the caller may read, as far as responses differ: staff (viewers, editors, admins) read everything, the public
+    /// the published rows and public fields. Cache keys and ETags include it.
+    /// </summary>
+    public string View => Is(Role.Viewer) ? "staff" : PublicView;
+
     /// <summary>At least <paramref name="role"/> (anonymous &lt; viewer &lt; editor &lt; admin).</summary>
     public bool Is(Role role) => Role >= role;
 }

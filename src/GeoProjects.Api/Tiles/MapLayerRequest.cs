@@ -43,10 +43,13 @@ public sealed record MapLayerRequest(IDictionary<string, object?>? Where, Coordi
     public async Task<long?> CheckETagAsync(HttpContext http, GeoProjectsDb db, string cacheControl)
     {
         var version = await db.Database.SqlQueryRaw<long>("SELECT version AS \"Value\" FROM data_version").SingleAsync(http.RequestAborted);
-        var request = Hash($"{http.Request.Path}{http.Request.QueryString}|{Context.AsOf:yyyy-MM-dd}");
+        // What the caller may see is part of the answer: a 304 never confirms to the public what only staff may read.
+        var view = Security.Caller.Current.View;
+        var request = Hash($"{http.Request.Path}{http.Request.QueryString}|{Context.AsOf:yyyy-MM-dd}|{view}");
         var etag = $"\"v{version}-{request}\"";
         http.Response.Headers.ETag = etag;
-        http.Response.Headers.CacheControl = cacheControl;
+        http.Response.Headers.CacheControl = view == Security.Caller.PublicView ? cacheControl : cacheControl.Replace("public", "private");
+        http.Response.Headers.Vary = "Authorization";
         if (MatchesAny(http.Request.Headers.IfNoneMatch, etag))
         {
             http.Response.StatusCode = StatusCodes.Status304NotModified;
@@ -77,11 +80,11 @@ public sealed record MapLayerRequest(IDictionary<string, object?>? Where, Coordi
     }
 
     /// <summary>
-    /// What a tile's bytes depend on: the data version, the progress day, the path and the parameters read here.
+    /// What a tile's bytes depend on: the data version, what the caller may see, the progress day, the path and the parameters read here.
     /// Other query parameters are left out, so they cannot fill a server-side cache with copies.
     /// </summary>
     public string TileKey(HttpContext http, long version) =>
-        $"{version}|{Context.AsOf:yyyy-MM-dd}|{http.Request.Path}|{http.Request.Query["where"]}|{http.Request.Query["crs"]}";
+        $"{version}|{Security.Caller.Current.View}|{Context.AsOf:yyyy-MM-dd}|{http.Request.Path}|{http.Request.Query["where"]}|{http.Request.Query["crs"]}";
 
     private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 }

@@ -80,8 +80,8 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
         return c;
     }
 
-    /// <summary>Posts a GraphQL request; returns the status and the parsed body.</summary>
-    public async Task<GraphQLResponse> QueryAsync(string query, object? variables = null, string? accept = null)
+    /// <summary>Posts a GraphQL request (as a viewer, unless <paramref name="token"/> is given; "" is anonymous); returns the status and body.</summary>
+    public async Task<GraphQLResponse> QueryAsync(string query, object? variables = null, string? accept = null, string? token = null)
     {
         using var client = CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
@@ -89,6 +89,8 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
             Content = new StringContent(JsonSerializer.Serialize(new { query, variables }), Encoding.UTF8, "application/json"),
         };
         if (accept is not null) request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse(accept));
+        if (token is "") client.DefaultRequestHeaders.Authorization = null; // "" asks anonymously
+        else if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await client.SendAsync(request);
         return await GraphQLResponse.ReadAsync(response);
     }
