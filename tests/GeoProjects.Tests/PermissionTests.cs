@@ -142,4 +142,47 @@ public sealed class PermissionTests(ApiFixture api)
         Assert.NotEqual(staffBytes, await publicTile.Content.ReadAsByteArrayAsync());
         Assert.Contains("Authorization", publicTile.Headers.Vary);
     }
+
+    /// <summary>An editor of 古镇口核心区 creates and changes projects there, and nowhere else (the database agrees).</summary>
+    [Fact]
+    public async Task AnEditorChangesProjectsInsideItsZonesOnly()
+    {
+        var editor = api.Token("古镇口编辑", Role.Editor, "GZK");
+        async Task<GraphQLResponse> AsEditor(string mutation) => await api.QueryAsync(mutation, token: editor);
+        static string Create(string code, double lon, double lat) => $$"""
+            mutation { createProject(input: { code: "{{code}}", name: "[示例] 编辑权限 {{code}}", sector: MARINE_ECONOMY, status: SIGNED,
+              totalInvestment: 1, location: { type: "Point", coordinates: [{{lon}}, {{lat}}] }, dataSource: ILLUSTRATIVE }) {
+              project { id version zone { code } } } }
+            """;
+        var before = await api.DataFingerprintAsync();
+        Assert.Equal("AUTH_NOT_AUTHORIZED", (await AsEditor(Create("T-EDIT-DJK", 119.7484, 35.6605))).FirstErrorCode); // in 董家口
+        var other = await api.QueryAsync("{ projects(first: 1, where: { zone: { code: { eq: \"DJK\" } } }) { nodes { id version } } }");
+        var djk = other.Data.GetProperty("projects").GetProperty("nodes")[0];
+        Assert.Equal("AUTH_NOT_AUTHORIZED", (await AsEditor($"mutation {{ updateProject(input: {{ id: \"{djk.GetProperty("id")}\", " +
+            $"expectedVersion: {djk.GetProperty("version")}, totalInvestment: 2 }}) {{ project {{ id }} }} }}")).FirstErrorCode);
+        Assert.Equal(before, await api.DataFingerprintAsync());
+
+        var created = await AsEditor(Create("T-EDIT-GZK", 119.962, 35.772));
+        created.AssertNoErrors();
+        var project = created.Data.GetProperty("createProject").GetProperty("project");
+        Assert.Equal("GZK", project.GetProperty("zone").GetProperty("code").GetString());
+        var id = project.GetProperty("id").GetString();
+        try
+        {
+            // Moving it to 董家口 would take it out of the editor's zones: refused by the policy's WITH CHECK.
+            var moved = await AsEditor($$"""
+                mutation { updateProject(input: { id: "{{id}}", expectedVersion: 1, location: { type: "Point", coordinates: [119.7484, 35.6605] } }) {
+                  project { id } } }
+                """);
+            Assert.Equal("AUTH_NOT_AUTHORIZED", moved.FirstErrorCode);
+            Assert.Equal("AUTH_NOT_AUTHORIZED", (await AsEditor($"mutation {{ deleteProject(input: {{ id: \"{id}\", expectedVersion: 1 }}) " +
+                "{ project { id } } }")).FirstErrorCode); // deleting is an admin's
+        }
+        finally
+        {
+            var deleted = await api.QueryAsync($"mutation {{ deleteProject(input: {{ id: \"{id}\", expectedVersion: 1 }}) {{ project {{ id }} }} }}",
+                token: api.Token("管理员", Role.Admin));
+            deleted.AssertNoErrors();
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using GeoProjects.Api.GraphQL;
 using GraphQL;
+using Microsoft.EntityFrameworkCore;
 
 namespace GeoProjects.Api.Data;
 
@@ -26,6 +27,23 @@ public static class Writes
             db.ChangeTracker.Clear();
             return new Payload(null, e.Errors);
         }
+        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.InsufficientPrivilege })
+        {
+            // A row-level security policy refused the row (an editor creating or moving a project outside its zones).
+            await tx.RollbackAsync(CancellationToken.None);
+            db.ChangeTracker.Clear();
+            throw Security.Authorization.Denied(Security.Caller.Current);
+        }
+    }
+
+    /// <summary>
+    /// The database's rule for who may change a project (an editor: inside its zones), asked first so that an editor
+    /// outside them hears AUTH_NOT_AUTHORIZED, not a version conflict; the policies hold the line again on the write.
+    /// </summary>
+    public static async Task RequireEditableAsync(PrimaryDb db, int projectId, CancellationToken ct)
+    {
+        var may = await db.Database.SqlQueryRaw<bool>("SELECT geoprojects_may_edit_project({0}) AS \"Value\"", projectId).SingleAsync(ct);
+        if (!may) throw Security.Authorization.Denied(Security.Caller.Current);
     }
 
     private static HttpContext? Http(IResolveFieldContext c) => c.RequestServices!.GetService<IHttpContextAccessor>()?.HttpContext;

@@ -124,6 +124,7 @@ public static class ProgressReporting
             (c, i) => Writes.InTransactionAsync(c, async (db, ct) =>
             {
                 var project = await ProjectMutations.FindAsync(db, i["projectId"], ["input", "projectId"], ct);
+                await Writes.RequireEditableAsync(db, project.Id, ct);
                 object? Get(string key) => i.TryGetValue(key, out var value) ? value : null;
                 (ProgressReport? written, List<Problem> problems) = await ReportAsync(db, new Report(project.Id, (string)i["period"]!,
                     Convert.ToDecimal(i["completedInvestmentYtd"], CultureInfo.InvariantCulture), (ProjectStatus)i["status"]!,

@@ -34,7 +34,9 @@ public static class ProjectMutations
             MutationConventions.Input(ProjectFields.Registry, "UpdateProjectInput", update: true, "项目的修改 · Changes to a project."),
             "project", project, [.. Written, .. Found], (c, input) => Writes.InTransactionAsync(c, async (db, ct) =>
             {
-                var taken = await TakenCodeAsync(db, input, Editor.Key(input["id"], ["input", "id"]), ct);
+                var id = Editor.Key(input["id"], ["input", "id"]);
+                await Writes.RequireEditableAsync(db, id, ct);
+                var taken = await TakenCodeAsync(db, input, id, ct);
                 var moved = input.ContainsKey("location") && !input.ContainsKey("zoneId");
                 var updated = await WithAsync(taken, () => Editor.UpdateAsync(db, input, p => { if (moved) p.ZoneId = null; }, ct));
                 return new Payload(updated, Warnings: await WarningsAsync(db, updated, ct));
