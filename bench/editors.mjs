@@ -2,13 +2,15 @@
 // figures do (read, then write). GeoProjects: updateProject with expectedVersion, retrying on ConcurrencyConflictError.
 // PostGraphile v4: its generated updateProject (by id, with a patch), which has no conflict check.
 // Prints one JSON line: writes, conflicts, conflicts/s, lost updates (increments that did not survive), latency.
-// Usage: node bench/editors.mjs <graphql url> geoprojects|postgraphile <editors> <increments each> <ids, comma-separated>
+// Usage: GEOPROJECTS_TOKEN=<jwt> node bench/editors.mjs <graphql url> geoprojects|postgraphile <editors> <increments each> <ids, comma-separated>
 const [, , url, system, editorsArg, incrementsArg, idsArg] = process.argv;
 const editors = Number(editorsArg), increments = Number(incrementsArg), ids = idsArg.split(',').map(Number);
+const token = process.env.GEOPROJECTS_TOKEN; // GeoProjects: an admin's bearer token (`GeoProjects.Api token`); PostGraphile: none
 
 async function gql(query, variables) {
   const response = await fetch(url, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'x-actor': 'bench editor' }, body: JSON.stringify({ query, variables }),
+    method: 'POST', body: JSON.stringify({ query, variables }),
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
   });
   const body = await response.json();
   if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 300));

@@ -184,7 +184,9 @@ for url in http://127.0.0.1:$gpw_port/graphql http://127.0.0.1:$pgw_port/graphql
   for _ in $(seq 1 60); do curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"query":"{__typename}"}' "$url" && break; sleep 0.5; done
 done
 increments=$(( duration < 5 ? 5 : duration * 2 ))
-e_gp=$(node bench/editors.mjs http://127.0.0.1:$gpw_port/graphql geoprojects 16 $increments 1,2,3,4)
+# Editors sign in: an admin token signed with the local key (.data/jwt-signing-key), which the server reads too.
+editor_token=$(ConnectionStrings__GeoProjects="$writer" "$api" token --sub "bench editor" --role admin --ttl 1h)
+e_gp=$(GEOPROJECTS_TOKEN=$editor_token node bench/editors.mjs http://127.0.0.1:$gpw_port/graphql geoprojects 16 $increments 1,2,3,4)
 e_pg=$(node bench/editors.mjs http://127.0.0.1:$pgw_port/graphql postgraphile 16 $increments 5,6,7,8)
 lost_gp=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["lost"])' "$e_gp")
 [ "$lost_gp" = 0 ] || { echo "bench: GeoProjects lost updates: $e_gp" >&2; exit 1; }
