@@ -175,7 +175,8 @@ pg_rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$pg_pid/status 2>/dev/null || 
 echo "== concurrent editors" >&2
 psql_admin $db "DO \$\$ BEGIN CREATE ROLE bench_writer LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$;
   GRANT USAGE ON SCHEMA public TO bench_writer; GRANT ALL ON ALL TABLES IN SCHEMA public TO bench_writer;
-  GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO bench_writer;"
+  GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO bench_writer;
+  ALTER ROLE bench_writer SET app.role = 'admin';" # PostGraphile's writer, as row-level security knows an admin
 writer="Host=127.0.0.1;Port=$port;Username=bench_writer;Database=$db"
 ConnectionStrings__GeoProjects="$writer" Logging__LogLevel__Default=Warning "$api" --urls http://127.0.0.1:$gpw_port >/dev/null 2>&1 & pids+=($!)
 (cd bench/postgraphile && exec node_modules/.bin/postgraphile -c "postgres://bench_writer@127.0.0.1:$port/$db" --host 127.0.0.1 --port $pgw_port \
