@@ -26,6 +26,7 @@ try
     builder.AddGeoProjectsObservability();
     builder.AddGeoProjectsData();
     builder.AddGeoProjectsIdentity();
+    builder.AddGeoProjectsRateLimits();
     builder.AddGeoProjectsGraphQL();
     builder.AddGeoProjectsIde();
     builder.AddGeoProjectsTiles();
@@ -34,10 +35,12 @@ try
     var app = builder.Build();
     if (command is not null) return await Commands.RunAsync(app, command, rest);
 
-    // Middleware, in order (host filtering runs first, from AllowedHosts): proxies' forwarded headers, the slow-request
-    // log, compression, bodies for bare error statuses (503 when the database is down), HEAD as GET, the IDE for
-    // browsers on GET /graphql, routing, CORS for the endpoints that require it, then bearer tokens (a bad one is a 401).
+    // Middleware, in order (host filtering runs first, from AllowedHosts): proxies' forwarded headers, browser security
+    // headers (CSP on pages, nosniff on all), the slow-request log, compression, bodies for bare error statuses (503 when the database is down), HEAD as GET, the IDE for
+    // browsers on GET /graphql, routing, CORS for the endpoints that require it, bearer tokens (a bad one is a 401), then
+    // rate limits per client (when on: 429 with Retry-After).
     app.UseForwardedHeaders();
+    app.UseBrowserHeaders();
     app.UseSlowRequestLog();
     app.UseResponseCompression();
     app.UseCodedErrorBodies();
@@ -46,6 +49,7 @@ try
     app.UseRouting();
     app.UseCors();
     app.UseBearerTokens();
+    app.UseGeoProjectsRateLimits();
     app.MapGeoProjectsGraphQL();
     app.MapGeoProjectsTiles();
     app.MapGeoProjectsWebMap();

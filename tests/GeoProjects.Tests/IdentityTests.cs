@@ -138,3 +138,28 @@ public sealed class IdentityTests(ApiFixture api)
         Assert.Equal(["DJK", "GZK"], caller.Zones.Order());
     }
 }
+
+/// <summary>Rate limits, on as README shows: a token bucket per anonymous client, a separate one per signed-in caller.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class RateLimitTests(ApiFixture api)
+{
+    [Fact]
+    public async Task AnAnonymousClientOverItsBucketGets429WithRetryAfterWhileASignedInCallerGoesOn()
+    {
+        await using var limited = api.WithWebHostBuilder(b => b.UseSetting("RateLimits:Enabled", "true")
+            .UseSetting("RateLimits:AnonymousBurst", "3").UseSetting("RateLimits:AnonymousPerSecond", "1"));
+        using var anonymous = limited.CreateClient();
+        anonymous.DefaultRequestHeaders.Authorization = null;
+        var statuses = new List<HttpResponseMessage>();
+        for (var i = 0; i < 6; i++) statuses.Add(await anonymous.GetAsync("/geojson/zones?limit=1"));
+        var refused = statuses.FirstOrDefault(r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        Assert.NotNull(refused);
+        Assert.True(int.Parse(refused.Headers.GetValues("Retry-After").Single()) >= 1);
+        Assert.Contains("RATE_LIMITED", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, statuses[0].StatusCode);
+
+        using var viewer = limited.CreateClient(); // the fixture's viewer token: its own, larger bucket
+        for (var i = 0; i < 6; i++) Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/geojson/zones?limit=1")).StatusCode);
+        foreach (var r in statuses) r.Dispose();
+    }
+}

@@ -25,6 +25,9 @@ public static class IdeEndpoints
         return builder;
     }
 
+    /// <summary>The IDE's page policy: its bundled GraphQL engine and JSON-schema validator compile code at run time.</summary>
+    private static readonly string Policy = Security.BrowserHeaders.Policy([], evaluates: true);
+
     public static WebApplication UseGeoProjectsIde(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<IdeOptions>>().Value;
@@ -56,6 +59,7 @@ public static class IdeEndpoints
             {
                 http.Response.ContentType = "text/html; charset=utf-8";
                 http.Response.Headers.CacheControl = "no-cache";
+                http.Response.Headers.ContentSecurityPolicy = Policy;
                 await http.Response.SendFileAsync(index);
             }
             else
@@ -82,7 +86,15 @@ public static class IdeEndpoints
         {
             var types = new FileExtensionContentTypeProvider();
             types.Mappings[".webmanifest"] = "application/manifest+json";
-            app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(folder), RequestPath = "/graphql", ContentTypeProvider = types });
+            app.UseStaticFiles(new StaticFileOptions
+            {
+                FileProvider = new PhysicalFileProvider(folder), RequestPath = "/graphql", ContentTypeProvider = types,
+                // Its service worker serves /graphql/index.html from cache for navigations: the same policy as the page.
+                OnPrepareResponse = file =>
+                {
+                    if (file.File.Name.EndsWith(".html", StringComparison.OrdinalIgnoreCase)) file.Context.Response.Headers.ContentSecurityPolicy = Policy;
+                },
+            });
         }
         return app;
     }

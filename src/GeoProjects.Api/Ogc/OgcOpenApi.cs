@@ -18,12 +18,15 @@ public static class OgcOpenApi
         if (!html) return Results.Text(Document(http).ToJsonString(), MediaType + "; charset=utf-8");
         if (!File.Exists(Path.Combine(UiFolder, "swagger-ui-bundle.js")))
             return Results.Text("The API page is not installed: run src/GeoProjects.Api/install-web-assets.sh (./run.sh does).", statusCode: 503);
-        var root = http.Request.PathBase;
+        // The path base comes from a proxy's header: encoded for the page, and the one inline script allowed by its hash.
+        var root = System.Net.WebUtility.HtmlEncode(http.Request.PathBase.ToString());
+        var start = $"SwaggerUIBundle({{ url: {System.Text.Json.JsonSerializer.Serialize(http.Request.PathBase + "/ogc/api?f=json")}, dom_id: \"#ui\" }});";
+        http.Response.Headers.ContentSecurityPolicy = Security.BrowserHeaders.Policy(start);
         return Results.Content(
             "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>GeoProjects OGC API - Features · OpenAPI</title>"
             + $"<link rel=\"stylesheet\" href=\"{root}/ogc/api/ui/swagger-ui.css\"></head><body><div id=\"ui\"></div>"
             + $"<script src=\"{root}/ogc/api/ui/swagger-ui-bundle.js\"></script>"
-            + $"<script>SwaggerUIBundle({{ url: \"{root}/ogc/api?f=json\", dom_id: \"#ui\" }});</script></body></html>",
+            + $"<script>{start}</script></body></html>",
             "text/html; charset=utf-8");
     }
 
