@@ -129,6 +129,11 @@ m[t_sql]=$(measure http://127.0.0.1:$sql_port/ PATHS="$tiles")
 m[t_gp]=$(measure http://127.0.0.1:$nocache_port/ PATHS="$tiles")
 m[t_hit]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles")
 m[t_304]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles" ETAGS="$etags")
+# What row-level security costs: the same headline and tiles with a viewer's token (every row visible) against the
+# anonymous runs above (published rows only; the policy is evaluated either way).
+viewer="Bearer $(ConnectionStrings__GeoProjects="$reader" "$api" token --sub "bench viewer" --role viewer --ttl 2h)"
+m[h_gpv]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body h_gp "$q_headline")" AUTH="$viewer")
+m[t_gpv]=$(measure http://127.0.0.1:$nocache_port/ PATHS="$tiles" AUTH="$viewer")
 # A hostile mix (the kinds of request tests/…/HostileRequestTests refuses) on 4 connections, alongside the headline
 # query: what normal clients see while it runs. Last, because a server that cannot bound such work may stay busy.
 hostile_files=$(python3 - "$tmp" <<'PY'
@@ -202,11 +207,14 @@ out="$results/$(date -u +%Y-%m-%d)-$count.md"
   echo
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -sr); PostgreSQL $(psql_admin postgres 'SHOW server_version' | cut -d' ' -f1), PostGIS on the private cluster;"
   echo "wrk -t2 -c$connections -d${duration}s after a ${warmup}s unmeasured warm-up, on the same machine. Ratios are against the hand-written SQL (through Npgsql, over HTTP)."
+  echo "Every system reads through row-level security (GeoProjects as geoprojects_api, the hand-written SQL and PostGraphile as bench_reader, none"
+  echo "with a role setting, so all see the published projects); the viewer rows send a token and see every project."
   echo
   echo "| scenario | system | req/s | p50 ms | p99 ms | p50 ÷ SQL | req/s ÷ SQL | non-2xx | timeouts (10 s) |"
   echo "|---|---|---|---|---|---|---|---|---|"
   row "headline (古镇口核心区, sector, 10–50 亿, first 50)" "hand-written SQL" "${m[h_sql]}" "${m[h_sql]}"
   row "" "GeoProjects" "${m[h_gp]}" "${m[h_sql]}"
+  row "" "GeoProjects, as a viewer (token)" "${m[h_gpv]}" "${m[h_sql]}"
   row "" "PostGraphile v4" "${m[h_pg]}" "${m[h_sql]}"
   row "nested (zones → 20 projects → batch)" "hand-written SQL" "${m[n_sql]}" "${m[n_sql]}"
   row "" "GeoProjects" "${m[n_gp]}" "${m[n_sql]}"
@@ -216,6 +224,7 @@ out="$results/$(date -u +%Y-%m-%d)-$count.md"
   row "" "PostGraphile v4 (pg-aggregates)" "${m[s_pg]}" "${m[s_sql]}"
   row "tiles (12 tiles, z8/z12/z14)" "direct ST_AsMVT SQL" "${m[t_sql]}" "${m[t_sql]}"
   row "" "GeoProjects, rendered (tile cache off)" "${m[t_gp]}" "${m[t_sql]}"
+  row "" "GeoProjects, rendered as a viewer (token)" "${m[t_gpv]}" "${m[t_sql]}"
   row "" "GeoProjects, repeated → server tile cache" "${m[t_hit]}" "${m[t_sql]}"
   row "" "GeoProjects, If-None-Match → 304" "${m[t_304]}" "${m[t_sql]}"
   echo

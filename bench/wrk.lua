@@ -16,17 +16,23 @@ if body_file then
   body = f:read("*a")
   f:close()
 end
+-- $AUTH, when set, is sent as the Authorization header of every request (a bearer token: the same requests as a viewer).
+local auth = os.getenv("AUTH")
+local function with_auth(headers)
+  if auth then headers["Authorization"] = auth end
+  return headers
+end
 local i = 0
 request = function()
   if #bodies > 0 then
     i = i % #bodies + 1
-    return wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, bodies[i])
+    return wrk.format("POST", nil, with_auth({ ["Content-Type"] = "application/json" }), bodies[i])
   end
   if body then
-    return wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, body)
+    return wrk.format("POST", nil, with_auth({ ["Content-Type"] = "application/json" }), body)
   end
   i = i % #paths + 1
   local headers = {}
   if etags[i] then headers["If-None-Match"] = etags[i] end
-  return wrk.format("GET", paths[i], headers)
+  return wrk.format("GET", paths[i], with_auth(headers))
 end
