@@ -7,7 +7,7 @@ namespace GeoProjects.Tests.Browser;
 [Collection(ApiCollection.Name)]
 public sealed class WebMapBrowserTests(ApiFixture api)
 {
-    private const string RenderedCount = "() => window.geoprojects.renderedProjects().reduce((n, f) => n + f.count, 0)";
+    internal const string RenderedCount = "() => window.geoprojects.renderedProjects().reduce((n, f) => n + f.count, 0)";
 
     [Fact]
     public async Task MapShowsFiltersAndExplainsTheProjects()
@@ -108,5 +108,27 @@ public sealed class WebMapDetailBrowserTests(ApiFixture api)
             """);
         await browser.ScreenshotAsync("map-popup-at-the-edge.png");
         Assert.True(inView, "the popup is cut off");
+    }
+
+    /// <summary>Anonymous, the map shows the published projects; signed in with a viewer's token, the reserve list too.</summary>
+    [Fact]
+    public async Task SigningInWithATokenShowsMore()
+    {
+        await using var browser = await BrowserSession.StartAsync(api);
+        var page = browser.Page;
+        await page.GotoAsync(browser.Url("/"));
+        await page.WaitForFunctionAsync("() => window.geoprojects && window.geoprojects.ready", null, new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync($"() => document.querySelector('#total-count')?.textContent === '{Seed.Published.Count}'", null, new() { Timeout = 15_000 });
+
+        await page.FillAsync("#token", api.Token("地图用户", GeoProjects.Api.Security.Role.Viewer));
+        await page.ClickAsync("#sign-in button[type=submit]");
+        await page.WaitForFunctionAsync("() => window.geoprojects && window.geoprojects.ready", null, new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync($"() => document.querySelector('#total-count')?.textContent === '{Seed.Projects.Count}'", null, new() { Timeout = 15_000 });
+        await page.WaitForFunctionAsync($"() => ({WebMapBrowserTests.RenderedCount})() === {Seed.Projects.Count}", null, new() { Timeout = 30_000 });
+        Assert.DoesNotContain("eyJ", page.Url); // the token never goes into the shareable URL
+        Assert.Contains(browser.Requests, u => u.Contains("/tiles/projects/"));
+
+        await page.ClickAsync("#sign-out");
+        await page.WaitForFunctionAsync($"() => document.querySelector('#total-count')?.textContent === '{Seed.Published.Count}'", null, new() { Timeout = 15_000 });
     }
 }

@@ -15,8 +15,14 @@
   const STATUSES = Object.entries(fieldInfo.status.values).map(([key, label]) => [key, split(label).zh, split(label).en]);
   const sectorInfo = Object.fromEntries(SECTORS.map(([key, zh, en, color]) => [key, { zh, en, color }]));
 
+  // Signed in, the map asks with the caller's bearer token and shows what the caller may see (the reserve list, progress).
+  // The token stays in this tab (sessionStorage), never in the URL, so a shared link never carries it.
+  const token = sessionStorage.getItem('geoprojects.token') || '';
+  const authorized = (headers = {}) => (token ? { ...headers, Authorization: 'Bearer ' + token } : headers);
+  const authFetch = (url, init = {}) => fetch(url, { ...init, headers: authorized(init.headers) });
+
   async function graphql(query, variables) {
-    const response = await fetch('/graphql', {
+    const response = await authFetch('/graphql', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'Accept': 'application/graphql-response+json' },
       body: JSON.stringify({ query, variables }),
@@ -123,7 +129,19 @@
   const zonesSource = new ol.source.Vector({ url: '/geojson/zones' + crsQuery, format: new ol.format.GeoJSON() });
   layers.push(new ol.layer.Vector({ source: zonesSource, style: zoneStyle }));
   let state = readState();
-  const projectsSource = new ol.source.VectorTile({ format: new ol.format.MVT(), url: tileUrl('projects', where(state)), maxZoom: 16 });
+  const projectsSource = new ol.source.VectorTile({
+    format: new ol.format.MVT(), url: tileUrl('projects', where(state)), maxZoom: 16,
+    // Tiles are fetched with the token too (OpenLayers' own loader sends no headers).
+    tileLoadFunction: (tile, url) => tile.setLoader(async (extent, resolution, projection) => {
+      try {
+        const response = await authFetch(url);
+        if (!response.ok) throw new Error(`tile ${response.status}`);
+        tile.setFeatures(tile.getFormat().readFeatures(await response.arrayBuffer(), { extent, featureProjection: projection }));
+      } catch {
+        tile.setState(3); // ol TileState.ERROR
+      }
+    }),
+  });
   const projectsLayer = new ol.layer.VectorTile({ source: projectsSource, style: projectStyle, declutter: false });
   // The features of the tiles loaded for the current filter, by tile, so tests and the console can ask what is shown.
   let loadedTiles = new Map();
@@ -173,7 +191,7 @@
   }
   async function showProject(id, coordinate) {
     const where = JSON.stringify({ id: { eq: btoa('Project:' + id) } });
-    const collection = await (await fetch('/geojson/projects?limit=1&where=' + encodeURIComponent(where))).json();
+    const collection = await (await authFetch('/geojson/projects?limit=1&where=' + encodeURIComponent(where))).json();
     const p = collection.features?.[0]?.properties;
     if (!p) return;
     const rows = config.fields.filter(f => !SPECIAL.includes(f.name) && f.name in p)
@@ -203,6 +221,15 @@
   await loadStats(where(state));
 
   // For tests and the console: what the map shows now.
+  // Sign in: paste a token (`GeoProjects.Api token …`, or your provider's); signing out forgets it. Either reloads the map.
+  const tokenInput = document.getElementById('token');
+  document.getElementById('signed-in').textContent = token ? '已登录 · Signed in' : '匿名 · Anonymous (published projects)';
+  document.getElementById('sign-in').addEventListener('submit', event => {
+    event.preventDefault();
+    sessionStorage.setItem('geoprojects.token', tokenInput.value.trim());
+    location.reload();
+  });
+  document.getElementById('sign-out').addEventListener('click', () => { sessionStorage.removeItem('geoprojects.token'); location.reload(); });
   window.geoprojects = {
     map, config,
     renderedProjects() {
