@@ -18,7 +18,8 @@ namespace GeoProjects.Api;
 /// </summary>
 public static class Commands
 {
-    private static readonly string[] Known = ["migrate", "schema", "fields", "token", "import-progress", "import", "export", "generate", "backup", "restore"];
+    private static readonly string[] Known =
+        ["migrate", "schema", "fields", "token", "import-progress", "import", "export", "generate", "backup", "restore"];
 
     public static (string? Command, string[] Arguments) Split(string[] args) =>
         args.Length > 0 && (Known.Contains(args[0]) || args[0] is "-h" or "--help" or "-?") ? (args[0], args[1..]) : (null, args);

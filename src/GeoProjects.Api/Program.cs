@@ -36,9 +36,9 @@ try
     if (command is not null) return await Commands.RunAsync(app, command, rest);
 
     // Middleware, in order (host filtering runs first, from AllowedHosts): proxies' forwarded headers, browser security
-    // headers (CSP on pages, nosniff on all), the slow-request log, compression, bodies for bare error statuses (503 when the database is down), HEAD as GET, the IDE for
-    // browsers on GET /graphql, routing, CORS for the endpoints that require it, bearer tokens (a bad one is a 401), then
-    // rate limits per client (when on: 429 with Retry-After).
+    // headers (CSP on pages, nosniff on all), the slow-request log, compression, bodies for bare error statuses (503 when
+    // the database is down), HEAD as GET, the IDE for browsers on GET /graphql, routing, CORS for the endpoints that
+    // require it, bearer tokens (a bad one is a 401), then rate limits per client (when on: 429 with Retry-After).
     app.UseForwardedHeaders();
     app.UseBrowserHeaders();
     app.UseSlowRequestLog();

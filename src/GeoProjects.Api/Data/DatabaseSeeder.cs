@@ -47,8 +47,9 @@ public static class DatabaseSeeder
     /// <summary>Migrations run as the tables' owner; then the API's login gets the password kept for it, if one is.</summary>
     private static async Task MigrateAsOwnerAsync(DatabaseConnection connection, CancellationToken ct)
     {
-        var options = DataSetup.Configure(new DbContextOptionsBuilder<GeoProjectsDb>(), connection.Value, 0) as DbContextOptionsBuilder<GeoProjectsDb>;
-        await using var owner = new GeoProjectsDb(options!.Options);
+        var options = (DbContextOptionsBuilder<GeoProjectsDb>)DataSetup.Configure(
+            new DbContextOptionsBuilder<GeoProjectsDb>(), connection.Value, statementTimeoutMs: 0);
+        await using var owner = new GeoProjectsDb(options.Options);
         await owner.Database.MigrateAsync(ct);
         if (connection.ApiPassword is { } password)
         {

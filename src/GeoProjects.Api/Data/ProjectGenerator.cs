@@ -46,7 +46,8 @@ public sealed class ProjectGenerator(GeoProjectsDb db, DatabaseConnection databa
             // As the command's operator (an admin, named in the revisions). Row-level security refuses COPY into projects, so
             // COPY fills a scratch table and one INSERT … SELECT moves the rows (checked by the policies, revisions written set-based).
             await Security.CallerSettings.ApplyAsync(connection, tx, Security.CallerScope.Current ?? Security.Caller.Anonymous, ct);
-            await using (var scratch = new NpgsqlCommand($"CREATE TEMP TABLE generated ON COMMIT DROP AS SELECT {Columns} FROM projects WITH NO DATA", connection, tx))
+            var create = $"CREATE TEMP TABLE generated ON COMMIT DROP AS SELECT {Columns} FROM projects WITH NO DATA";
+            await using (var scratch = new NpgsqlCommand(create, connection, tx))
                 await scratch.ExecuteNonQueryAsync(ct);
             var copy = await connection.BeginBinaryImportAsync($"COPY generated ({Columns}) FROM STDIN (FORMAT BINARY)", ct);
             for (var i = 0; i < count; i++)
@@ -94,7 +95,8 @@ public sealed class ProjectGenerator(GeoProjectsDb db, DatabaseConnection databa
             await copy.CompleteAsync(ct);
             await copy.DisposeAsync();
             progress?.Report("inserting", count, count);
-            await using (var insert = new NpgsqlCommand($"INSERT INTO projects ({Columns}) SELECT {Columns} FROM generated", connection, tx) { CommandTimeout = 0 })
+            var move = $"INSERT INTO projects ({Columns}) SELECT {Columns} FROM generated";
+            await using (var insert = new NpgsqlCommand(move, connection, tx) { CommandTimeout = 0 })
                 await insert.ExecuteNonQueryAsync(ct);
             await tx.CommitAsync(ct);
         }

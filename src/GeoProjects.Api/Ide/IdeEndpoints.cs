@@ -92,7 +92,8 @@ public static class IdeEndpoints
                 // Its service worker serves /graphql/index.html from cache for navigations: the same policy as the page.
                 OnPrepareResponse = file =>
                 {
-                    if (file.File.Name.EndsWith(".html", StringComparison.OrdinalIgnoreCase)) file.Context.Response.Headers.ContentSecurityPolicy = Policy;
+                    if (file.File.Name.EndsWith(".html", StringComparison.OrdinalIgnoreCase))
+                        file.Context.Response.Headers.ContentSecurityPolicy = Policy;
                 },
             });
         }

@@ -20,7 +20,8 @@ public static class OgcOpenApi
             return Results.Text("The API page is not installed: run src/GeoProjects.Api/install-web-assets.sh (./run.sh does).", statusCode: 503);
         // The path base comes from a proxy's header: encoded for the page, and the one inline script allowed by its hash.
         var root = System.Net.WebUtility.HtmlEncode(http.Request.PathBase.ToString());
-        var start = $"SwaggerUIBundle({{ url: {System.Text.Json.JsonSerializer.Serialize(http.Request.PathBase + "/ogc/api?f=json")}, dom_id: \"#ui\" }});";
+        var document = System.Text.Json.JsonSerializer.Serialize(http.Request.PathBase + "/ogc/api?f=json");
+        var start = $"SwaggerUIBundle({{ url: {document}, dom_id: \"#ui\" }});";
         http.Response.Headers.ContentSecurityPolicy = Security.BrowserHeaders.Policy(start);
         return Results.Content(
             "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>GeoProjects OGC API - Features · OpenAPI</title>"

@@ -63,7 +63,8 @@ public sealed class AuthorizeDirective : Directive
             new QueryArgument<NonNullGraphType<ApplyPolicyType>>
             {
                 Name = "apply", DefaultValue = ApplyPolicy.BeforeResolver,
-                Description = "Defines when when the authorize directive shall be applied.By default the authorize directives are applied during the validation phase.",
+                Description = "Defines when when the authorize directive shall be applied."
+                    + "By default the authorize directives are applied during the validation phase.", // HotChocolate's words
             });
     }
 

@@ -19,7 +19,8 @@ public static class BrowserHeaders
     /// <summary>The policy with <paramref name="evaluates"/>: the IDE's bundled GraphQL engine compiles code at run time.</summary>
     public static string Policy(IEnumerable<string> inlineScripts, bool evaluates) => string.Join("; ",
         "default-src 'self'",
-        $"script-src 'self'{(evaluates ? " 'unsafe-eval' 'wasm-unsafe-eval'" : "")}{string.Concat(inlineScripts.Select(s => $" 'sha256-{Hash(s)}'"))}",
+        $"script-src 'self'{(evaluates ? " 'unsafe-eval' 'wasm-unsafe-eval'" : "")}"
+            + string.Concat(inlineScripts.Select(s => $" 'sha256-{Hash(s)}'")),
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "font-src 'self' data:",

@@ -58,7 +58,8 @@ public sealed class CallerSettings : DbCommandInterceptor
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    public override InterceptionResult<DbDataReader> ReaderExecuting(
+        DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
         Prepend(command, Current);
         return result;

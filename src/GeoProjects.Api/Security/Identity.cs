@@ -69,7 +69,9 @@ public static class Identity
         var options = builder.Configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
         builder.Services.AddSingleton(options);
         // Without a key (a bare checkout, before ./run.sh), requests stay anonymous and no token is accepted.
-        var key = options.Authority is null ? TryLocalKey(options) ?? new SymmetricSecurityKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64)) : null;
+        var key = options.Authority is null
+            ? TryLocalKey(options) ?? new SymmetricSecurityKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64))
+            : null;
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
         {
             jwt.MapInboundClaims = false; // keep `sub`, `role` and the provider's own names
@@ -120,14 +122,15 @@ public static class Identity
     }
 
     // By name only: Enum.TryParse would take "3" for admin.
-    private static readonly Dictionary<string, Role> RoleNamed = Enum.GetValues<Role>().ToDictionary(r => r.ToString(), StringComparer.OrdinalIgnoreCase);
+    private static readonly Dictionary<string, Role> RoleNamed =
+        Enum.GetValues<Role>().ToDictionary(r => r.ToString(), StringComparer.OrdinalIgnoreCase);
 
     public static Caller Map(ClaimsPrincipal user, AuthOptions options)
     {
         var role = Values(user, options.RoleClaim).Select(r => options.RoleNames.GetValueOrDefault(r, r))
             .Select(r => RoleNamed.GetValueOrDefault(r, Role.Anonymous)).DefaultIfEmpty(Role.Anonymous).Max();
-        var zones = Values(user, options.ZonesClaim).SelectMany(z => z.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            .ToHashSet(StringComparer.Ordinal);
+        var zones = Values(user, options.ZonesClaim)
+            .SelectMany(z => z.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal);
         return new Caller(user.FindFirst("sub")?.Value ?? user.Identity?.Name ?? "unknown", role, zones);
     }
 
@@ -135,7 +138,8 @@ public static class Identity
     private static IEnumerable<string> Values(ClaimsPrincipal user, string claim)
     {
         var dot = claim.IndexOf('.');
-        if (dot < 0) return user.FindAll(claim).SelectMany(c => c.Value.StartsWith('[') ? JsonSerializer.Deserialize<string[]>(c.Value) ?? [] : [c.Value]);
+        if (dot < 0)
+            return user.FindAll(claim).SelectMany(c => c.Value.StartsWith('[') ? JsonSerializer.Deserialize<string[]>(c.Value) ?? [] : [c.Value]);
         return user.FindAll(claim[..dot]).SelectMany(c =>
         {
             using var json = JsonDocument.Parse(c.Value);
@@ -146,7 +150,8 @@ public static class Identity
 
     /// <summary>The local signing key: configured, else .data/jwt-signing-key (found from the working directory up).</summary>
     public static SymmetricSecurityKey LocalKey(AuthOptions options) => TryLocalKey(options)
-        ?? throw new ConfigurationProblem($"no token signing key: run ./run.sh (it generates .data/{KeyFile}), set Auth__SigningKey, or set Auth__Authority");
+        ?? throw new ConfigurationProblem(
+            $"no token signing key: run ./run.sh (it generates .data/{KeyFile}), set Auth__SigningKey, or set Auth__Authority");
 
     private static SymmetricSecurityKey? TryLocalKey(AuthOptions options)
     {
@@ -155,7 +160,8 @@ public static class Identity
         try
         {
             var bytes = Convert.FromBase64String(text);
-            return bytes.Length >= 32 ? new SymmetricSecurityKey(bytes) : throw new ConfigurationProblem("the token signing key must be at least 32 bytes");
+            return bytes.Length >= 32 ? new SymmetricSecurityKey(bytes)
+                : throw new ConfigurationProblem("the token signing key must be at least 32 bytes");
         }
         catch (FormatException)
         {

@@ -36,7 +36,8 @@ public static class RateLimits
                 var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
                 context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 // The coded-error middleware writes the body: { "error": { "code": "RATE_LIMITED", … } }.
-                context.HttpContext.Items[Hosting.HttpSetup.ErrorItem] = ("RATE_LIMITED", $"too many requests from this client; retry in {seconds} s");
+                context.HttpContext.Items[Hosting.HttpSetup.ErrorItem] =
+                    ("RATE_LIMITED", $"too many requests from this client; retry in {seconds} s");
                 return ValueTask.CompletedTask;
             };
         });

@@ -84,7 +84,8 @@ public sealed record MapLayerRequest(IDictionary<string, object?>? Where, Coordi
     /// Other query parameters are left out, so they cannot fill a server-side cache with copies.
     /// </summary>
     public string TileKey(HttpContext http, long version) =>
-        $"{version}|{Security.Caller.Current.View}|{Context.AsOf:yyyy-MM-dd}|{http.Request.Path}|{http.Request.Query["where"]}|{http.Request.Query["crs"]}";
+        $"{version}|{Security.Caller.Current.View}|{Context.AsOf:yyyy-MM-dd}|{http.Request.Path}|"
+        + $"{http.Request.Query["where"]}|{http.Request.Query["crs"]}";
 
     private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 }

@@ -40,7 +40,8 @@ namespace GeoProjects.Api.Data.Migrations
                     SELECT 1 FROM up WHERE code = ANY (string_to_array(current_setting('app.zones', true), ','))))
                 $$;
                 CREATE FUNCTION geoprojects_may_edit_project(project integer) RETURNS boolean LANGUAGE sql STABLE AS $$
-                  SELECT geoprojects_role() = 'admin' OR EXISTS (SELECT 1 FROM projects p WHERE p.id = project AND geoprojects_may_edit_zone(p.zone_id))
+                  SELECT geoprojects_role() = 'admin'
+                    OR EXISTS (SELECT 1 FROM projects p WHERE p.id = project AND geoprojects_may_edit_zone(p.zone_id))
                 $$;
 
                 ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
