@@ -112,11 +112,11 @@ public sealed class RowLevelSecurityTests(ApiFixture api)
     [Fact]
     public async Task AnEditorWritesInsideItsZonesOnlyAndCannotMoveAProjectOut()
     {
-        const string inGzk = "SELECT p.id FROM projects p JOIN zones z ON z.id = p.zone_id WHERE z.code = '{0}' ORDER BY p.id LIMIT 1";
+        const string firstInZone = "SELECT p.id FROM projects p JOIN zones z ON z.id = p.zone_id WHERE z.code = '{0}' ORDER BY p.id LIMIT 1";
         await AsApiAsync(async c =>
         {
-            var gzk = await CountAsync(c, string.Format(inGzk, "GZK"));
-            var djk = await CountAsync(c, string.Format(inGzk, "DJK"));
+            var gzk = await CountAsync(c, string.Format(firstInZone, "GZK"));
+            var djk = await CountAsync(c, string.Format(firstInZone, "DJK"));
             Assert.Equal(1, await ExecuteAsync(c, $"UPDATE projects SET name = name || '·' WHERE id = {gzk}"));
             // Another zone's project is not there to change (USING), and a move out of GZK is refused (WITH CHECK).
             Assert.Equal(0, await ExecuteAsync(c, $"UPDATE projects SET name = name || '·' WHERE id = {djk}"));
@@ -134,7 +134,7 @@ public sealed class RowLevelSecurityTests(ApiFixture api)
         // A zone's editor also edits the zones inside it (琅琊台风景区 lies in 董家口经济区).
         await AsApiAsync(async c =>
         {
-            var lyt = await CountAsync(c, string.Format(inGzk, "LYT"));
+            var lyt = await CountAsync(c, string.Format(firstInZone, "LYT"));
             Assert.Equal(1, await ExecuteAsync(c, $"UPDATE projects SET name = name || '·' WHERE id = {lyt}"));
             return 0;
         }, role: "editor", zones: "DJK");

@@ -41,13 +41,12 @@ public static class DataSetup
         // Built once: the options callback runs for every request's DbContext.
         // The owner's login migrates, backs up and restores; requests and commands use the API's (row-level security holds).
         var database = configured ?? PrivateCluster.ConnectionString();
-        var api = builder.Configuration.GetConnectionString(ApiConnectionName) is { Length: > 0 } own ? own
-            : ApiLogin(database, options.ApiPassword ?? (configured is null ? PrivateCluster.ApiPassword() : null));
+        var apiPassword = options.ApiPassword ?? (configured is null ? PrivateCluster.ApiPassword() : null);
+        var api = builder.Configuration.GetConnectionString(ApiConnectionName) is { Length: > 0 } own ? own : ApiLogin(database, apiPassword);
         // Everything the API serves today is a read: with ConnectionStrings__GeoProjectsRead (a streaming replica, or an
         // Npgsql multi-host string with Target Session Attributes=prefer-standby) it is read there; commands use the primary.
         var read = builder.Configuration.GetConnectionString(ReadConnectionName) is { Length: > 0 } replica ? replica : null;
-        builder.Services.AddSingleton(new DatabaseConnection(database, read ?? api, api,
-            options.ApiPassword ?? (configured is null ? PrivateCluster.ApiPassword() : null)));
+        builder.Services.AddSingleton(new DatabaseConnection(database, read ?? api, api, apiPassword));
         builder.Services.AddSingleton<Backup>();
         if (read is not null) builder.Services.AddHostedService(_ => new GeoProjects.Api.Hosting.ReplicationLagMonitor(read));
         var connectionString = WithStatementTimeout(read ?? api, options.StatementTimeoutMs);

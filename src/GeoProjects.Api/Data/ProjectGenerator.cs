@@ -45,11 +45,11 @@ public sealed class ProjectGenerator(GeoProjectsDb db, DatabaseConnection databa
             await using var tx = await connection.BeginTransactionAsync(ct);
             // As the command's operator (an admin, named in the revisions). Row-level security refuses COPY into projects, so
             // COPY fills a scratch table and one INSERT … SELECT moves the rows (checked by the policies, revisions written set-based).
-            await Security.CallerSettings.ApplyAsync(connection, tx, Security.CallerScope.Current ?? Security.Caller.Anonymous, ct);
+            await Security.CallerSettings.ApplyAsync(connection, tx, Security.Caller.Current, ct);
             var create = $"CREATE TEMP TABLE generated ON COMMIT DROP AS SELECT {Columns} FROM projects WITH NO DATA";
             await using (var scratch = new NpgsqlCommand(create, connection, tx))
                 await scratch.ExecuteNonQueryAsync(ct);
-            var copy = await connection.BeginBinaryImportAsync($"COPY generated ({Columns}) FROM STDIN (FORMAT BINARY)", ct);
+            await using var copy = await connection.BeginBinaryImportAsync($"COPY generated ({Columns}) FROM STDIN (FORMAT BINARY)", ct);
             for (var i = 0; i < count; i++)
             {
                 Point point;
@@ -93,7 +93,7 @@ public sealed class ProjectGenerator(GeoProjectsDb db, DatabaseConnection databa
                 if ((i + 1) % 10_000 == 0 || i + 1 == count) progress?.Report("generating", i + 1, count);
             }
             await copy.CompleteAsync(ct);
-            await copy.DisposeAsync();
+            await copy.DisposeAsync(); // ends the COPY on the connection before the INSERT (disposing again later is harmless)
             progress?.Report("inserting", count, count);
             var move = $"INSERT INTO projects ({Columns}) SELECT {Columns} FROM generated";
             await using (var insert = new NpgsqlCommand(move, connection, tx) { CommandTimeout = 0 })

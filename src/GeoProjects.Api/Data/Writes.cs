@@ -32,7 +32,7 @@ public static class Writes
             // A row-level security policy refused the row (an editor creating or moving a project outside its zones).
             await tx.RollbackAsync(CancellationToken.None);
             db.ChangeTracker.Clear();
-            throw Security.Authorization.Denied(Security.Caller.Current);
+            throw Security.Authorization.Denied();
         }
     }
 
@@ -43,13 +43,11 @@ public static class Writes
     public static async Task RequireEditableAsync(PrimaryDb db, int projectId, CancellationToken ct)
     {
         var may = await db.Database.SqlQueryRaw<bool>("SELECT geoprojects_may_edit_project({0}) AS \"Value\"", projectId).SingleAsync(ct);
-        if (!may) throw Security.Authorization.Denied(Security.Caller.Current);
+        if (!may) throw Security.Authorization.Denied();
     }
 
     private static HttpContext? Http(IResolveFieldContext c) => c.RequestServices!.GetService<IHttpContextAccessor>()?.HttpContext;
 
-    public static string Actor(IResolveFieldContext c) => Actor(Http(c));
-
-    /// <summary>Who writes: the bearer token's subject; "anonymous" without a token.</summary>
-    public static string Actor(HttpContext? http) => Security.Identity.CallerOf(http).Subject ?? "anonymous";
+    /// <summary>Who writes, as the revisions name them (app.user): the bearer token's subject.</summary>
+    public static string Actor => Security.Caller.Current.Name;
 }

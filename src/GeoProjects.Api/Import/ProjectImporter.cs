@@ -65,7 +65,7 @@ public sealed class ProjectImporter(GeoProjectsDb db)
         {
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
             await using var tx = await connection.BeginTransactionAsync(ct);
-            await Security.CallerSettings.ApplyAsync(connection, tx, Security.CallerScope.Current ?? Security.Caller.Anonymous, ct);
+            await Security.CallerSettings.ApplyAsync(connection, tx, Security.Caller.Current, ct);
             var batch = new List<ValidProject>(BatchSize);
             var written = 0;
             await foreach (var row in SourceRows.ReadAsync(path, mapping, ct))

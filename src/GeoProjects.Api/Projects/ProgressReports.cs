@@ -130,7 +130,7 @@ public static class ProgressReporting
                     Convert.ToDecimal(i["completedInvestmentYtd"], CultureInfo.InvariantCulture), (ProjectStatus)i["status"]!,
                     Get("note") as string, Get("correction") as bool? ?? false,
                     Get("annualPlannedInvestment") is { } plan ? Convert.ToDecimal(plan, CultureInfo.InvariantCulture) : null,
-                    Get("dataSource") as DataSource? ?? DataSource.Published), Writes.Actor(c), ["input"], ct);
+                    Get("dataSource") as DataSource? ?? DataSource.Published), Writes.Actor, ["input"], ct);
                 return written is null ? throw new MutationFailedException([new ValidationError(problems)]) : new Payload(written);
             }));
     }

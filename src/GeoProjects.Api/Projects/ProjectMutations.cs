@@ -26,7 +26,7 @@ public static class ProjectMutations
             "project", project, Written, (c, input) => Writes.InTransactionAsync(c, async (db, ct) =>
             {
                 var taken = await TakenCodeAsync(db, input, null, ct);
-                var created = await WithAsync(taken, () => Editor.CreateAsync(db, input, p => Defaults(p, Writes.Actor(c)), ct));
+                var created = await WithAsync(taken, () => Editor.CreateAsync(db, input, p => Defaults(p, Writes.Actor), ct));
                 return new Payload(created, Warnings: await WarningsAsync(db, created, ct));
             }));
         mutation.AddMutation("updateProject",

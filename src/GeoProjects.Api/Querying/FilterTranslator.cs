@@ -35,7 +35,7 @@ public static class FilterTranslator
         {
             var field = filter.Fields.FirstOrDefault(f => f.Name == key)
                 ?? throw new QueryInputException("FILTER_FIELD_UNKNOWN", $"{filter.TypeName} has no filterable field '{key}'");
-            if (Security.Caller.Current is var caller && !caller.Is(field.Read)) throw Security.Authorization.DeniedInput(caller, $"filter on {key}");
+            Security.Authorization.DemandToRead(field.Read, $"filter on {key}");
             if (value is null) return null; // `field: null` means no condition, as in HotChocolate
             var member = Replace(field.Accessor(context), target);
             return field.Operand switch

@@ -60,7 +60,7 @@ public static class SortTranslator
             if (value is null) continue;
             var field = sort.Fields.FirstOrDefault(f => f.Name == name)
                 ?? throw new QueryInputException("SORT_INVALID", $"{sort.TypeName} cannot be sorted by '{name}'");
-            if (Security.Caller.Current is var caller && !caller.Is(field.Read)) throw Security.Authorization.DeniedInput(caller, $"sort by {name}");
+            Security.Authorization.DemandToRead(field.Read, $"sort by {name}");
             var member = FilterTranslator.Replace(field.Accessor(context), target);
             if (field.Related is not null)
             {

@@ -14,13 +14,20 @@ public static class Authorization
 {
     public const string Message = "The current user is not authorized to access this resource.";
 
-    /// <summary>The error HotChocolate gives the caller for a resource it may not use.</summary>
-    public static ExecutionError Denied(Caller caller) =>
-        new(Message) { Code = caller.IsAuthenticated ? "AUTH_NOT_AUTHORIZED" : "AUTH_NOT_AUTHENTICATED" };
+    /// <summary>The error HotChocolate gives the current caller for a resource it may not use.</summary>
+    public static ExecutionError Denied() => new(Message) { Code = CodeFor(Caller.Current) };
 
-    /// <summary>The same for the doors that speak no GraphQL (filters and sorts of tiles, GeoJSON, OGC).</summary>
-    public static Querying.QueryInputException DeniedInput(Caller caller, string what) =>
-        new(caller.IsAuthenticated ? "AUTH_NOT_AUTHORIZED" : "AUTH_NOT_AUTHENTICATED", $"{Message} ({what})");
+    /// <summary>
+    /// Refuses a filter or sort on a field the current caller may not read, in the filter model's own error, so every door
+    /// (GraphQL, tiles, GeoJSON, OGC) answers it as it answers any bad input.
+    /// </summary>
+    public static void DemandToRead(Role least, string what)
+    {
+        var caller = Caller.Current;
+        if (!caller.Is(least)) throw new Querying.QueryInputException(CodeFor(caller), $"{Message} ({what})");
+    }
+
+    private static string CodeFor(Caller caller) => caller.IsAuthenticated ? "AUTH_NOT_AUTHORIZED" : "AUTH_NOT_AUTHENTICATED";
 
     /// <summary>The roles at or above <paramref name="least"/>, as `@authorize(roles:)` lists them.</summary>
     public static IReadOnlyList<string> RolesFrom(Role least) =>
@@ -34,8 +41,7 @@ public static class Authorization
         var inner = field.Resolver ?? NameFieldResolver.Instance;
         field.Resolver = new FuncFieldResolver<object?>(async c =>
         {
-            var caller = Caller.Current;
-            if (!caller.Is(least)) throw Denied(caller);
+            if (!Caller.Current.Is(least)) throw Denied();
             return await inner.ResolveAsync(c);
         });
         return field;

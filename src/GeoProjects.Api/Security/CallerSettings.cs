@@ -32,7 +32,7 @@ public sealed class CallerSettings : DbCommandInterceptor
         command.CommandText = Set + command.CommandText;
         command.Parameters.Add(new NpgsqlParameter("app_role", caller.Role.ToString().ToLowerInvariant()));
         command.Parameters.Add(new NpgsqlParameter("app_zones", string.Join(",", caller.Zones.Order(StringComparer.Ordinal))));
-        command.Parameters.Add(new NpgsqlParameter("app_user", caller.Subject ?? "anonymous"));
+        command.Parameters.Add(new NpgsqlParameter("app_user", caller.Name));
     }
 
     /// <summary>Passes over the settings' result set, so the reader stands on the statement's own.</summary>

@@ -37,6 +37,8 @@ public sealed record Caller(string? Subject, Role Role, IReadOnlySet<string> Zon
 {
     public static Caller Anonymous { get; } = new(null, Role.Anonymous, new HashSet<string>());
     public bool IsAuthenticated => Subject is not null;
+    /// <summary>Who the revisions name: the subject, or "anonymous".</summary>
+    public string Name => Subject ?? "anonymous";
     /// <summary>Who runs a command on the server (import, generate, seed): an admin, named for the revisions.</summary>
     public static Caller Operator(string name) => new(name, Role.Admin, new HashSet<string>());
     // HttpContextAccessor keeps the request in an AsyncLocal: any instance sees the current one.
