@@ -137,6 +137,20 @@ public sealed class IdentityTests(ApiFixture api)
         Assert.Equal(("keycloak-user", Role.Editor), (caller.Subject, caller.Role));
         Assert.Equal(["DJK", "GZK"], caller.Zones.Order());
     }
+
+    /// <summary>A signed token whose role claim is not shaped as configured grants nothing, and fails nothing.</summary>
+    [Theory]
+    [InlineData("realm_access", "{not json")]
+    [InlineData("realm_access", "[\"admin\"]")]
+    [InlineData("realm_access", "{\"roles\": [3, {\"x\": 1}, \"3\"]}")]
+    [InlineData("role", "[\"admin\"")]
+    public void AMisshapenRoleClaimIsAnonymous(string claim, string value)
+    {
+        var options = new AuthOptions { RoleClaim = claim == "role" ? "role" : "realm_access.roles" };
+        var user = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new("sub", "odd"), new(claim, value)], "Bearer"));
+        Assert.Equal(Role.Anonymous, Identity.Map(user, options).Role);
+    }
 }
 
 /// <summary>Rate limits, on as README shows: a token bucket per anonymous client, a separate one per signed-in caller.</summary>

@@ -140,14 +140,26 @@ public static class Identity
     private static IEnumerable<string> Values(ClaimsPrincipal user, string claim)
     {
         var dot = claim.IndexOf('.');
-        if (dot < 0)
-            return user.FindAll(claim).SelectMany(c => c.Value.StartsWith('[') ? JsonSerializer.Deserialize<string[]>(c.Value) ?? [] : [c.Value]);
-        return user.FindAll(claim[..dot]).SelectMany(c =>
+        if (dot < 0) return user.FindAll(claim).SelectMany(c => c.Value.StartsWith('[') ? Strings(c.Value, null) : [c.Value]);
+        return user.FindAll(claim[..dot]).SelectMany(c => Strings(c.Value, claim[(dot + 1)..]));
+    }
+
+    /// <summary>The strings of a JSON array (or of an object's array property); none when the claim is not shaped so.</summary>
+    private static List<string> Strings(string json, string? property)
+    {
+        try
         {
-            using var json = JsonDocument.Parse(c.Value);
-            return json.RootElement.TryGetProperty(claim[(dot + 1)..], out var inner) && inner.ValueKind == JsonValueKind.Array
-                ? inner.EnumerateArray().Select(v => v.GetString() ?? "").ToList() : [];
-        });
+            using var document = JsonDocument.Parse(json);
+            var array = document.RootElement;
+            if (property is not null)
+                array = array.ValueKind == JsonValueKind.Object && array.TryGetProperty(property, out var inner) ? inner : default;
+            return array.ValueKind != JsonValueKind.Array ? []
+                : array.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToList();
+        }
+        catch (JsonException)
+        {
+            return []; // a malformed claim grants nothing (the token's signature was valid, its shape is not ours)
+        }
     }
 
     /// <summary>The local signing key: configured, else .data/jwt-signing-key (found from the working directory up).</summary>
