@@ -26,6 +26,7 @@ try
     builder.AddGeoProjectsObservability();
     builder.AddGeoProjectsData();
     builder.AddGeoProjectsIdentity();
+    builder.AddGeoProjectsAccessPolicy();
     builder.AddGeoProjectsRateLimits();
     builder.AddGeoProjectsGraphQL();
     builder.AddGeoProjectsIde();

@@ -104,6 +104,9 @@ public sealed class RowLevelSecurityTests(ApiFixture api)
             "TRUNCATE projects",
             "UPDATE data_version SET version = 0",
             "SET ROLE postgres",
+            "INSERT INTO access_public_statuses VALUES ('Reserve')",
+            "DELETE FROM access_field_writes",
+            "ALTER TABLE projects DISABLE TRIGGER projects_guard_field_writes",
         ];
         foreach (var sql in forbidden) Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await RefusedAsync(c, sql));
         return 0;
@@ -138,6 +141,31 @@ public sealed class RowLevelSecurityTests(ApiFixture api)
             Assert.Equal(1, await ExecuteAsync(c, $"UPDATE projects SET name = name || '·' WHERE id = {lyt}"));
             return 0;
         }, role: "editor", zones: "DJK");
+    }
+
+    /// <summary>A field only admins write (a project's batch) is refused to an editor by the database too, row by row.</summary>
+    [Fact]
+    public async Task AnEditorCannotSetAnAdminsFieldEvenInItsOwnZone()
+    {
+        const string inGzk = "(SELECT p.id FROM projects p JOIN zones z ON z.id = p.zone_id WHERE z.code = 'GZK' ORDER BY p.id LIMIT 1)";
+        const string OtherBatch = "(CASE WHEN batch_id IS NULL THEN (SELECT min(id) FROM project_batches) END)"; // a change, either way
+        await AsApiAsync(async c =>
+        {
+            Assert.Equal(1, await ExecuteAsync(c, $"UPDATE projects SET name = name || '·' WHERE id = {inGzk}")); // batch unchanged
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege,
+                await RefusedAsync(c, $"UPDATE projects SET batch_id = {OtherBatch} WHERE id = {inGzk}"));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, await RefusedAsync(c, """
+                INSERT INTO projects (code, name, sector, status, total_investment, location, data_source, source_note, batch_id)
+                SELECT 'T-RLS-BATCH', '[示例]', 'MarineEconomy', 'Signed', 1, ST_SetSRID(ST_MakePoint(119.962, 35.772), 4326),
+                  'Illustrative', 'ILLUSTRATIVE', max(id) FROM project_batches
+                """));
+            return 0;
+        }, role: "editor", zones: "GZK");
+        await AsApiAsync(async c =>
+        {
+            Assert.Equal(1, await ExecuteAsync(c, $"UPDATE projects SET batch_id = {OtherBatch} WHERE id = {inGzk}"));
+            return 0;
+        }, role: "admin");
     }
 
     /// <summary>`migrate` refuses an API login that would skip the policies (here: the superuser the tests' server trusts).</summary>

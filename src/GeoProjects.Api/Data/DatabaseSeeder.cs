@@ -51,6 +51,7 @@ public static class DatabaseSeeder
             new DbContextOptionsBuilder<GeoProjectsDb>(), connection.Value, statementTimeoutMs: 0);
         await using var owner = new GeoProjectsDb(options.Options);
         await owner.Database.MigrateAsync(ct);
+        await WriteAccessPolicyAsync(owner, ct);
         if (connection.ApiPassword is { } password)
         {
             await using var tx = await owner.Database.BeginTransactionAsync(ct);
@@ -61,6 +62,25 @@ public static class DatabaseSeeder
                 """, ct);
             await tx.CommitAsync(ct);
         }
+    }
+
+    /// <summary>
+    /// The configured access policy's parts that the database enforces (Security/AccessPolicy.cs): which statuses the public
+    /// reads, and each field's least role to write. Replaced whole, in one transaction, at every `migrate`.
+    /// </summary>
+    private static async Task WriteAccessPolicyAsync(GeoProjectsDb owner, CancellationToken ct)
+    {
+        var writes = Security.AccessPolicy.FieldWrites().ToList();
+        await using var tx = await owner.Database.BeginTransactionAsync(ct);
+        await owner.Database.ExecuteSqlRawAsync("""
+            DELETE FROM access_public_statuses;
+            INSERT INTO access_public_statuses SELECT unnest({0}::text[]);
+            DELETE FROM access_field_writes;
+            INSERT INTO access_field_writes SELECT * FROM unnest({1}::text[], {2}::text[], {3}::text[]);
+            """,
+            [Security.AccessPolicy.PublicStatuses.Select(s => s.ToString()).ToArray(), writes.Select(w => w.Table).ToArray(),
+                writes.Select(w => w.Column).ToArray(), writes.Select(w => w.Role).ToArray()], ct);
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>Refuses an API login that would skip row-level security: a superuser, BYPASSRLS, or the tables' owner.</summary>

@@ -19,6 +19,8 @@ public interface IEntityFields
     IEntityFilter Filter { get; }
     IEntitySort Sort { get; }
     RegistryField Find(string name);
+    /// <summary>Sets a field's least roles to read and to write (null: unchanged), as the configured policy says.</summary>
+    void Configure(string name, Role? read, Role? write);
 }
 
 /// <summary>
@@ -126,14 +128,24 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
             : property is null || new NullabilityInfoContext().Create(property).ReadState != NullabilityState.NotNull;
 
     /// <summary>Makes the named fields readable by <paramref name="access"/>'s role and above, at every door.</summary>
-    public EntityFields<T> ReadableBy(FieldAccess access, params string[] names)
+    public EntityFields<T> ReadableBy(FieldAccess access, params string[] names) => Change(names, _ => access);
+
+    /// <summary>Only <paramref name="least"/> and above may set the named fields, by any writer (mutations, import, OGC).</summary>
+    public EntityFields<T> WritableBy(Role least, params string[] names) => Change(names, a => a with { Write = least });
+
+    /// <summary>The configured policy's change to one field (<see cref="AccessPolicy"/>), before anything derives from it.</summary>
+    public void Configure(string name, Role? read, Role? write) =>
+        Change([name], a => new FieldAccess(read ?? a.Read, write ?? a.Write));
+
+    private EntityFields<T> Change(string[] names, Func<FieldAccess, FieldAccess> change)
     {
         foreach (var name in names)
         {
             var found = _fields.Where(f => f.Name == name).ToList();
             if (found.Count == 0) throw new InvalidOperationException($"{typeName} has no field '{name}'");
-            foreach (var f in found) _fields[_fields.IndexOf(f)] = f with { Access = access };
+            foreach (var f in found) _fields[_fields.IndexOf(f)] = f with { Access = change(f.Access) };
         }
+        (_filter, _sort) = (null, null); // derived from the fields' access: built again when next asked
         return this;
     }
 

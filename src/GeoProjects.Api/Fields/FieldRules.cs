@@ -32,8 +32,8 @@ public static class FieldRules
     }
 
     /// <summary>
-    /// Applies a mutation's input to an entity: each Input field present is set, null clears it (a required one is a
-    /// problem), relations are set by global ID, geometries must be of the field's type (a Polygon may stand for a MultiPolygon).
+    /// Applies a mutation's input to an entity: each Input field present is set (by a caller of its write role), null clears
+    /// it (a required one is a problem), relations are set by global ID, geometries must be of the field's type (a Polygon may stand for a MultiPolygon).
     /// </summary>
     public static List<Problem> Apply<T>(EntityFields<T> fields, T entity, IDictionary<string, object?> input) where T : class
     {
@@ -43,6 +43,8 @@ public static class FieldRules
             var name = MutationConventions.InputName(f);
             if (!input.TryGetValue(name, out var value)) continue;
             string[] path = ["input", name];
+            // Setting a field at all (even to its current value) needs its write role: the answer must not depend on the row.
+            if (!f.WritableBy(Security.Caller.Current)) throw Security.Authorization.Denied($"input.{name}");
             if (f.Kind == ValueKind.Relation)
             {
                 var key = f.Reads.Single();

@@ -32,8 +32,9 @@ public sealed class RegistryEditor<T>(
     /// <summary>Updates the record `input.id` at `input.expectedVersion`; <paramref name="adjust"/> sees the entity before validation.</summary>
     public async Task<T> UpdateAsync(PrimaryDb db, IDictionary<string, object?> input, Action<T>? adjust, CancellationToken ct)
     {
-        var (entity, expected) = await FindAtVersionAsync(db, input, ct);
-        var problems = FieldRules.Apply(fields, entity, input);
+        var entity = await FindAsync(db, input["id"], ["input", "id"], ct);
+        var problems = FieldRules.Apply(fields, entity, input); // a field the caller may not write is refused before anything else
+        var expected = AtVersion(db, entity, input);
         adjust?.Invoke(entity);
         Validate(entity, problems);
         await CheckRelatedAsync(db, entity, ct);
@@ -43,7 +44,8 @@ public sealed class RegistryEditor<T>(
 
     public async Task<T> DeleteAsync(PrimaryDb db, IDictionary<string, object?> input, Func<T, Task>? check, CancellationToken ct)
     {
-        var (entity, expected) = await FindAtVersionAsync(db, input, ct);
+        var entity = await FindAsync(db, input["id"], ["input", "id"], ct);
+        var expected = AtVersion(db, entity, input);
         if (check is not null) await check(entity);
         db.Remove(entity);
         await SaveAsync(db, entity, expected, ct);
@@ -58,13 +60,12 @@ public sealed class RegistryEditor<T>(
             ?? throw new MutationFailedException([new NotFoundError(errorName, globalId?.ToString() ?? "")]);
     }
 
-    private async Task<(T Entity, int Expected)> FindAtVersionAsync(PrimaryDb db, IDictionary<string, object?> input, CancellationToken ct)
+    /// <summary>`input.expectedVersion`, when it is the record's version; ConcurrencyConflictError otherwise.</summary>
+    private static int AtVersion(PrimaryDb db, T entity, IDictionary<string, object?> input)
     {
-        var entity = await FindAsync(db, input["id"], ["input", "id"], ct);
         var expected = Convert.ToInt32(input["expectedVersion"], System.Globalization.CultureInfo.InvariantCulture);
         var current = VersionOf(db, entity);
-        if (current != expected) throw Conflict(input["id"], expected, current);
-        return (entity, expected);
+        return current == expected ? expected : throw Conflict(input["id"], expected, current);
     }
 
     public int Key(object? globalId, string[] path)

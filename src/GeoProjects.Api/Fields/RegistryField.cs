@@ -35,10 +35,12 @@ public enum Door
 public enum ValueKind { Key, Text, Integer, Decimal, Boolean, Date, DateTime, Enum, Geometry, Relation }
 
 /// <summary>
-/// Who may read a field: the least role. Every door derives from it (GraphQL's @authorize, filters and sorts, OGC
-/// properties and queryables, GeoJSON, tiles, exports); who may write rows is the database's rule (row-level security).
+/// Who may read and who may write a field: the least role of each. Every door derives from it (GraphQL's @authorize,
+/// filters and sorts, OGC properties and queryables, GeoJSON, tiles, exports; the mutations' and every later writer's
+/// input). <see cref="Write"/> null: whoever may run the entity's mutations. Which rows is the database's rule
+/// (row-level security), and the database checks each field's write role as well (access_field_writes).
 /// </summary>
-public sealed record FieldAccess(Security.Role Read = Security.Role.Anonymous)
+public sealed record FieldAccess(Security.Role Read = Security.Role.Anonymous, Security.Role? Write = null)
 {
     public static FieldAccess Everyone { get; } = new();
     /// <summary>Internal figures (plans, progress, warnings, history): government staff, not the public.</summary>
@@ -99,6 +101,8 @@ public sealed record RegistryField
     public bool In(Door door) => (Doors & door) != 0;
 
     public bool ReadableBy(Security.Caller caller) => caller.Is(Access.Read);
+
+    public bool WritableBy(Security.Caller caller) => Access.Write is not { } least || caller.Is(least);
 
     /// <summary>Required in files: not nullable, not generated, without a default.</summary>
     public bool Required => !Nullable && !Generated && ImportDefault is null && Kind != ValueKind.Key;

@@ -108,22 +108,9 @@ public sealed class MutationType : ObjectGraphType
         this.AddZoneMutations();
         this.AddBatchMutations();
         this.AddProgressMutation();
-        foreach (var field in Fields)
-        {
-            var least = Policy.SingleOrDefault(p => p.Mutations.Contains(field.Name)).Least;
-            field.Require(least == Security.Role.Anonymous ? throw new InvalidOperationException($"{field.Name} has no policy") : least);
-        }
+        // Who may run each is the access policy's (Security/AccessPolicy.cs); one without a policy stops the service from starting.
+        foreach (var field in Fields) field.Require(Security.AccessPolicy.MutationRole(field.Name));
     }
-
-    /// <summary>
-    /// Who may change what; the database's row-level security draws the same line (an editor only inside its zones).
-    /// Every mutation is listed: one missing stops the service from starting.
-    /// </summary>
-    private static readonly (Security.Role Least, string[] Mutations)[] Policy =
-    [
-        (Security.Role.Editor, ["createProject", "updateProject", "reportProgress"]),
-        (Security.Role.Admin, ["deleteProject", "createZone", "updateZone", "deleteZone", "createBatch", "updateBatch", "assignProjectsToBatch"]),
-    ];
 }
 
 /// <summary>HotChocolate's `Date` scalar (yyyy-MM-dd) over DateOnly.</summary>

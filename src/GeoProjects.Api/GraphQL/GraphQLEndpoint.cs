@@ -193,13 +193,29 @@ public static class GraphQLEndpoint
         foreach (var error in result.Errors ?? []) Telemetry.GraphQLErrors.Add(1, new KeyValuePair<string, object?>("code", error.Code ?? "UNKNOWN"));
         CapErrors(result, options.MaxErrors);
 
-        // HotChocolate's rules: unparsable/invalid requests 400; data present 200; data null 500.
+        // HotChocolate's rules: unparsable/invalid requests 400; data present 200; data null 500 (but see NullDataStatus).
         // A client that prefers plain application/json always gets 200. A database that cannot serve is 503 for all.
         var unavailable = result.Errors?.Any(e => e.Code == DatabaseAvailability.Code) == true;
         if (unavailable) http.Response.Headers.RetryAfter = "5";
-        var status = unavailable ? 503 : format.Legacy ? 200 : !result.Executed ? 400 : result.Data is null && result.Errors?.Count > 0 ? 500 : 200;
+        var status = unavailable ? 503 : format.Legacy ? 200 : !result.Executed ? 400
+            : result.Data is null && result.Errors is { Count: > 0 } errors ? NullDataStatus(http, errors) : 200;
         var serializer = http.RequestServices.GetRequiredService<IGraphQLTextSerializer>();
         return Results.Text(serializer.Serialize(result), format.ContentType, statusCode: status);
+    }
+
+    /// <summary>
+    /// HotChocolate answers 500 whenever data is null. When only a denial nulled it (a non-null mutation payload the caller may
+    /// not run), that is the caller's 401 or 403, as HotChocolate answers a denial found at validation; a 500 would say the
+    /// server failed. README: a deliberate difference.
+    /// </summary>
+    private static int NullDataStatus(HttpContext http, ExecutionErrors errors)
+    {
+        if (errors.All(e => e.Code == "AUTH_NOT_AUTHENTICATED"))
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer";
+            return StatusCodes.Status401Unauthorized;
+        }
+        return errors.All(e => e.Code is "AUTH_NOT_AUTHENTICATED" or "AUTH_NOT_AUTHORIZED") ? StatusCodes.Status403Forbidden : 500;
     }
 
     /// <summary>A response carries at most <paramref name="max"/> errors and a note of how many were left out.</summary>

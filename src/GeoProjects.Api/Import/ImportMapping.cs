@@ -17,7 +17,7 @@ public sealed class ImportMapping
     };
 
     /// <summary>The fields import reads: the registry's file columns, and the geometry's.</summary>
-    public static IEnumerable<string> Fields => ProjectExporter.Columns.Select(c => c.Name).Concat(GeometryColumns.Values).Distinct();
+    public static IEnumerable<string> Fields => ProjectExporter.FileColumns.Select(c => c.Name).Concat(GeometryColumns.Values).Distinct();
 
     private readonly Dictionary<string, string> _columns = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Dictionary<string, string>> _values = new();
@@ -26,7 +26,7 @@ public sealed class ImportMapping
     {
         // The registry's names, Chinese headers and Shapefile names; enum values by their Chinese names (先进制造).
         foreach (var (column, field) in GeometryColumns) _columns[column] = field;
-        foreach (var c in ProjectExporter.Columns)
+        foreach (var c in ProjectExporter.FileColumns)
         {
             _columns[c.Name] = c.Name;
             if (c.Header is { } header) _columns[header] = c.Name;

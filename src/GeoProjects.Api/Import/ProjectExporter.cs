@@ -21,7 +21,10 @@ public sealed class ProjectExporter(GeoProjectsDb db)
     private static readonly EntityFields<Project> Registry = ProjectFields.Registry;
 
     /// <summary>The file columns, in registry order; the location is written as geometry (or lon/lat in CSV).</summary>
-    public static readonly IReadOnlyList<RegistryField> Columns = FlatSql.Properties(Registry, Door.Files).ToList();
+    public static readonly IReadOnlyList<RegistryField> FileColumns = Registry.In(Door.Files).Where(f => f.Kind != ValueKind.Geometry).ToList();
+
+    /// <summary>This export's columns: the file columns its caller may read (an operator reads all).</summary>
+    private IReadOnlyList<RegistryField> Columns { get; set; } = [];
 
     private static readonly RegistryField Location = FlatSql.Geometry(Registry, Door.Files);
 
@@ -34,6 +37,7 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         bool chineseHeaders = false, Hosting.IWorkProgress? progress = null)
     {
         var query = ProjectQueries.Filtered(db, where, context).OrderBy(p => p.Code);
+        Columns = FlatSql.Properties(Registry, Door.Files).ToList();
         var location = FlatSql.Column(Location);
         var sql = $"SELECT {string.Join(", ", Columns.Select(FileValue))}, ST_X({location}), ST_Y({location}) "
             + $"FROM q ORDER BY {FlatSql.Column(Registry.Find("code"))}";
@@ -75,7 +79,7 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         _ => value.ToString(),
     };
 
-    private static async Task<int> GeoJsonAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
+    private async Task<int> GeoJsonAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
     {
         await using var file = File.Create(path);
         await using var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
@@ -122,7 +126,7 @@ public sealed class ProjectExporter(GeoProjectsDb db)
 
     private const string Wgs84Prj = "GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]";
 
-    private static async Task<int> ShapefileAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
+    private async Task<int> ShapefileAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
     {
         var options = new NetTopologySuite.IO.Esri.Shapefiles.Writers.ShapefileWriterOptions(NetTopologySuite.IO.Esri.ShapeType.Point)
         {
@@ -165,7 +169,7 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         return count;
     }
 
-    private static async Task<int> ZippedShapefileAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
+    private async Task<int> ZippedShapefileAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
     {
         var folder = Directory.CreateTempSubdirectory("geoprojects-shp-").FullName;
         try
@@ -181,7 +185,7 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         }
     }
 
-    private static async Task<int> GeoPackageAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
+    private async Task<int> GeoPackageAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
     {
         var names = Columns.Select(c => c.Name).ToList();
         using var connection = GeoPackageFile.Create(path, Columns.Select(c => (c.Name, IsNumber(c) ? "REAL" : "TEXT")).ToList());
@@ -216,7 +220,7 @@ public sealed class ProjectExporter(GeoProjectsDb db)
     /// An Excel workbook (MiniExcel, streamed): one sheet 重大项目, the Chinese headers, amounts and coordinates as numbers,
     /// dates as yyyy-MM-dd text, so import reads back exactly what was written.
     /// </summary>
-    private static async Task<int> XlsxAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
+    private async Task<int> XlsxAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
     {
         var count = 0;
         IEnumerable<Dictionary<string, object?>> Sheet()
@@ -238,7 +242,7 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         return count;
     }
 
-    private static async Task<int> CsvAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, bool chineseHeaders, CancellationToken ct)
+    private async Task<int> CsvAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, bool chineseHeaders, CancellationToken ct)
     {
         // UTF-8 with a BOM, so spreadsheet programs read 中文 right.
         await using var text = new StreamWriter(path, false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));

@@ -108,7 +108,7 @@ public sealed class ProjectImporter(GeoProjectsDb db)
     };
 
     /// <summary>The file columns import reads: the registry's, as export writes them.</summary>
-    private static IReadOnlyList<RegistryField> Columns => ProjectExporter.Columns;
+    private static IReadOnlyList<RegistryField> Columns => ProjectExporter.FileColumns;
 
     /// <summary>A validated row: one value per column, ready for its SQL parameter (enums by their stored names, relations by key).</summary>
     private sealed record ValidProject(object?[] Values, double Lon, double Lat);

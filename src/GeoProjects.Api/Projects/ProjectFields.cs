@@ -101,7 +101,9 @@ public static class ProjectFields
         .WithHistory(p => p.Version, p => p.Id)
         // Plans, progress and warnings are internal (history too, see WithHistory): the public sees what was published.
         .ReadableBy(FieldAccess.Staff, "annualPlannedInvestment", "completedInvestment", "completionRate", "scheduleGap", "warningLevel",
-            "progress");
+            "progress")
+        // Batches are the admins' (assignProjectsToBatch): an editor may not move a project into or out of one either.
+        .WritableBy(Security.Role.Admin, "batch");
 
     /// <summary>A Decimal field of the figures at the field's `asOf` (default today), loaded for the whole level at once.</summary>
     private static Func<QueryingTypes, FieldType> FiguresOutput(Func<ProgressFigures.AtDate, decimal?> value) =>

@@ -5,6 +5,7 @@ using GeoProjects.Api.Batches;
 using GeoProjects.Api.Data;
 using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Querying;
+using GeoProjects.Api.Security;
 using GeoProjects.Api.Zones;
 using GraphQL;
 using GraphQL.Types;
@@ -206,6 +207,10 @@ public sealed class ProjectStatsGroupType : ObjectGraphType<ProjectStatsGroup>
         Field<GeoJsonPolygonType>("extent").Description("范围: 外包框面 · The bounding box as a GeoJSON polygon (degenerate for a single project).")
             .WithCrs(g => g is { MinX: { } w, MinY: { } s, MaxX: { } e, MaxY: { } n }
                 ? GeoJson.Factory.CreatePolygon([new(w, s), new(e, s), new(e, n), new(w, n), new(w, s)]) : null);
+        // A total reveals what its field does (one project's, when the filter picks one): read by whoever reads the field.
+        foreach (var total in (string[])["annualPlannedInvestment", "completedInvestment", "completionRate"])
+            Fields.Single(f => f.Name.Equals(total, StringComparison.OrdinalIgnoreCase)) // named by the converter later
+                .Require(ProjectFields.Registry.Find(total).Access.Read);
     }
 }
 

@@ -14,8 +14,9 @@ public static class Authorization
 {
     public const string Message = "The current user is not authorized to access this resource.";
 
-    /// <summary>The error HotChocolate gives the current caller for a resource it may not use.</summary>
-    public static ExecutionError Denied() => new(Message) { Code = CodeFor(Caller.Current) };
+    /// <summary>The error HotChocolate gives the current caller for a resource it may not use (<paramref name="what"/>, when a part of one).</summary>
+    public static ExecutionError Denied(string? what = null) =>
+        new(what is null ? Message : $"{Message} ({what})") { Code = CodeFor(Caller.Current) };
 
     /// <summary>
     /// Refuses a filter or sort on a field the current caller may not read, in the filter model's own error, so every door

@@ -127,6 +127,9 @@ public static class Identity
     private static readonly Dictionary<string, Role> RoleNamed =
         Enum.GetValues<Role>().ToDictionary(r => r.ToString(), StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>A role by its name (anonymous, viewer, editor, admin; any case), never by number.</summary>
+    public static bool TryRole(string? name, out Role role) => RoleNamed.TryGetValue(name?.Trim() ?? "", out role);
+
     public static Caller Map(ClaimsPrincipal user, AuthOptions options)
     {
         var role = Values(user, options.RoleClaim).Select(r => options.RoleNames.GetValueOrDefault(r, r))
