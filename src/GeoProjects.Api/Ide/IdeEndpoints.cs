@@ -1,4 +1,5 @@
 using System.Text;
+using GraphQLParser.AST;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
@@ -110,7 +111,7 @@ public static class IdeEndpoints
         if (!Directory.Exists(folder)) return "";
         var files = Directory.GetFiles(folder, "*.graphql").Order(StringComparer.Ordinal).Select(File.ReadAllText).ToList();
         if (files.Count == 0) return "";
-        var text = new StringBuilder(files[0].TrimEnd()).Append("\n\n");
+        var text = new StringBuilder(WithDefaultsInPlace(files[0])).Append("\n\n");
         text.Append("# ---- 更多示例: 复制到新标签页后运行 · More examples (docs/operations): copy one into a new tab and run it ----\n");
         foreach (var operation in files.Skip(1))
         {
@@ -118,5 +119,58 @@ public static class IdeEndpoints
             foreach (var line in operation.TrimEnd().Split('\n')) text.Append("# ").Append(line).Append('\n');
         }
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The operation with its variables' default values written where they are used, and its leading comments kept.
+    /// Banana Cake Pop 18's operation builder cannot place a default value of a variable definition ("Ancestor for kind …
+    /// not found"), after which switching a tab (HTTP Headers, where a token is pasted) blanks the whole IDE.
+    /// </summary>
+    public static string WithDefaultsInPlace(string operation)
+    {
+        var document = GraphQLParser.Parser.Parse(operation);
+        foreach (var definition in document.Definitions.OfType<GraphQLOperationDefinition>())
+        {
+            var defaults = definition.Variables?.Items.Where(v => v.DefaultValue is not null)
+                .ToDictionary(v => v.Variable.Name.StringValue, v => (GraphQLValue)v.DefaultValue!) ?? [];
+            if (defaults.Count == 0) continue;
+            definition.Variables!.Items.RemoveAll(v => defaults.ContainsKey(v.Variable.Name.StringValue));
+            if (definition.Variables.Items.Count == 0) definition.Variables = null;
+            InPlace(definition.SelectionSet, defaults);
+        }
+        var comments = operation.Split('\n').TakeWhile(line => line.TrimStart().StartsWith('#'));
+        using var printed = new StringWriter();
+        new GraphQLParser.Visitors.SDLPrinter().PrintAsync(document, printed).AsTask().GetAwaiter().GetResult(); // a StringWriter: synchronous
+        return string.Join("\n", comments.Append(printed.ToString().TrimEnd()));
+    }
+
+    private static void InPlace(GraphQLSelectionSet? selections, Dictionary<string, GraphQLValue> defaults)
+    {
+        foreach (var selection in selections?.Selections ?? [])
+        {
+            if (selection is GraphQLField field)
+            {
+                foreach (var argument in field.Arguments?.Items ?? []) argument.Value = InPlace(argument.Value, defaults);
+                InPlace(field.SelectionSet, defaults);
+            }
+            else if (selection is GraphQLInlineFragment fragment) InPlace(fragment.SelectionSet, defaults);
+        }
+    }
+
+    private static GraphQLValue InPlace(GraphQLValue value, Dictionary<string, GraphQLValue> defaults)
+    {
+        switch (value)
+        {
+            case GraphQLVariable variable when defaults.TryGetValue(variable.Name.StringValue, out var given):
+                return given;
+            case GraphQLObjectValue o:
+                foreach (var f in o.Fields ?? []) f.Value = InPlace(f.Value, defaults);
+                return o;
+            case GraphQLListValue list:
+                for (var i = 0; i < (list.Values?.Count ?? 0); i++) list.Values![i] = InPlace(list.Values[i], defaults);
+                return list;
+            default:
+                return value;
+        }
     }
 }
