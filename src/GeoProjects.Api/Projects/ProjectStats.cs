@@ -65,17 +65,27 @@ public static class ProjectStatsQueries
             .Argument<DateScalar>("asOf", "进度类筛选的计算日期, 默认今天 (北京时间) · Date at which progress filters are measured; default today (China time).")
             .ResolveAsync(async c => await GetStatsAsync(
                 c.RequestServices!.GetRequiredService<GeoProjectsDb>(), c.InputArgument("where"), Progress.Context(c),
-                c.GetArgument<List<ProjectDimension>?>("groupBy") ?? [], c.CancellationToken));
+                c.GetArgument<List<ProjectDimension>?>("groupBy") ?? [], WantsProgress(c), c.CancellationToken));
     }
 
+    private static readonly string[] ProgressTotals = ["annualPlannedInvestment", "completedInvestment", "completionRate"];
+
+    /// <summary>
+    /// The plan and completed totals cost a subquery per project: summed only when selected, and for a caller who may
+    /// read them (they are null with an error otherwise).
+    /// </summary>
+    private static bool WantsProgress(IResolveFieldContext c) =>
+        Selection.FieldNames(c).Overlaps(ProgressTotals) && ProgressTotals.All(t => ProjectFields.Registry.Find(t).ReadableBy(Caller.Current));
+
     public static async Task<List<ProjectStatsGroup>> GetStatsAsync(
-        GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, IReadOnlyCollection<ProjectDimension> groupBy, CancellationToken ct)
+        GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, IReadOnlyCollection<ProjectDimension> groupBy, bool progress,
+        CancellationToken ct)
     {
         var projects = ProjectQueries.Filtered(db, where, context);
         if (groupBy.Contains(ProjectDimension.Period)) return await TrendAsync(projects, groupBy, context, ct);
         var groups = groupBy.Count == 0
-            ? await Aggregate(projects, p => 1, _ => new StatsKey(), context).ToListAsync(ct)
-            : await Aggregate(projects, KeySelector(groupBy), k => k, context).ToListAsync(ct);
+            ? await Aggregate(projects, p => 1, _ => new StatsKey(), context, progress).ToListAsync(ct)
+            : await Aggregate(projects, KeySelector(groupBy), k => k, context, progress).ToListAsync(ct);
         // Without groupBy the answer is one total, also when nothing matches.
         if (groupBy.Count == 0 && groups.Count == 0) groups.Add(new ProjectStatsGroup());
         return groups.OrderByDescending(g => g.TotalInvestment).ThenByDescending(g => g.Count).ToList();
@@ -87,33 +97,46 @@ public static class ProjectStatsQueries
         var where = c.InputArgument("where");
         var context = Progress.Context(c);
         var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
-        var key = "Zone.stats:" + JsonSerializer.Serialize(where, ZoneLoaders.DescribeOptions);
+        var progress = WantsProgress(c);
+        var key = $"Zone.stats:{progress}:" + JsonSerializer.Serialize(where, ZoneLoaders.DescribeOptions);
         return c.RequestServices!.GetRequiredService<RequestLoaders>().GetOrAdd<int, ProjectStatsGroup>(key, async (ids, _, ct) =>
         {
             var scoped = ProjectQueries.Filtered(db, where, context).Where(p => p.ZoneId != null && ids.Contains(p.ZoneId.Value));
-            var rows = await Aggregate(scoped, KeySelector([ProjectDimension.Zone]), k => k, context).ToListAsync(ct);
+            var rows = await Aggregate(scoped, KeySelector([ProjectDimension.Zone]), k => k, context, progress).ToListAsync(ct);
             var byZone = rows.ToDictionary(g => g.Key.ZoneId!.Value);
             return ids.ToDictionary(id => id, id => byZone.GetValueOrDefault(id) ?? new ProjectStatsGroup { Key = new StatsKey { ZoneId = id } });
         });
     }
 
-    /// <summary>The plan and completed figure at `asOf` are summed too: each project's, as its progress fields see them.</summary>
+    /// <summary>With <paramref name="progress"/>, the plan and completed figure at `asOf` are summed too, as the progress fields see them.</summary>
     private static IQueryable<ProjectStatsGroup> Aggregate<TKey>(
-        IQueryable<Project> projects, Expression<Func<Project, TKey>> key, Expression<Func<TKey, StatsKey>> statsKey, QueryContext context)
+        IQueryable<Project> projects, Expression<Func<Project, TKey>> key, Expression<Func<TKey, StatsKey>> statsKey, QueryContext context,
+        bool progress)
     {
         Expression<Func<IGrouping<TKey, Project>, StatsKey, Func<Project, decimal?>, Func<Project, decimal?>, ProjectStatsGroup>> aggregates =
-            (g, k, planned, completed) => new ProjectStatsGroup
-        {
-            Key = k,
-            Count = g.Count(),
-            TotalInvestment = g.Sum(p => p.TotalInvestment),
-            AnnualPlannedInvestment = g.Sum(p => planned(p)),
-            CompletedInvestment = g.Sum(p => completed(p)),
-            MinX = g.Min(p => (double?)p.Location.X),
-            MinY = g.Min(p => (double?)p.Location.Y),
-            MaxX = g.Max(p => (double?)p.Location.X),
-            MaxY = g.Max(p => (double?)p.Location.Y),
-        };
+            progress
+                ? (g, k, planned, completed) => new ProjectStatsGroup
+                {
+                    Key = k,
+                    Count = g.Count(),
+                    TotalInvestment = g.Sum(p => p.TotalInvestment),
+                    AnnualPlannedInvestment = g.Sum(p => planned(p)),
+                    CompletedInvestment = g.Sum(p => completed(p)),
+                    MinX = g.Min(p => (double?)p.Location.X),
+                    MinY = g.Min(p => (double?)p.Location.Y),
+                    MaxX = g.Max(p => (double?)p.Location.X),
+                    MaxY = g.Max(p => (double?)p.Location.Y),
+                }
+                : (g, k, planned, completed) => new ProjectStatsGroup
+                {
+                    Key = k,
+                    Count = g.Count(),
+                    TotalInvestment = g.Sum(p => p.TotalInvestment),
+                    MinX = g.Min(p => (double?)p.Location.X),
+                    MinY = g.Min(p => (double?)p.Location.Y),
+                    MaxX = g.Max(p => (double?)p.Location.X),
+                    MaxY = g.Max(p => (double?)p.Location.Y),
+                };
         var group = aggregates.Parameters[0];
         var body = FilterTranslator.Inline(aggregates, group, FilterTranslator.Replace(statsKey, Expression.Property(group, nameof(IGrouping<TKey, Project>.Key))),
             Progress.Planned(context), Progress.Completed(context));
