@@ -3,6 +3,7 @@ using GeoProjects.Api.Data;
 using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Hosting;
 using GeoProjects.Api.Ide;
+using GeoProjects.Api.Live;
 using GeoProjects.Api.Map;
 using GeoProjects.Api.Ogc;
 using GeoProjects.Api.Security;
@@ -29,6 +30,7 @@ try
     builder.AddGeoProjectsAccessPolicy();
     builder.AddGeoProjectsRateLimits();
     builder.AddGeoProjectsGraphQL();
+    builder.AddGeoProjectsLive();
     builder.AddGeoProjectsIde();
     builder.AddGeoProjectsTiles();
     builder.AddGeoProjectsWebMap();
@@ -38,8 +40,8 @@ try
 
     // Middleware, in order (host filtering runs first, from AllowedHosts): proxies' forwarded headers, browser security
     // headers (CSP on pages, nosniff on all), the slow-request log, compression, bodies for bare error statuses (503 when
-    // the database is down), HEAD as GET, the IDE for browsers on GET /graphql, routing, CORS for the endpoints that
-    // require it, bearer tokens (a bad one is a 401), then rate limits per client (when on: 429 with Retry-After).
+    // the database is down), HEAD as GET, the IDE for browsers on GET /graphql, WebSocket upgrades (subscriptions), routing,
+    // CORS for the endpoints that require it, bearer tokens (a bad one is a 401), then rate limits per client (when on: 429).
     app.UseForwardedHeaders();
     app.UseBrowserHeaders();
     app.UseSlowRequestLog();
@@ -47,6 +49,7 @@ try
     app.UseCodedErrorBodies();
     app.UseHeadAsGet();
     app.UseGeoProjectsIde();
+    app.UseGeoProjectsWebSockets();
     app.UseRouting();
     app.UseCors();
     app.UseBearerTokens();

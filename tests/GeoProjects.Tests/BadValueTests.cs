@@ -183,7 +183,7 @@ public sealed class HttpDetailTests(ApiFixture api)
     [InlineData("{ __typename }", "Nope", "INVALID_OPERATION_NAME")]
     [InlineData("query A { __typename } query B { __typename }", null, "NO_OPERATION_NAME")]
     [InlineData("mutation { x }", null, "FIELDS_ON_CORRECT_TYPE")] // mutations exist now; an unknown one is a validation error
-    [InlineData("subscription { x }", null, "OPERATION_NOT_SUPPORTED")]
+    [InlineData("subscription { projectDeleted }", null, "NOT_ACCEPTABLE")] // a stream: SSE or a WebSocket, not a JSON answer
     public async Task OperationErrorsSayWhatIsWrong(string query, string? operationName, string code)
     {
         using var r = await SendAsync(HttpMethod.Post, JsonSerializer.Serialize(new { query, operationName }));

@@ -13,11 +13,12 @@ namespace GeoProjects.Api.GraphQL;
 
 public sealed class GeoProjectsSchema : Schema
 {
-    public GeoProjectsSchema(IServiceProvider services, QueryType query, MutationType mutation) : base(services)
+    public GeoProjectsSchema(IServiceProvider services, QueryType query, MutationType mutation, Live.SubscriptionType subscription) : base(services)
     {
         Description = "GeoProjects: 西海岸新区重大项目登记册 · a registry of major investment projects (重大项目) with their locations.";
         Query = query;
         Mutation = mutation;
+        Subscription = subscription;
         // What graphql-js getIntrospectionQuery({ directiveIsRepeatable, inputValueDeprecation }) asks for.
         Features.RepeatableDirectives = true;
         Features.DeprecationOfInputValues = true;

@@ -47,6 +47,11 @@ public static class GraphQLEndpoint
 
     private static async Task<IResult> GetAsync(HttpContext http, ISchema schema, IGraphQLTextSerializer serializer)
     {
+        if (http.WebSockets.IsWebSocketRequest)
+        {
+            await Live.WebSocketTransport.AcceptAsync(http); // subscriptions (and any operation) over graphql-transport-ws
+            return Results.Empty;
+        }
         var q = http.Request.Query;
         if (q.ContainsKey("sdl")) return Sdl(schema, http);
         Inputs? variables, extensions;
@@ -106,12 +111,19 @@ public static class GraphQLEndpoint
 
     private static async Task<IResult> ExecuteAsync(HttpContext http, GraphQLRequest request, bool allowMutations)
     {
-        if (ResponseFormat.Of(http.Request) is not { } format)
+        // GraphQL over SSE: a subscription from a client that accepts an event stream, or any operation from one that accepts only that.
+        var format = ResponseFormat.Of(http.Request);
+        if (allowMutations && Live.SseTransport.Wants(http.Request) && (format is null || IsSubscription(request)))
+            return await Live.SseTransport.RunAsync(http, request);
+        if (format is null)
             return Error(http, StatusCodes.Status406NotAcceptable, "NOT_ACCEPTABLE", $"this endpoint answers {ResponseMediaType} or {JsonMediaType}");
         var options = http.RequestServices.GetRequiredService<IOptions<GraphQLOptions>>().Value;
         try
         {
             var (query, document) = Prepare(http, request, options, allowMutations);
+            if (SelectedOperation(document, request.OperationName)?.Operation == OperationType.Subscription)
+                throw new RequestRejectedException(StatusCodes.Status406NotAcceptable, "NOT_ACCEPTABLE",
+                    "a subscription is a stream: send Accept: text/event-stream, or subscribe over a WebSocket (graphql-transport-ws)");
             return await RunAsync(http, request, query, document, options, format);
         }
         catch (RequestRejectedException e)
@@ -119,6 +131,19 @@ public static class GraphQLEndpoint
             // A client that prefers plain application/json gets 200 for GraphQL request errors, as for results.
             var status = format.Legacy && e.Status == StatusCodes.Status400BadRequest ? StatusCodes.Status200OK : e.Status;
             return Error(http, status, e.Code, e.Message);
+        }
+    }
+
+    /// <summary>Whether the request's operation is a subscription (an unparsable one is not: it is refused where it is run).</summary>
+    private static bool IsSubscription(GraphQLRequest request)
+    {
+        try
+        {
+            return SelectedOperation(GraphQLParser.Parser.Parse(request.Query ?? ""), request.OperationName)?.Operation == OperationType.Subscription;
+        }
+        catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
+        {
+            return false;
         }
     }
 

@@ -36,6 +36,12 @@ public static class Telemetry
         "geoprojects.graphql.operation.sql_statements", "{statement}", "SQL statements one GraphQL operation sent");
     public static readonly Counter<long> GraphQLErrors = Meter.CreateCounter<long>(
         "geoprojects.graphql.errors", "{error}", "Errors in GraphQL responses, by code");
+    public static readonly Counter<long> LiveChanges = Meter.CreateCounter<long>(
+        "geoprojects.live.changes", "{notification}", "Change notifications received from the database");
+    public static readonly UpDownCounter<long> LiveSubscribers = Meter.CreateUpDownCounter<long>(
+        "geoprojects.live.subscribers", "{subscriber}", "Open subscriptions (WebSocket and SSE)");
+    public static readonly Counter<long> LiveDropped = Meter.CreateCounter<long>(
+        "geoprojects.live.dropped", "{subscriber}", "Subscribers dropped for falling a whole queue behind");
     public static readonly Histogram<double> TileRender = Meter.CreateHistogram<double>(
         "geoprojects.tiles.render.duration", "s", "Rendering a tile in PostGIS (cache misses), by layer");
     public static readonly Counter<long> TileCache = Meter.CreateCounter<long>(

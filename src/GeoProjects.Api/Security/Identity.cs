@@ -113,6 +113,24 @@ public static class Identity
         await next(http);
     });
 
+    /// <summary>
+    /// A token that arrived outside the Authorization header (a WebSocket's connection_init), validated exactly as a header's:
+    /// by the same JwtBearer handler, in a scope of its own. Null when it is invalid or expired.
+    /// </summary>
+    public static async Task<(Caller Caller, DateTimeOffset? Expires)?> AuthenticateAsync(IServiceProvider services, string token)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var http = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        http.Request.Headers.Authorization = token.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? token : $"Bearer {token}";
+        var result = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        if (!result.Succeeded) return null;
+        return (Map(result.Principal, services.GetRequiredService<AuthOptions>()), ExpiryOf(result.Principal));
+    }
+
+    /// <summary>When a signed-in caller's token expires (its `exp`); null for anonymous.</summary>
+    public static DateTimeOffset? ExpiryOf(ClaimsPrincipal? user) =>
+        user?.FindFirst("exp")?.Value is { } exp && long.TryParse(exp, out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+
     /// <summary>The caller of a request, from its token's claims (role and zones mapped as configured).</summary>
     public static Caller CallerOf(HttpContext? http)
     {

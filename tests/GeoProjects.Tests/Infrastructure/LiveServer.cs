@@ -23,6 +23,9 @@ public sealed class LiveServer : IAsyncDisposable
 
     public string Url(string path) => new Uri(Origin, path).ToString();
 
+    /// <summary>The server's own services (its live subscribers, say).</summary>
+    public IServiceProvider Services => _factory.Services;
+
     /// <summary>Runs a command-line client (ogrinfo, ogr2ogr) and returns its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string program, params string[] arguments)
     {

@@ -1,0 +1,111 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Security;
+using GraphQL;
+using GraphQL.Types;
+using GraphQL.Transport;
+using GraphQLParser.AST;
+using Microsoft.Extensions.Options;
+
+namespace GeoProjects.Api.Live;
+
+/// <summary>An operation a live transport was sent: the document, the operation's name and its variables.</summary>
+public sealed record LiveRequest(string Query, string? OperationName, Inputs? Variables);
+
+/// <summary>Errors that refuse an operation before it runs (a bad document, filter or variable), as GraphQL errors.</summary>
+public sealed class LiveRequestException(JsonArray errors) : Exception("the operation was refused")
+{
+    public JsonArray Errors => errors;
+}
+
+/// <summary>
+/// Runs an operation for a live transport (WebSocket, SSE): a subscription streams its events until the client stops it;
+/// a query or a mutation is answered once, as over HTTP. The same document limits and permissions hold.
+/// </summary>
+public static class LiveRequests
+{
+    public static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The operation, checked: a prepared subscription, or null for a query or mutation. Throws LiveRequestException.</summary>
+    public static async Task<(LiveOperation? Subscription, GraphQLDocument Document)> PrepareAsync(
+        IServiceProvider services, LiveRequest request, Caller caller)
+    {
+        GraphQLDocument document;
+        var options = services.GetRequiredService<IOptions<GraphQLOptions>>().Value;
+        try
+        {
+            document = DocumentGuard.Parse(request.Query, options);
+        }
+        catch (RequestRejectedException e)
+        {
+            throw Refused(e.Code, e.Message);
+        }
+        var kind = document.Definitions.OfType<GraphQLOperationDefinition>()
+            .FirstOrDefault(o => request.OperationName is null || o.Name?.StringValue == request.OperationName)?.Operation;
+        if (kind != OperationType.Subscription) return (null, document);
+        try
+        {
+            using var asCaller = CallerScope.Use(caller);
+            return (await LiveOperation.PrepareAsync(document, request.Query, request.OperationName, request.Variables ?? Inputs.Empty,
+                services.GetRequiredService<ISchema>(), caller), document);
+        }
+        catch (ExecutionError e) // QueryInputException too: a filter on a field the caller may not read, a bad value
+        {
+            throw Refused(e.Code ?? "INVALID_OPERATION", e.Message);
+        }
+    }
+
+    public static LiveRequestException Refused(string code, string message) =>
+        new(new JsonArray(new JsonObject { ["message"] = message, ["extensions"] = new JsonObject { ["code"] = code } }));
+
+    /// <summary>
+    /// Sends the operation's results to <paramref name="next"/> (serialized GraphQL results): every event of a subscription,
+    /// or the one result of a query or mutation. Returns false when the subscriber was dropped for falling behind.
+    /// </summary>
+    public static async Task<bool> StreamAsync(
+        IServiceProvider services, LiveRequest request, LiveOperation? subscription, GraphQLDocument document, Caller caller,
+        CancellationToken ct, Func<string, Task> next)
+    {
+        if (subscription is null)
+        {
+            await next(await ExecuteOnceAsync(services, request, document, caller, ct));
+            return true;
+        }
+        var (subscriber, membership) = services.GetRequiredService<LiveGroups>().Join(subscription, caller);
+        using (membership)
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, subscriber.Dropped);
+            try
+            {
+                await foreach (var result in subscriber.Events.ReadAllAsync(stop.Token))
+                {
+                    if (subscriber.Dropped.IsCancellationRequested) break;
+                    await next(result);
+                }
+            }
+            catch (OperationCanceledException) when (subscriber.Dropped.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                // fell a whole queue behind
+            }
+            return !subscriber.Dropped.IsCancellationRequested;
+        }
+    }
+
+    private static async Task<string> ExecuteOnceAsync(IServiceProvider services, LiveRequest request, GraphQLDocument document, Caller caller, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        using var asCaller = CallerScope.Use(caller);
+        var result = await scope.ServiceProvider.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(o =>
+        {
+            o.Query = request.Query;
+            o.Document = document;
+            o.OperationName = request.OperationName;
+            o.Variables = request.Variables;
+            o.RequestServices = scope.ServiceProvider;
+            o.CancellationToken = ct;
+        });
+        return scope.ServiceProvider.GetRequiredService<IGraphQLTextSerializer>().Serialize(result);
+    }
+}
