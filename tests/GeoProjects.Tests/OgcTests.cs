@@ -133,14 +133,21 @@ public sealed class OgcTests(ApiFixture api)
     }
 
     [Fact]
-    public async Task WritesAreMethodNotAllowedWithAnOgcException()
+    public async Task WritesNeedTheRightRoleAndOtherMethodsAreNotAllowed()
     {
-        using var client = api.CreateClient();
-        using var response = await client.PostAsync("/ogc/collections/projects/items", new StringContent("{}"));
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
-        Assert.Contains("GET", response.Content.Headers.Allow.Concat(response.Headers.Select(h => string.Join(",", h.Value))));
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("MethodNotAllowed", body.RootElement.GetProperty("code").GetString());
+        using var viewer = api.CreateClient();
+        using var refused = await viewer.PostAsync("/ogc/collections/projects/items", new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode); // a viewer may not create, whatever the body
+        using (var body = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()))
+            Assert.Equal("Forbidden", body.RootElement.GetProperty("code").GetString());
+        using var anonymous = api.CreateAnonymousClient();
+        using var unauthenticated = await anonymous.DeleteAsync("/ogc/collections/projects/items/1");
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
+
+        using var put = await viewer.PutAsync("/ogc/collections/projects/items", new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, put.StatusCode);
+        using var body405 = JsonDocument.Parse(await put.Content.ReadAsStringAsync());
+        Assert.Equal("MethodNotAllowed", body405.RootElement.GetProperty("code").GetString());
     }
 
     [Fact]

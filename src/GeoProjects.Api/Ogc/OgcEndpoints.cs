@@ -47,7 +47,7 @@ public static class OgcEndpoints
     {
         var ogc = app.MapGroup("/ogc").RequireCors(CorsSetup.PublicRead);
         ogc.MapGet("", Landing).AllowParameters("f");
-        ogc.MapGet("/conformance", (HttpContext http) => Respond(http, "conformance", new JsonObject { ["conformsTo"] = Array(ConformanceClasses) }))
+        ogc.MapGet("/conformance", (HttpContext http) => Respond(http, "conformance", new JsonObject { ["conformsTo"] = Array([.. ConformanceClasses, .. OgcWrites.ConformanceClasses]) }))
             .AllowParameters("f");
         ogc.MapGet("/api", (HttpContext http) => OgcOpenApi.Respond(http)).AllowParameters("f");
         ogc.MapGet("/api/ui/{file}", (string file) => OgcOpenApi.UiFile(file)).AllowParameters();
@@ -68,7 +68,8 @@ public static class OgcEndpoints
             .AllowParameters("f");
         ogc.MapGet("/collections/{id}/items", ItemsAsync);
         ogc.MapGet("/collections/{id}/items/{featureId}", ItemAsync).AllowParameters("f", "crs", "asOf");
-        // Unknown paths (404) and writes (405) get OGC exceptions from UseCodedErrorBodies, as every door does.
+        ogc.MapOgcWrites();
+        // Unknown paths (404) and other methods (405) get OGC exceptions from UseCodedErrorBodies, as every door does.
         return app;
     }
 
@@ -198,6 +199,9 @@ public static class OgcEndpoints
                 Link(http, $"/ogc/collections/{c.Id}/items/{key}?f=html", "alternate", "text/html", "HTML"),
                 Link(http, $"/ogc/collections/{c.Id}", "collection", "application/json", c.Title));
             http.Response.Headers["Content-Crs"] = OgcCrs.ContentCrs(crs);
+            // The version as a strong ETag: what Part 4's If-Match names (Allow tells editors what they may do).
+            if (await OgcWrites.VersionAsync(db, c.Entity.TypeName, key, http.RequestAborted) is { } version)
+                http.Response.Headers.ETag = OgcWrites.ETag(version);
             return Respond(http, "item", feature.DeepClone().AsObject(), GeoJsonType, c);
         }
         catch (QueryInputException e)
@@ -301,7 +305,7 @@ public static class OgcEndpoints
     private static IResult NotFound(string message) => Exception("NotFound", message, 404);
 
     /// <summary>OGC API exceptions: JSON with `code` and `description`.</summary>
-    private static IResult Exception(string code, string description, int status) =>
+    public static IResult Exception(string code, string description, int status) =>
         Results.Json(new { code, description }, statusCode: status, contentType: "application/json; charset=utf-8");
 }
 

@@ -209,21 +209,37 @@ public static class OgcCrs
 
     public static (double MinLon, double MinLat, double MaxLon, double MaxLat) BboxToCrs84(string? crs, double a, double b, double c, double d)
     {
-        switch (Normalize(crs, "bbox-crs"))
+        var normal = Normalize(crs, "bbox-crs");
+        var (w, s) = PointToCrs84(normal, a, b);
+        var (e, n) = PointToCrs84(normal, c, d);
+        return (w, s, e, n);
+    }
+
+    /// <summary>One position in <paramref name="crs"/> (normalized) as CRS84 lon/lat.</summary>
+    private static (double Lon, double Lat) PointToCrs84(string crs, double a, double b) => crs switch
+    {
+        Epsg4326Uri or Epsg4490Uri => (b, a), // lat/lon axis order
+        Epsg3857Uri => (a / 20037508.342789244 * 180, Math.Atan(Math.Sinh(b / 20037508.342789244 * Math.PI)) * 180 / Math.PI),
+        "GCJ02" or "BD09" => ChineseCrs.ToWgs84(Enum.Parse<CoordinateSystem>(crs, ignoreCase: true), a, b),
+        _ => (a, b),
+    };
+
+    /// <summary>A GeoJSON geometry given in <paramref name="crs"/> (normalized), with every position turned into CRS84 (Content-Crs).</summary>
+    public static JsonObject ToCrs84(JsonObject geometry, string crs)
+    {
+        var copy = (JsonObject)geometry.DeepClone();
+        if (crs != Crs84Uri && copy["coordinates"] is JsonArray coordinates) copy["coordinates"] = Positions(coordinates, crs);
+        return copy;
+    }
+
+    private static JsonArray Positions(JsonArray array, string crs)
+    {
+        if (array is [JsonValue x, JsonValue y, ..] && x.TryGetValue<double>(out var a) && y.TryGetValue<double>(out var b))
         {
-            case Epsg4326Uri or Epsg4490Uri: return (b, a, d, c); // lat/lon axis order
-            case Epsg3857Uri:
-                static (double, double) Inverse(double x, double y) => (x / 20037508.342789244 * 180, Math.Atan(Math.Sinh(y / 20037508.342789244 * Math.PI)) * 180 / Math.PI);
-                var (w, s) = Inverse(a, b);
-                var (e, n) = Inverse(c, d);
-                return (w, s, e, n);
-            case "GCJ02" or "BD09":
-                var system = Enum.Parse<CoordinateSystem>(Normalize(crs, "bbox-crs"), ignoreCase: true);
-                var sw = ChineseCrs.ToWgs84(system, a, b);
-                var ne = ChineseCrs.ToWgs84(system, c, d);
-                return (sw.Lon, sw.Lat, ne.Lon, ne.Lat);
-            default: return (a, b, c, d);
+            var (lon, lat) = PointToCrs84(crs, a, b);
+            return new JsonArray(lon, lat);
         }
+        return new JsonArray(array.Select(item => (JsonNode?)(item is JsonArray inner ? Positions(inner, crs) : item?.DeepClone())).ToArray());
     }
 
     /// <summary>SQL turning a stored (CRS84) geometry into the output CRS, and the precision worth printing.</summary>

@@ -1,0 +1,160 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using GeoProjects.Api.Security;
+using GeoProjects.Tests.Infrastructure;
+
+namespace GeoProjects.Tests;
+
+/// <summary>
+/// OGC API – Features Part 4 as QGIS (3.32+) drives it: OPTIONS on /items and /items/unknown_id, POST without an id (the
+/// new id read from Location), PUT, PATCH, DELETE, with a bearer token and no If-Match; a stale If-Match is 412.
+/// </summary>
+[Collection(EditingCollection.Name)]
+public sealed class OgcWriteTests(ApiFixture api)
+{
+    private const string Items = "/ogc/collections/projects/items";
+
+    private HttpClient As(Role? role, params string[] zones)
+    {
+        var client = api.CreateAnonymousClient();
+        if (role is { } r) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", api.Token($"qgis-{r}", r, zones));
+        return client;
+    }
+
+    private static HttpContent Feature(object properties, double lon, double lat, string type = "application/geo+json") =>
+        new StringContent(JsonSerializer.Serialize(new
+        {
+            type = "Feature", geometry = new { type = "Point", coordinates = new[] { lon, lat } }, properties,
+        }), Encoding.UTF8, type);
+
+    private static async Task<string> AllowAsync(HttpClient client, string path)
+    {
+        using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Options, path));
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {response.StatusCode}");
+        return string.Join(", ", response.Content.Headers.Allow);
+    }
+
+    [Fact]
+    public async Task OptionsTellEachCallerWhatItMayDoEvenForAnUnknownId()
+    {
+        using var anonymous = As(null);
+        using var editor = As(Role.Editor, "GZK");
+        using var admin = As(Role.Admin);
+        Assert.DoesNotContain("POST", await AllowAsync(anonymous, Items));
+        Assert.Contains("POST", await AllowAsync(editor, Items));
+        var editorItem = await AllowAsync(editor, $"{Items}/unknown_id");
+        Assert.Contains("PUT", editorItem);
+        Assert.Contains("PATCH", editorItem);
+        Assert.DoesNotContain("DELETE", editorItem);
+        Assert.Contains("DELETE", await AllowAsync(admin, $"{Items}/unknown_id"));
+        Assert.Contains("POST", await AllowAsync(admin, "/ogc/collections/zones/items"));
+        Assert.DoesNotContain("POST", await AllowAsync(editor, "/ogc/collections/zones/items"));
+    }
+
+    [Fact]
+    public async Task TheQgisSequenceCreatesReplacesPatchesAndDeletes()
+    {
+        using var admin = As(Role.Admin);
+        var properties = new Dictionary<string, object?>
+        {
+            ["code"] = "T-OGC-QGIS", ["name"] = "[示例] QGIS 编辑", ["sector"] = "MARINE_ECONOMY", ["status"] = "SIGNED",
+            ["totalInvestment"] = 2.5, ["dataSource"] = "ILLUSTRATIVE", ["sourceNote"] = "ILLUSTRATIVE: entered from QGIS in a test",
+            ["completedInvestment"] = 99, ["zone"] = "ignored: read-only", // QGIS sends every attribute back
+        };
+        using var created = await admin.PostAsync(Items, Feature(properties, 119.962, 35.772));
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var location = created.Headers.Location!.ToString();
+        var id = location[(location.LastIndexOf("/items/", StringComparison.Ordinal) + "/items/".Length)..]; // as QGIS reads it
+        var item = $"{Items}/{id}";
+        try
+        {
+            using (var read = await admin.GetAsync(item))
+            {
+                Assert.Equal("\"1\"", read.Headers.ETag!.Tag);
+                using var feature = JsonDocument.Parse(await read.Content.ReadAsStringAsync());
+                Assert.Equal("GZK", feature.RootElement.GetProperty("properties").GetProperty("zoneCode").GetString());
+            }
+
+            properties["name"] = "[示例] QGIS 编辑 (改)";
+            using (var replaced = await admin.PutAsync(item, Feature(properties, 119.963, 35.773)))
+                Assert.Equal(HttpStatusCode.NoContent, replaced.StatusCode);
+            using (var patched = await admin.PatchAsync(item, new StringContent("""{"properties":{"totalInvestment":3.75}}""",
+                       Encoding.UTF8, "application/merge-patch+json")))
+                Assert.Equal(HttpStatusCode.NoContent, patched.StatusCode);
+            using (var read = await admin.GetAsync(item))
+            {
+                Assert.Equal("\"3\"", read.Headers.ETag!.Tag);
+                using var feature = JsonDocument.Parse(await read.Content.ReadAsStringAsync());
+                var p = feature.RootElement.GetProperty("properties");
+                Assert.Equal("[示例] QGIS 编辑 (改)", p.GetProperty("name").GetString());
+                Assert.Equal(3.75m, p.GetProperty("totalInvestment").GetDecimal());
+                Assert.Equal(119.963, feature.RootElement.GetProperty("geometry").GetProperty("coordinates")[0].GetDouble(), 6);
+            }
+
+            // A stale If-Match is 412 and changes nothing; the revisions name the token's subject.
+            using var stale = new HttpRequestMessage(HttpMethod.Patch, item)
+            {
+                Content = new StringContent("""{"properties":{"totalInvestment":1}}""", Encoding.UTF8, "application/merge-patch+json"),
+            };
+            stale.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+            using (var refused = await admin.SendAsync(stale)) Assert.Equal(HttpStatusCode.PreconditionFailed, refused.StatusCode);
+            var gid = GeoProjects.Api.GraphQL.NodeId.Encode("Project", int.Parse(id));
+            var history = await api.QueryAsync($$"""{ project(id: "{{gid}}") { history(first: 5) { nodes { version changedBy } } } }""");
+            Assert.All(history.Data.GetProperty("project").GetProperty("history").GetProperty("nodes").EnumerateArray(),
+                n => Assert.Equal("qgis-Admin", n.GetProperty("changedBy").GetString()));
+
+            using (var deleted = await admin.DeleteAsync(item)) Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+            using (var gone = await admin.GetAsync(item)) Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+        finally
+        {
+            await admin.DeleteAsync(item);
+        }
+    }
+
+    /// <summary>The same rules as the mutations: an editor outside its zones, a bad value, a geometry in another CRS.</summary>
+    [Fact]
+    public async Task WritesFollowTheMutationsRulesAndContentCrs()
+    {
+        using var editor = As(Role.Editor, "GZK");
+        var properties = new Dictionary<string, object?>
+        {
+            ["code"] = "T-OGC-CRS", ["name"] = "[示例] CRS", ["sector"] = "MARINE_ECONOMY", ["status"] = "SIGNED", ["totalInvestment"] = 1,
+            ["dataSource"] = "ILLUSTRATIVE", ["sourceNote"] = "ILLUSTRATIVE: a test",
+        };
+        using (var outside = await editor.PostAsync(Items, Feature(properties, 119.7484, 35.6605))) // 董家口: not this editor's
+            Assert.True(outside.StatusCode == HttpStatusCode.Forbidden, await outside.Content.ReadAsStringAsync());
+        properties["totalInvestment"] = -1;
+        using (var negative = await editor.PostAsync(Items, Feature(properties, 119.962, 35.772)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, negative.StatusCode);
+            Assert.Contains("totalInvestment", await negative.Content.ReadAsStringAsync());
+        }
+        properties["totalInvestment"] = 1;
+        properties["budget"] = 1;
+        using (var unknown = await editor.PostAsync(Items, Feature(properties, 119.962, 35.772)))
+            Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        properties.Remove("budget");
+
+        // EPSG:4326 says latitude first: the point is stored as lon/lat all the same.
+        var content = Feature(properties, 35.772, 119.962);
+        content.Headers.Add("Content-Crs", "<http://www.opengis.net/def/crs/EPSG/0/4326>");
+        using var created = await editor.PostAsync(Items, content);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var item = created.Headers.Location!.AbsolutePath;
+        using var admin = As(Role.Admin);
+        try
+        {
+            using var feature = JsonDocument.Parse(await admin.GetStringAsync(item));
+            Assert.Equal(119.962, feature.RootElement.GetProperty("geometry").GetProperty("coordinates")[0].GetDouble(), 6);
+            using var denied = await editor.DeleteAsync(item); // deleting is an admin's
+            Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        }
+        finally
+        {
+            await admin.DeleteAsync(item);
+        }
+    }
+}
