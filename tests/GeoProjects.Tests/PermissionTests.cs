@@ -185,4 +185,35 @@ public sealed class PermissionTests(ApiFixture api)
             deleted.AssertNoErrors();
         }
     }
+
+    /// <summary>No answer tells the public that a hidden project exists: each door answers it exactly as a missing one.</summary>
+    [Fact]
+    public async Task AHiddenProjectLooksMissingAtEveryDoor()
+    {
+        await using var c = await api.OpenAsync();
+        await using var q = new Npgsql.NpgsqlCommand("SELECT id, code FROM projects WHERE status = 'Reserve' ORDER BY id LIMIT 1", c);
+        await using var r = await q.ExecuteReaderAsync();
+        Assert.True(await r.ReadAsync());
+        var (hidden, missing) = ((Key: r.GetInt32(0), Code: r.GetString(1)), (Key: 987654, Code: "NO-SUCH-CODE"));
+        using var anonymous = Client(null);
+        string Id(int key) => GeoProjects.Api.GraphQL.NodeId.Encode("Project", key);
+
+        async Task<string> Answer((int Key, string Code) p)
+        {
+            var graphql = await api.QueryAsync($$"""
+                { project(id: "{{Id(p.Key)}}") { id } past: project(id: "{{Id(p.Key)}}", asOf: "2030-01-01T00:00:00Z") { id }
+                  projects(where: { code: { eq: "{{p.Code}}" } }) { totalCount } }
+                """, token: "");
+            var mutation = await api.QueryAsync($$"""
+                mutation { updateProject(input: { id: "{{Id(p.Key)}}", expectedVersion: 1, totalInvestment: 1 }) { project { id } } }
+                """, token: "");
+            using var item = await anonymous.GetAsync($"/ogc/collections/projects/items/{p.Key}");
+            using var geojson = await anonymous.GetAsync($"/geojson/projects?where={Uri.EscapeDataString($"{{\"code\":{{\"eq\":\"{p.Code}\"}}}}")}");
+            var answers = string.Join("\n", graphql.Status, graphql.Text, mutation.Status, mutation.Text, (int)item.StatusCode,
+                await item.Content.ReadAsStringAsync(), (int)geojson.StatusCode, await geojson.Content.ReadAsStringAsync());
+            return answers.Replace(Id(p.Key), "ID").Replace(p.Key.ToString(), "KEY").Replace(p.Code, "CODE");
+        }
+
+        Assert.Equal(await Answer(missing), await Answer(hidden));
+    }
 }
