@@ -41,6 +41,12 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public string Url(string path) => new Uri(Origin, path).ToString();
 
+    /// <summary>Another tab of the same browser: its own sessionStorage (so its own token), requests recorded too.</summary>
+    public Task<IPage> NewPageAsync() => Page.Context.NewPageAsync();
+
+    /// <summary>The server's own services (its live subscribers, say).</summary>
+    public IServiceProvider Services => _server.Services;
+
     public IReadOnlyList<string> Requests
     {
         get { lock (_requests) return _requests.ToList(); }

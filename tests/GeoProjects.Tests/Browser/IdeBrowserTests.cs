@@ -40,7 +40,7 @@ public sealed class IdeBrowserTests(ApiFixture api)
     /// Opens the IDE once its service worker controls the page (on its first visit it installs, and the page that was
     /// showing is replaced, which loses whatever a test typed), then creates a document.
     /// </summary>
-    private static async Task OpenAsync(BrowserSession browser)
+    internal static async Task OpenAsync(BrowserSession browser)
     {
         await browser.Page.GotoAsync(browser.Url("/graphql"));
         await browser.Page.WaitForFunctionAsync("() => navigator.serviceWorker && navigator.serviceWorker.controller", null, new() { Timeout = 30_000 });

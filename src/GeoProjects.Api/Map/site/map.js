@@ -31,6 +31,7 @@
     if (body.errors) throw new Error(body.errors.map(e => e.message).join('; '));
     return body.data;
   }
+  const signedIn = token !== '';
 
   // ---- filter state <-> URL <-> ProjectFilterInput ----
   function readState() {
@@ -156,15 +157,58 @@
     view: new ol.View({ center: ol.proj.fromLonLat(config.center), zoom: config.zoom, maxZoom: 18 }),
   });
 
-  // ---- stats (GraphQL projectStats with the same filter) ----
+  // ---- stats (GraphQL projectStats with the same filter), as a table and as charts (ECharts, served offline) ----
+  const chartFont = '"WenQuanYi Zen Hei", "Noto Sans CJK SC", sans-serif';
+  const charts = {};
+  function chart(id, option) {
+    const element = document.getElementById(id);
+    element.hidden = false;
+    (charts[id] ??= echarts.init(element, null, { renderer: 'svg' })).setOption({ textStyle: { fontFamily: chartFont }, animation: false, ...option }, true);
+  }
+  const bars = (title, labels, values, colors) => ({
+    title: { text: title, textStyle: { fontSize: 13 } }, grid: { left: 90, right: 12, top: 28, bottom: 20 }, tooltip: {},
+    xAxis: { type: 'value' }, yAxis: { type: 'category', data: labels, inverse: true, axisLabel: { width: 80, overflow: 'truncate' } },
+    series: [{ type: 'bar', data: values.map((v, i) => ({ value: v, itemStyle: colors ? { color: colors[i] } : undefined })) }],
+  });
   async function loadStats(w) {
     const data = await graphql(`query($where: ProjectFilterInput) {
       bySector: projectStats(where: $where, groupBy: [SECTOR]) { sector count totalInvestment }
+      byZone: projectStats(where: $where, groupBy: [ZONE]) { zone { name } count totalInvestment }
       total: projectStats(where: $where) { count totalInvestment } }`, { where: w });
+    chart('chart-sector', bars('投资 · 行业 (亿元) · Investment by sector', data.bySector.map(g => sectorInfo[g.sector]?.zh ?? g.sector),
+      data.bySector.map(g => Number(g.totalInvestment)), data.bySector.map(g => sectorInfo[g.sector]?.color ?? '#555')));
+    chart('chart-zone', bars('投资 · 功能区 (亿元) · Investment by zone', data.byZone.map(g => g.zone?.name ?? '区外 · outside'),
+      data.byZone.map(g => Number(g.totalInvestment))));
+    if (signedIn) await loadProgressCharts(w);
     const body = document.querySelector('#stats tbody');
     body.innerHTML = data.bySector.map(g => `<tr data-sector="${g.sector}"><td><span class="swatch" style="background:${sectorInfo[g.sector]?.color}"></span>${sectorInfo[g.sector]?.zh ?? g.sector} <small>${sectorInfo[g.sector]?.en ?? ''}</small></td><td class="num">${g.count}</td><td class="num">${Number(g.totalInvestment).toFixed(2)}</td></tr>`).join('');
     const t = data.total[0];
     document.querySelector('#stats tfoot').innerHTML = `<tr><td>合计 · Total</td><td class="num" id="total-count">${t.count}</td><td class="num" id="total-investment">${Number(t.totalInvestment).toFixed(2)}</td></tr>`;
+  }
+
+  // Progress and warnings are staff figures: charted for a signed-in caller (the server refuses them to the public).
+  async function loadProgressCharts(w) {
+    const warning = level => ({ ...(w ?? {}), warningLevel: { eq: level } });
+    try {
+      const data = await graphql(`query($where: ProjectFilterInput, $red: ProjectFilterInput, $yellow: ProjectFilterInput) {
+        trend: projectStats(where: $where, groupBy: [PERIOD]) { period completedInvestment annualPlannedInvestment }
+        red: projects(where: $red) { totalCount } yellow: projects(where: $yellow) { totalCount } }`,
+        { where: w, red: warning('RED'), yellow: warning('YELLOW') });
+      const months = data.trend.slice(-24);
+      chart('chart-trend', {
+        title: { text: '月度进度 (亿元) · Monthly progress', textStyle: { fontSize: 13 } }, tooltip: { trigger: 'axis' },
+        legend: { top: 18, textStyle: { fontSize: 11 } }, grid: { left: 44, right: 12, top: 48, bottom: 24 },
+        xAxis: { type: 'category', data: months.map(m => m.period) }, yAxis: { type: 'value' },
+        series: [
+          { name: '累计完成 · Completed', type: 'line', data: months.map(m => Number(m.completedInvestment ?? 0)) },
+          { name: '年度计划 · Planned', type: 'line', data: months.map(m => Number(m.annualPlannedInvestment ?? 0)) },
+        ],
+      });
+      chart('chart-warnings', bars('预警 · Warnings', ['红 · RED', '黄 · YELLOW'], [data.red.totalCount, data.yellow.totalCount], ['#d62728', '#e6b800']));
+    } catch (e) {
+      document.getElementById('chart-trend').hidden = true;
+      document.getElementById('chart-warnings').hidden = true;
+    }
   }
 
   function apply(s) {
@@ -200,7 +244,9 @@
       <h3>${escapeHtml(p.name)}</h3><div><small>${escapeHtml(p.nameEn)}</small></div>
       <span class="badge ${p.dataSource === 'PUBLISHED' ? 'published' : ''}">${escapeHtml(fieldInfo.dataSource.values[p.dataSource] ?? p.dataSource)}</span>
       <dl>${rows}</dl>
-      <p class="note">${escapeHtml(p.sourceNote)}</p>`;
+      <p class="note">${escapeHtml(p.sourceNote)}</p>
+      ${signedIn ? '<button type="button" id="edit-project">编辑 · Edit</button>' : ''}`;
+    document.getElementById('edit-project')?.addEventListener('click', () => editProject(id));
     // Shown before it is placed: autoPan measures the element, and a hidden one has no size to keep in view.
     document.getElementById('popup').classList.add('open');
     popup.setPosition(coordinate);
@@ -216,6 +262,88 @@
     await showProject(feature.getId() ?? feature.get('id'), event.coordinate);
   });
   document.getElementById('popup-close').addEventListener('click', () => { popup.setPosition(undefined); document.getElementById('popup').classList.remove('open'); });
+
+  // ---- editing (signed in): the main fields in the popup, the location by dragging; updateProject with expectedVersion ----
+  const editSource = new ol.source.Vector();
+  map.addLayer(new ol.layer.Vector({ source: editSource, zIndex: 10, style: new ol.style.Style({
+    image: new ol.style.Circle({ radius: 9, fill: new ol.style.Fill({ color: '#0969da' }), stroke: new ol.style.Stroke({ color: '#fff', width: 3 }) }),
+  }) }));
+  // Dragging moves a WGS84 point: offered when the map itself is WGS84 (a GCJ-02/BD-09 basemap shifts what is shown).
+  if (config.crs === 'WGS84') map.addInteraction(new ol.interaction.Translate({ layers: l => l.getSource() === editSource }));
+  const EDITED = `id version name totalInvestment status sector location { coordinates }`;
+  const option = (values, selected) => Object.entries(values).map(([key, label]) =>
+    `<option value="${key}" ${key === selected ? 'selected' : ''}>${escapeHtml(split(label).zh)}</option>`).join('');
+  async function editProject(id) {
+    const { project } = await graphql(`query($id: ID!) { project(id: $id) { ${EDITED} } }`, { id: btoa('Project:' + id) });
+    editSource.clear();
+    editSource.addFeature(new ol.Feature(new ol.geom.Point(ol.proj.fromLonLat(project.location.coordinates))));
+    document.getElementById('popup-content').innerHTML = `
+      <form id="edit-form"><h3>编辑 · Edit <small>v${project.version}</small></h3>
+        <label>名称 · Name <input name="name" value="${escapeHtml(project.name)}" required maxlength="200"></label>
+        <label>总投资 (亿元) <input name="totalInvestment" type="number" min="0" step="0.01" value="${project.totalInvestment}"></label>
+        <label>状态 · Status <select name="status">${option(fieldInfo.status.values, project.status)}</select></label>
+        <label>行业 · Sector <select name="sector">${option(fieldInfo.sector.values, project.sector)}</select></label>
+        <p class="note">${config.crs === 'WGS84' ? '拖动蓝点可移动位置 · Drag the blue point to move it.' : ''}</p>
+        <div class="buttons"><button type="submit" id="save-project">保存 · Save</button></div>
+        <div id="edit-result" class="note" aria-live="polite"></div></form>`;
+    document.getElementById('edit-form').addEventListener('submit', async event => {
+      event.preventDefault();
+      const form = new FormData(event.target);
+      const moved = ol.proj.toLonLat(editSource.getFeatures()[0].getGeometry().getCoordinates());
+      const input = { id: project.id, expectedVersion: project.version, name: form.get('name'), totalInvestment: Number(form.get('totalInvestment')),
+        status: form.get('status'), sector: form.get('sector') };
+      if (Math.abs(moved[0] - project.location.coordinates[0]) > 1e-7 || Math.abs(moved[1] - project.location.coordinates[1]) > 1e-7)
+        input.location = { type: 'Point', coordinates: moved.map(c => Math.round(c * 1e7) / 1e7) };
+      await save(project, input);
+    });
+  }
+  async function save(mine, input) {
+    const result = document.getElementById('edit-result');
+    try {
+      const { updateProject } = await graphql(`mutation($input: UpdateProjectInput!) { updateProject(input: $input) {
+        project { ${EDITED} } errors { __typename ... on Error { message } ... on ConcurrencyConflictError { currentVersion } } } }`, { input });
+      const conflict = updateProject.errors?.find(e => e.__typename === 'ConcurrencyConflictError');
+      if (conflict) return showConflict(input, conflict.currentVersion);
+      if (updateProject.errors?.length) { result.textContent = updateProject.errors.map(e => e.message).join('; '); return; }
+      result.textContent = `已保存 · Saved (v${updateProject.project.version})`;
+      editSource.clear();
+    } catch (e) {
+      result.textContent = e.message; // not allowed (a viewer, another zone's editor), or the server refused it
+    }
+  }
+  // Someone saved first: both versions side by side, the fields that differ marked; keep yours on top of theirs, or take theirs.
+  async function showConflict(input, currentVersion) {
+    const { project: theirs } = await graphql(`query($id: ID!) { project(id: $id) { ${EDITED} } }`, { id: input.id });
+    const rows = ['name', 'totalInvestment', 'status', 'sector'].map(f => `<tr class="${String(theirs[f]) !== String(input[f]) ? 'differs' : ''}">
+      <td>${escapeHtml(split(fieldInfo[f]?.label ?? f).zh)}</td><td>${escapeHtml(input[f])}</td><td>${escapeHtml(theirs[f])}</td></tr>`).join('');
+    document.getElementById('edit-result').innerHTML = `<div id="conflict"><strong>冲突 · Conflict:</strong> v${input.expectedVersion} → v${currentVersion}
+      <table><tr><th></th><th>您的 · Yours</th><th>当前 · Current v${currentVersion}</th></tr>${rows}</table>
+      <div class="buttons"><button type="button" id="keep-mine">保留我的 · Keep mine</button>
+      <button type="button" id="take-theirs">采用当前 · Take current</button></div></div>`;
+    document.getElementById('keep-mine').addEventListener('click', () => save(theirs, { ...input, expectedVersion: theirs.version }));
+    document.getElementById('take-theirs').addEventListener('click', () => editProject(atob(input.id).split(':')[1]));
+  }
+
+  // ---- live: every change anyone commits (GraphQL, OGC, import, psql) redraws the points, clusters and statistics ----
+  // graphql-ws (npm, served offline) over graphql-transport-ws; the token travels in connection_init.
+  let changesSeen = 0;
+  let redraw = null;
+  const live = graphqlWs.createClient({
+    url: location.origin.replace(/^http/, 'ws') + '/graphql',
+    connectionParams: signedIn ? { Authorization: 'Bearer ' + token } : {},
+    retryAttempts: Infinity, shouldRetry: () => true,
+  });
+  const onChange = {
+    next: () => {
+      changesSeen++;
+      clearTimeout(redraw); // a burst of changes (an import) redraws once
+      redraw = setTimeout(() => { projectsSource.refresh(); loadStats(where(state)); }, 200);
+    },
+    error: e => console.warn('live updates', e), complete: () => {},
+  };
+  // Unfiltered: a project that leaves the filter must leave the map too.
+  for (const query of ['subscription { projectCreated { id } }', 'subscription { projectUpdated { id } }', 'subscription { projectDeleted }'])
+    live.subscribe({ query }, onChange);
 
   showState(state);
   await loadStats(where(state));
@@ -242,6 +370,8 @@
         .map(f => ({ layer: f.get('layer'), id: f.getId() ?? f.get('id') ?? f.get('project_id'), count: f.get('count') ?? 1 }));
     },
     pixelOf(lon, lat) { return map.getPixelFromCoordinate(ol.proj.fromLonLat([lon, lat])); },
+    changesSeen: () => changesSeen,
+    editProject,
     ready: true,
   };
 })();
