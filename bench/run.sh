@@ -200,6 +200,22 @@ editor_row() { # system, editors.mjs output
   python3 -c 'import json, sys; print("| {0} | {editors} | {increments} | {writes} | {conflicts} | {conflictsPerSecond:.1f} | {lost} | {p50:.1f} | {p99:.1f} |".format(sys.argv[1], **json.loads(sys.argv[2])))' "$1" "$2"
 }
 
+# Live fan-out: WebSocket and SSE subscribers of projectUpdated on the reading instance while the writing instance takes
+# a steady stream of updates (NOTIFY carries each commit across instances); latency from the commit to each subscriber.
+echo "== live fan-out" >&2
+(cd bench/live && npm ci --no-audit --no-fund --loglevel=error >&2)
+live_ws=${LIVE_WS:-1000}; live_sse=${LIVE_SSE:-200}
+[ "$count" -le 1000 ] && { live_ws=${LIVE_WS:-20}; live_sse=${LIVE_SSE:-5}; } # the smoke run
+live_seconds=$(( duration < 2 ? 2 : duration ))
+l_gp=$(node bench/live/live.mjs http://127.0.0.1:$gp_port/graphql http://127.0.0.1:$gpw_port/graphql "$editor_token" \
+  "$live_ws" "$live_sse" 5 "$live_seconds" "$api_pid" 9,10,11,12)
+python3 -c 'import json, sys; r = json.loads(sys.argv[1]); sys.exit(0 if r["ws"]["received"] and r["sse"]["received"] else 1)' "$l_gp" \
+  || { echo "bench: live subscribers received nothing: $l_gp" >&2; exit 1; }
+live_row() { # transport, its report
+  python3 -c 'import json, sys; r = json.loads(sys.argv[2]); t = r[sys.argv[1]]
+print("| {0} | {subscribers} | {1} | {expected} | {received} | {p50:.1f} | {p99:.1f} |".format(sys.argv[1], r["writes"], **t))' "$1" "$2"
+}
+
 mkdir -p "$results"
 out="$results/$(date -u +%Y-%m-%d)-$count.md"
 {
@@ -252,6 +268,17 @@ out="$results/$(date -u +%Y-%m-%d)-$count.md"
   echo "|---|---|---|---|---|---|---|---|---|"
   editor_row "GeoProjects" "$e_gp"
   editor_row "PostGraphile v4" "$e_pg"
+  echo
+  echo "Live fan-out: subscribers of projectUpdated on the reading instance; 5 updates a second for ${live_seconds} s through the"
+  echo "writing instance. Latency from the moment the writer's mutation returned (its commit) to each subscriber's event."
+  echo
+  echo "| transport | subscribers | writes | events expected | received | p50 ms | p99 ms |"
+  echo "|---|---|---|---|---|---|---|"
+  live_row ws "$l_gp"
+  live_row sse "$l_gp"
+  echo
+  python3 -c 'import json, sys; r = json.loads(sys.argv[1])
+print("Subscribers dropped: {dropped}. Server RSS {rssBefore:.0f} MB before subscribing, {rssAfter:.0f} MB after: about {kbPerSubscriber:.0f} KB per subscriber.".format(**r))' "$l_gp"
 } | tee "$out"
 echo "kept in $out" >&2
 rm -rf "$tmp"
