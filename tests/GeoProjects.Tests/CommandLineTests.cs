@@ -9,22 +9,8 @@ namespace GeoProjects.Tests;
 [Collection(ApiCollection.Name)]
 public sealed class CommandLineTests(ApiFixture api)
 {
-    private static readonly string App = Path.Combine(AppContext.BaseDirectory, "GeoProjects.Api.dll");
-
-    private static async Task<(int Exit, string Output)> RunAsync(string workingDirectory, IDictionary<string, string?> environment, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet", [App, .. arguments])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory,
-        };
-        start.Environment.Remove("ConnectionStrings__GeoProjects");
-        foreach (var (key, value) in environment) start.Environment[key] = value;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
-    }
+    private static Task<(int Exit, string Output)> RunAsync(string workingDirectory, IDictionary<string, string?> environment, params string[] arguments) =>
+        ServerProcess.CommandAsync(workingDirectory, environment, arguments);
 
     [Fact]
     public async Task OptionsGoAnywhereAndProgressUsesTheConfiguredThresholds()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -26,20 +25,10 @@ public sealed class ConfiguredPolicyTests(ApiFixture api)
         ["Auth__SigningKey"] = ApiFixture.SigningKey,
     };
 
-    private static async Task<(int Exit, string Output)> MigrateAsync(string connectionString, IDictionary<string, string> settings)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "GeoProjects.Api.dll"), "migrate"])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        start.Environment["ConnectionStrings__GeoProjects"] = connectionString;
-        foreach (var (key, value) in settings) start.Environment[key] = value;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
-    }
+    private static Task<(int Exit, string Output)> MigrateAsync(string connectionString, IDictionary<string, string> settings) =>
+        ServerProcess.CommandAsync(Path.GetTempPath(),
+            settings.ToDictionary(kv => kv.Key, kv => (string?)kv.Value).Append(new("ConnectionStrings__GeoProjects", connectionString))
+                .ToDictionary(), "migrate");
 
     [Fact]
     public async Task AConfiguredPolicyHoldsAtEveryDoorAndInTheDatabase()

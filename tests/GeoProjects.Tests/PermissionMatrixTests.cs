@@ -219,24 +219,17 @@ public sealed class PermissionMatrixTests(ApiFixture api) : IAsyncLifetime
 
     private static string Where(Row row) => Uri.EscapeDataString(JsonSerializer.Serialize(new { code = new { eq = row.Code } }));
 
-    private async Task<Cell> GeoJsonAsync(Role role)
-    {
-        using var client = Client(role);
-        async Task<JsonElement?> Feature(Row row)
-        {
-            using var json = JsonDocument.Parse(await client.GetStringAsync($"/geojson/projects?where={Where(row)}"));
-            return json.RootElement.GetProperty("features").EnumerateArray().Select(f => (JsonElement?)f.GetProperty("properties").Clone()).FirstOrDefault();
-        }
-        var published = await Feature(_published) ?? throw new Xunit.Sdk.XunitException("the published project is missing");
-        return new(true, await Feature(_reserve) is not null, published.TryGetProperty(PublicField, out _), published.TryGetProperty(HiddenField, out _));
-    }
+    private Task<Cell> GeoJsonAsync(Role role) => FeaturesAsync(role, row => $"/geojson/projects?where={Where(row)}");
 
-    private async Task<Cell> OgcItemsAsync(Role role)
+    private Task<Cell> OgcItemsAsync(Role role) => FeaturesAsync(role, row => $"/ogc/collections/projects/items?code={Uri.EscapeDataString(row.Code)}");
+
+    /// <summary>A door answering FeatureCollections: each row asked for by <paramref name="url"/>, its properties looked at.</summary>
+    private async Task<Cell> FeaturesAsync(Role role, Func<Row, string> url)
     {
         using var client = Client(role);
         async Task<JsonElement?> Feature(Row row)
         {
-            using var json = JsonDocument.Parse(await client.GetStringAsync($"/ogc/collections/projects/items?code={Uri.EscapeDataString(row.Code)}"));
+            using var json = JsonDocument.Parse(await client.GetStringAsync(url(row)));
             return json.RootElement.GetProperty("features").EnumerateArray().Select(f => (JsonElement?)f.GetProperty("properties").Clone()).FirstOrDefault();
         }
         var published = await Feature(_published) ?? throw new Xunit.Sdk.XunitException("the published project is missing");

@@ -49,6 +49,26 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new InvalidOperationException("the API process did not start within 30 s");
     }
 
+    /// <summary>
+    /// Runs one of the app's commands (migrate, export …) as a process in <paramref name="workingDirectory"/>, with the
+    /// environment given (a null value removes a variable; ConnectionStrings__GeoProjects is never inherited).
+    /// </summary>
+    public static async Task<(int Exit, string Output)> CommandAsync(
+        string workingDirectory, IDictionary<string, string?> environment, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "GeoProjects.Api.dll"), .. arguments])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory,
+        };
+        start.Environment.Remove("ConnectionStrings__GeoProjects");
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output + await error);
+    }
+
     /// <summary>The process's peak resident memory (VmHWM), in MB.</summary>
     public long PeakMemoryMegabytes() =>
         File.ReadLines($"/proc/{_process.Id}/status").Where(l => l.StartsWith("VmHWM:")).Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024).Single();
