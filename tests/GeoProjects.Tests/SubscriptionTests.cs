@@ -6,6 +6,7 @@ using GeoProjects.Api.Live;
 using GeoProjects.Api.Security;
 using GeoProjects.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Hosting;
 using Npgsql;
 
 namespace GeoProjects.Tests;
@@ -302,5 +303,61 @@ public sealed class SubscriptionTests(ApiFixture api)
         var live = server.Services.GetRequiredService<LiveGroups>();
         for (var clock = Stopwatch.StartNew(); live.Subscribers > 0 && clock.Elapsed < TimeSpan.FromSeconds(10);) await Task.Delay(20);
         Assert.Equal(0, live.Subscribers);
+    }
+
+    /// <summary>A token that expires ends the subscription (4403): what it may see could change.</summary>
+    [Fact]
+    public async Task AnExpiringTokenEndsTheConnection()
+    {
+        await using var server = new LiveServer(api);
+        var options = api.Services.GetRequiredService<AuthOptions>();
+        var brief = Identity.Issue(options, "短令牌", Role.Viewer, [], TimeSpan.FromSeconds(2));
+        using var socket = await OpenAsync(server);
+        await SendAsync(socket, $$$"""{"type":"connection_init","payload":{"Authorization":"Bearer {{{brief}}}"}}""");
+        Assert.Equal("connection_ack", (await ReceiveAsync(socket)).Message!.Value.GetProperty("type").GetString());
+        await SendAsync(socket, """{"id":"1","type":"subscribe","payload":{"query":"subscription { projectDeleted }"}}""");
+        Assert.Equal(4403, await ClosedAsync(socket));
+    }
+
+    /// <summary>A connection runs at most Live:MaxSubscriptionsPerConnection operations; one more gets a coded error.</summary>
+    [Fact]
+    public async Task AConnectionsSubscriptionsAreLimited()
+    {
+        await using var server = new LiveServer(api.WithWebHostBuilder(b => b.UseSetting("Live:MaxSubscriptionsPerConnection", "2")));
+        using var socket = await OpenAsync(server);
+        await SendAsync(socket, """{"type":"connection_init"}""");
+        await ReceiveAsync(socket);
+        for (var i = 1; i <= 3; i++)
+            await SendAsync(socket, $$$"""{"id":"{{{i}}}","type":"subscribe","payload":{"query":"subscription { projectDeleted }"}}""");
+        var refused = (await ReceiveAsync(socket)).Message!.Value;
+        Assert.Equal("error", refused.GetProperty("type").GetString());
+        Assert.Equal("3", refused.GetProperty("id").GetString());
+        Assert.Equal("TOO_MANY_SUBSCRIPTIONS", refused.GetProperty("payload")[0].GetProperty("extensions").GetProperty("code").GetString());
+    }
+
+    /// <summary>A subscriber that falls a whole queue behind is dropped (4413), never held in memory.</summary>
+    [Fact]
+    public async Task ASlowConsumerIsDropped()
+    {
+        await using var server = new LiveServer(api.WithWebHostBuilder(b => b.UseSetting("Live:QueueLength", "2")));
+        using var socket = await OpenAsync(server);
+        await SendAsync(socket, $$$"""{"type":"connection_init","payload":{"Authorization":"Bearer {{{api.Token("看板", Role.Viewer)}}}"}}""");
+        await ReceiveAsync(socket);
+        await SendAsync(socket, """{"id":"1","type":"subscribe","payload":{"query":"subscription { projectUpdated { id name nameEn sourceNote } }"}}""");
+        await SubscribedAsync(server);
+        // One statement changes 60 projects: 60 events at once for a queue of 2.
+        const string sixty = "(SELECT id FROM projects ORDER BY id LIMIT 60)";
+        await using var c = await api.OpenAsync();
+        await using (var touch = new NpgsqlCommand($"UPDATE projects SET total_investment = total_investment + 1 WHERE id IN {sixty}", c))
+            await touch.ExecuteNonQueryAsync();
+        try
+        {
+            Assert.Equal(4413, await ClosedAsync(socket));
+        }
+        finally
+        {
+            await using var back = new NpgsqlCommand($"UPDATE projects SET total_investment = total_investment - 1 WHERE id IN {sixty}", c);
+            await back.ExecuteNonQueryAsync();
+        }
     }
 }

@@ -15,8 +15,12 @@ namespace GeoProjects.Api.Live;
 /// <summary>Section "Live": the limits that keep a subscriber from holding memory or the server from being swamped.</summary>
 public sealed class LiveOptions
 {
-    /// <summary>Events waiting for one subscriber; a subscriber that falls further behind is dropped (slow consumer).</summary>
-    public int QueueLength { get; set; } = 256;
+    /// <summary>
+    /// Events waiting for one subscriber; a subscriber that falls further behind is dropped (slow consumer). An event is one
+    /// string shared by every subscriber of its group, so a queue holds references: a bulk import's thousands of changes
+    /// fit, and a client that stops reading is still cut off.
+    /// </summary>
+    public int QueueLength { get; set; } = 10_000;
     public int MaxSubscriptionsPerConnection { get; set; } = 100;
     /// <summary>Open WebSocket and SSE connections per client (signed-in subject, else IP address).</summary>
     public int MaxConnectionsPerClient { get; set; } = 2000;
