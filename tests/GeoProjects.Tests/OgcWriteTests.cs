@@ -157,4 +157,47 @@ public sealed class OgcWriteTests(ApiFixture api)
             await admin.DeleteAsync(item);
         }
     }
+
+    /// <summary>
+    /// OWSLib's Features client (Debian's python3-owslib 0.27, which has no write methods yet) reads a feature written
+    /// over Part 4 through a real port, with the bearer token, as a Python GIS script would.
+    /// </summary>
+    [Fact]
+    public async Task OwsLibReadsWhatAWriteMade()
+    {
+        await using var server = new LiveServer(api);
+        var token = api.Token("owslib", Role.Admin);
+        using var admin = new HttpClient { BaseAddress = server.Origin };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var properties = new Dictionary<string, object?>
+        {
+            ["code"] = "T-OGC-OWSLIB", ["name"] = "[示例] OWSLib 读取", ["sector"] = "DIGITAL_ECONOMY", ["status"] = "STARTED",
+            ["totalInvestment"] = 4.25, ["dataSource"] = "ILLUSTRATIVE", ["sourceNote"] = "ILLUSTRATIVE: a test",
+        };
+        using var created = await admin.PostAsync(Items, Feature(properties, 120.01, 35.87));
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var id = created.Headers.Location!.ToString().Split("/items/")[1];
+        try
+        {
+            const string script = """
+                import json, sys
+                from owslib.ogcapi.features import Features
+                api = Features(sys.argv[1], headers={"Authorization": "Bearer " + sys.argv[2]})
+                item = api.collection_item("projects", sys.argv[3])
+                print(json.dumps({"name": item["properties"]["name"], "total": item["properties"]["totalInvestment"],
+                                  "status": item["properties"]["status"], "lon": item["geometry"]["coordinates"][0]}, ensure_ascii=False))
+                """;
+            var (exit, output) = await LiveServer.RunAsync("/usr/bin/python3", "-c", script, server.Url("/ogc"), token, id);
+            Assert.True(exit == 0, output);
+            using var read = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+            Assert.Equal("[示例] OWSLib 读取", read.RootElement.GetProperty("name").GetString());
+            Assert.Equal(4.25m, read.RootElement.GetProperty("total").GetDecimal());
+            Assert.Equal("STARTED", read.RootElement.GetProperty("status").GetString());
+            Assert.Equal(120.01, read.RootElement.GetProperty("lon").GetDouble(), 6);
+        }
+        finally
+        {
+            await admin.DeleteAsync($"{Items}/{id}");
+        }
+    }
 }

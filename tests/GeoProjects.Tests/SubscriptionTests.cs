@@ -360,4 +360,64 @@ public sealed class SubscriptionTests(ApiFixture api)
             await back.ExecuteNonQueryAsync();
         }
     }
+
+    /// <summary>progressReported: a month reported for a project in the subscriber's filter arrives as the report itself.</summary>
+    [Fact]
+    public async Task AReportedMonthReachesItsSubscriber()
+    {
+        await using var server = new LiveServer(api);
+        var admin = api.Token("订阅测试", Role.Admin);
+        var created = await api.QueryAsync("""
+            mutation { createProject(input: { code: "T-LIVE-PROGRESS", name: "[示例] 进度订阅", sector: MARINE_ECONOMY, status: STARTED,
+              totalInvestment: 3, location: { type: "Point", coordinates: [119.962, 35.772] }, dataSource: ILLUSTRATIVE }) { project { id } } }
+            """, token: admin);
+        created.AssertNoErrors();
+        var id = created.Data.GetProperty("createProject").GetProperty("project").GetProperty("id").GetString();
+        try
+        {
+            await using var client = new Subscriber("sse", server.Url("/graphql"), api.Token("看板", Role.Viewer),
+                """subscription { progressReported(where: { code: { eq: "T-LIVE-PROGRESS" } }) { period completedInvestmentYtd reportedBy } }""");
+            await SubscribedAsync(server);
+            (await api.QueryAsync($$"""
+                mutation { reportProgress(input: { projectId: "{{id}}", period: "2024-03", completedInvestmentYtd: 1.25, status: UNDER_CONSTRUCTION }) {
+                  progressReport { period } } }
+                """, token: admin)).AssertNoErrors();
+            var report = (await client.LinesAsync()).Single(l => l.TryGetProperty("next", out _)).GetProperty("next")
+                .GetProperty("data").GetProperty("progressReported");
+            Assert.Equal("2024-03", report.GetProperty("period").GetString());
+            Assert.Equal(1.25m, report.GetProperty("completedInvestmentYtd").GetDecimal());
+            Assert.Equal("订阅测试", report.GetProperty("reportedBy").GetString());
+        }
+        finally
+        {
+            await using var c = await api.OpenAsync();
+            var key = GeoProjects.Api.GraphQL.NodeId.Decode("Project", id!);
+            await using var clean = new NpgsqlCommand(
+                $"DELETE FROM progress_reports WHERE project_id = {key}; DELETE FROM annual_plans WHERE project_id = {key}; DELETE FROM projects WHERE id = {key}", c);
+            await clean.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>zoneUpdated: zones are everyone's, so an anonymous subscriber hears of a changed one.</summary>
+    [Fact]
+    public async Task AChangedZoneReachesEveryone()
+    {
+        await using var server = new LiveServer(api);
+        await using var client = new Subscriber("ws", server.Url("/graphql"), "", "subscription { zoneUpdated { code nameEn } }");
+        await SubscribedAsync(server);
+        await using var c = await api.OpenAsync();
+        await using (var touch = new NpgsqlCommand("UPDATE zones SET name_en = name_en || ' (live)' WHERE code = 'LYT'", c))
+            Assert.Equal(1, await touch.ExecuteNonQueryAsync());
+        try
+        {
+            var zone = (await client.LinesAsync()).Single(l => l.TryGetProperty("next", out _)).GetProperty("next").GetProperty("data").GetProperty("zoneUpdated");
+            Assert.Equal("LYT", zone.GetProperty("code").GetString());
+            Assert.EndsWith(" (live)", zone.GetProperty("nameEn").GetString());
+        }
+        finally
+        {
+            await using var back = new NpgsqlCommand("UPDATE zones SET name_en = replace(name_en, ' (live)', '') WHERE code = 'LYT'", c);
+            await back.ExecuteNonQueryAsync();
+        }
+    }
 }
