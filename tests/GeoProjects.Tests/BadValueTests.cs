@@ -186,10 +186,24 @@ public sealed class HttpDetailTests(ApiFixture api)
     [InlineData("subscription { projectDeleted }", null, "NOT_ACCEPTABLE")] // a stream: SSE or a WebSocket, not a JSON answer
     public async Task OperationErrorsSayWhatIsWrong(string query, string? operationName, string code)
     {
-        using var r = await SendAsync(HttpMethod.Post, JsonSerializer.Serialize(new { query, operationName }));
+        using var r = await SendAsync(HttpMethod.Post, JsonSerializer.Serialize(new { query, operationName }), accept: GeoProjects.Api.GraphQL.GraphQLEndpoint.ResponseMediaType);
         var body = await GraphQLResponse.ReadAsync(r);
         Assert.Equal(code, body.FirstErrorCode);
         Assert.DoesNotContain("Error executing document", body.FirstError.GetProperty("message").GetString());
+    }
+
+    /// <summary>As HotChocolate does, a subscription sent with no Accept is answered as an event stream.</summary>
+    [Fact]
+    public async Task ASubscriptionWithNoAcceptIsAnEventStream()
+    {
+        using var client = api.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = new StringContent("""{"query":"subscription { projectDeleted }"}""", Encoding.UTF8, "application/json"),
+        };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
     }
 }
 

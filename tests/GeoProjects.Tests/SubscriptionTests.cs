@@ -420,4 +420,26 @@ public sealed class SubscriptionTests(ApiFixture api)
             await back.ExecuteNonQueryAsync();
         }
     }
+
+    /// <summary>A client holds at most Live:MaxConnectionsPerClient live connections; one more is a 429 before any upgrade.</summary>
+    [Fact]
+    public async Task AClientsConnectionsAreLimited()
+    {
+        await using var server = new LiveServer(api.WithWebHostBuilder(b => b.UseSetting("Live:MaxConnectionsPerClient", "1")));
+        var token = api.Token("一个客户端", Role.Viewer);
+        using var first = new ClientWebSocket();
+        first.Options.AddSubProtocol(WebSocketTransport.Protocol);
+        first.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+        await first.ConnectAsync(new Uri(server.Url("/graphql").Replace("http", "ws")), CancellationToken.None);
+        using var http = new HttpClient { BaseAddress = server.Origin };
+        using var second = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = new StringContent("""{"query":"subscription { projectDeleted }"}""", Encoding.UTF8, "application/json"),
+        };
+        second.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        second.Headers.Accept.ParseAdd("text/event-stream");
+        using var refused = await http.SendAsync(second, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Contains("TOO_MANY_CONNECTIONS", await refused.Content.ReadAsStringAsync());
+    }
 }

@@ -111,9 +111,11 @@ public static class GraphQLEndpoint
 
     private static async Task<IResult> ExecuteAsync(HttpContext http, GraphQLRequest request, bool allowMutations)
     {
-        // GraphQL over SSE: a subscription from a client that accepts an event stream, or any operation from one that accepts only that.
+        // GraphQL over SSE, as HotChocolate negotiates it: a subscription from a client that accepts an event stream or anything
+        // (no Accept, */*), and any operation from a client that accepts only an event stream.
         var format = ResponseFormat.Of(http.Request);
-        if (allowMutations && Live.SseTransport.Wants(http.Request) && (format is null || IsSubscription(request)))
+        var stream = Live.SseTransport.Wants(http.Request);
+        if (allowMutations && (stream && format is null || IsSubscription(request) && (stream || AcceptsAnything(http.Request))))
             return await Live.SseTransport.RunAsync(http, request);
         if (format is null)
             return Error(http, StatusCodes.Status406NotAcceptable, "NOT_ACCEPTABLE", $"this endpoint answers {ResponseMediaType} or {JsonMediaType}");
@@ -134,9 +136,14 @@ public static class GraphQLEndpoint
         }
     }
 
+    private static bool AcceptsAnything(HttpRequest request) =>
+        string.IsNullOrWhiteSpace(request.Headers.Accept.ToString()) || request.Headers.Accept.Any(a => a?.Contains("*/*", StringComparison.Ordinal) == true);
+
     /// <summary>Whether the request's operation is a subscription (an unparsable one is not: it is refused where it is run).</summary>
     private static bool IsSubscription(GraphQLRequest request)
     {
+        // Most requests are not: only a document that names the keyword is parsed here (and again where it runs).
+        if (request.Query?.Contains("subscription", StringComparison.Ordinal) != true) return false;
         try
         {
             return SelectedOperation(GraphQLParser.Parser.Parse(request.Query ?? ""), request.OperationName)?.Operation == OperationType.Subscription;

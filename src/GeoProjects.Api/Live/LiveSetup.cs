@@ -9,6 +9,7 @@ public static class LiveSetup
         builder.Services.AddSingleton<ChangeFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ChangeFeed>());
         builder.Services.AddSingleton<LiveGroups>();
+        builder.Services.AddSingleton<LiveConnections>();
         return builder;
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using GeoProjects.Api.Security;
 using GraphQL.Transport;
+using Microsoft.Extensions.Options;
 
 namespace GeoProjects.Api.Live;
 
@@ -19,7 +20,7 @@ public static class SseTransport
     public static async Task<IResult> RunAsync(HttpContext http, GraphQLRequest graphQL)
     {
         var live = http.RequestServices.GetRequiredService<LiveGroups>();
-        using var slot = LiveConnections.Enter(http, live.Options.MaxConnectionsPerClient);
+        using var slot = http.RequestServices.GetRequiredService<LiveConnections>().Enter(http);
         if (slot is null)
             return Results.Json(new { error = new { code = "TOO_MANY_CONNECTIONS", message = "this client has too many live connections open" } },
                 statusCode: StatusCodes.Status429TooManyRequests);
@@ -91,31 +92,31 @@ public static class SseTransport
 }
 
 /// <summary>Live connections per client (the signed-in subject, else the IP address), so one client cannot hold them all.</summary>
-public static class LiveConnections
+public sealed class LiveConnections(IOptions<LiveOptions> options)
 {
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Open = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _open = new();
 
-    /// <summary>A slot for this request's client, released on dispose; null when the client has <paramref name="limit"/> open.</summary>
-    public static IDisposable? Enter(HttpContext http, int limit)
+    /// <summary>A slot for this request's client, released on dispose; null when the client has all its connections open.</summary>
+    public IDisposable? Enter(HttpContext http)
     {
         var key = Caller.Current.Subject is { } subject ? $"sub:{subject}" : $"ip:{http.Connection.RemoteIpAddress}";
-        var count = Open.AddOrUpdate(key, 1, (_, n) => n + 1);
-        if (count <= limit) return new Slot(key);
+        var count = _open.AddOrUpdate(key, 1, (_, n) => n + 1);
+        if (count <= options.Value.MaxConnectionsPerClient) return new Slot(() => Release(key));
         Release(key);
         return null;
     }
 
-    private static void Release(string key)
+    private void Release(string key)
     {
-        if (Open.AddOrUpdate(key, 0, (_, n) => n - 1) <= 0) Open.TryRemove(KeyValuePair.Create(key, 0));
+        if (_open.AddOrUpdate(key, 0, (_, n) => n - 1) <= 0) _open.TryRemove(KeyValuePair.Create(key, 0));
     }
 
-    private sealed class Slot(string key) : IDisposable
+    private sealed class Slot(Action release) : IDisposable
     {
         private int _done;
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _done, 1) == 0) Release(key);
+            if (Interlocked.Exchange(ref _done, 1) == 0) release();
         }
     }
 }

@@ -44,7 +44,7 @@ public sealed class WebSocketTransport
     public static async Task AcceptAsync(HttpContext http)
     {
         var live = http.RequestServices.GetRequiredService<LiveGroups>();
-        using var slot = LiveConnections.Enter(http, live.Options.MaxConnectionsPerClient);
+        using var slot = http.RequestServices.GetRequiredService<LiveConnections>().Enter(http);
         if (slot is null)
         {
             http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
