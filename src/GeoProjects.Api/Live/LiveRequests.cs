@@ -97,15 +97,26 @@ public static class LiveRequests
     {
         await using var scope = services.CreateAsyncScope();
         using var asCaller = CallerScope.Use(caller);
-        var result = await scope.ServiceProvider.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(o =>
+        // The same wall-time limit as over HTTP: an operation sent over a socket holds a core no longer.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(services.GetRequiredService<IOptions<GraphQLOptions>>().Value.ExecutionTimeoutMs);
+        ExecutionResult result;
+        try
         {
-            o.Query = request.Query;
-            o.Document = document;
-            o.OperationName = request.OperationName;
-            o.Variables = request.Variables;
-            o.RequestServices = scope.ServiceProvider;
-            o.CancellationToken = ct;
-        });
+            result = await scope.ServiceProvider.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(o =>
+            {
+                o.Query = request.Query;
+                o.Document = document;
+                o.OperationName = request.OperationName;
+                o.Variables = request.Variables;
+                o.RequestServices = scope.ServiceProvider;
+                o.CancellationToken = limit.Token;
+            });
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            result = new ExecutionResult { Errors = [new ExecutionError("the operation took longer than the configured timeout") { Code = "EXECUTION_TIMEOUT" }] };
+        }
         return scope.ServiceProvider.GetRequiredService<IGraphQLTextSerializer>().Serialize(result);
     }
 }
