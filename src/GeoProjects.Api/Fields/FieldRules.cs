@@ -33,7 +33,8 @@ public static class FieldRules
 
     /// <summary>
     /// Applies a mutation's input to an entity: each Input field present is set (by a caller of its write role), null clears
-    /// it (a required one is a problem), relations are set by global ID, geometries must be of the field's type (a Polygon may stand for a MultiPolygon).
+    /// it (a required one is a problem), relations are set by global ID, geometries must be of the field's type (a Polygon
+    /// may stand for a MultiPolygon).
     /// </summary>
     public static List<Problem> Apply<T>(EntityFields<T> fields, T entity, IDictionary<string, object?> input) where T : class
     {

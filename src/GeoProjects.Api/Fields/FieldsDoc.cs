@@ -25,7 +25,8 @@ public static class FieldsDoc
         foreach (var entity in Entities)
         {
             md.Append($"\n## {entity.TypeName} (`{entity.Table}`)\n\n")
-                .Append("| Field | 说明 · Description | Type | Read | GraphQL | Filter | Sort | Input | OGC | GeoJSON | Tile | File (中文表头) |\n")
+                .Append("| Field | 说明 · Description | Type | Read | GraphQL | Filter | Sort | Input | OGC | GeoJSON | Tile ")
+                .Append("| File (中文表头) |\n")
                 .Append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             foreach (var f in entity.Fields)
             {

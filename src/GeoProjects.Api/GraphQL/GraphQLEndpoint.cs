@@ -137,7 +137,8 @@ public static class GraphQLEndpoint
     }
 
     private static bool AcceptsAnything(HttpRequest request) =>
-        string.IsNullOrWhiteSpace(request.Headers.Accept.ToString()) || request.Headers.Accept.Any(a => a?.Contains("*/*", StringComparison.Ordinal) == true);
+        string.IsNullOrWhiteSpace(request.Headers.Accept.ToString())
+        || request.Headers.Accept.Any(a => a?.Contains("*/*", StringComparison.Ordinal) == true);
 
     /// <summary>Whether the request's operation is a subscription (an unparsable one is not: it is refused where it is run).</summary>
     private static bool IsSubscription(GraphQLRequest request)

@@ -124,7 +124,8 @@ public sealed class LiveGroups(ChangeFeed feed, IServiceProvider services, IOpti
     }
 
     /// <summary>The candidates the subscription's filter keeps, in order, among the rows the caller may see (row-level security).</summary>
-    private static async Task<IReadOnlyList<int>> MatchingAsync(IServiceProvider scope, LiveOperation operation, IReadOnlyList<int> keys, CancellationToken ct)
+    private static async Task<IReadOnlyList<int>> MatchingAsync(
+        IServiceProvider scope, LiveOperation operation, IReadOnlyList<int> keys, CancellationToken ct)
     {
         if (operation.Entity == "Zone") return keys; // zones are everyone's, and zoneUpdated takes no filter
         var db = scope.GetRequiredService<Data.GeoProjectsDb>();

@@ -76,7 +76,8 @@ public sealed class LiveOperation
         // The filter is read from the variables as sent, with the operation's defaults for those left out.
         var values = new Dictionary<string, object?>(variables);
         foreach (var v in operation.Variables?.Items ?? [])
-            if (!values.ContainsKey(v.Variable.Name.StringValue) && v.DefaultValue is { } given) values[v.Variable.Name.StringValue] = ToJson(given, Inputs.Empty);
+            if (!values.ContainsKey(v.Variable.Name.StringValue) && v.DefaultValue is { } given)
+                values[v.Variable.Name.StringValue] = ToJson(given, Inputs.Empty);
         var withDefaults = new Inputs(values);
         var where = Argument(root, "where") is { } w ? WhereReader.Read(ProjectSchema.Filter, Json(w, withDefaults)) : null;
         // Translated once now, as the caller: a filter on a field it may not read is refused here, not at the first event.
@@ -110,7 +111,8 @@ public sealed class LiveOperation
         var body = field switch
         {
             "zoneUpdated" => $"{Changed}: zones(where: {{ id: {{ in: ${Ids} }} }}) {selection}",
-            "progressReported" => $"{Changed}: projects(first: 100, where: {{ id: {{ in: ${Ids} }} }}) {{ nodes {{ progress {{ {ReportKey}: id ...on ProgressReport {selection} }} }} }}",
+            "progressReported" => $"{Changed}: projects(first: 100, where: {{ id: {{ in: ${Ids} }} }}) "
+                + $"{{ nodes {{ progress {{ {ReportKey}: id ...on ProgressReport {selection} }} }} }}",
             _ => $"{Changed}: projects(first: 100, where: {{ id: {{ in: ${Ids} }} }}) {{ nodes {selection} }}",
         };
         var text = new StringBuilder();

@@ -93,7 +93,8 @@ public static class LiveRequests
         }
     }
 
-    private static async Task<string> ExecuteOnceAsync(IServiceProvider services, LiveRequest request, GraphQLDocument document, Caller caller, CancellationToken ct)
+    private static async Task<string> ExecuteOnceAsync(
+        IServiceProvider services, LiveRequest request, GraphQLDocument document, Caller caller, CancellationToken ct)
     {
         await using var scope = services.CreateAsyncScope();
         using var asCaller = CallerScope.Use(caller);
@@ -115,7 +116,8 @@ public static class LiveRequests
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            result = new ExecutionResult { Errors = [new ExecutionError("the operation took longer than the configured timeout") { Code = "EXECUTION_TIMEOUT" }] };
+            var timeout = new ExecutionError("the operation took longer than the configured timeout") { Code = "EXECUTION_TIMEOUT" };
+            result = new ExecutionResult { Errors = [timeout] };
         }
         return scope.ServiceProvider.GetRequiredService<IGraphQLTextSerializer>().Serialize(result);
     }

@@ -19,7 +19,8 @@ public sealed class SubscriptionType : ObjectGraphType
         Description = "实时变更 · Live changes: every committed change (through any API, import or psql) within a second.";
         var where = () => types.WhereArgument(ProjectSchema.Filter);
         Add<NonNullGraphType<ProjectType>>("projectCreated", "新增的项目 · A project was created (and matches `where`).", where());
-        Add<NonNullGraphType<ProjectType>>("projectUpdated", "更新后的项目 · A project changed; its new state (matching `where`, and `id` when given).",
+        Add<NonNullGraphType<ProjectType>>("projectUpdated",
+            "更新后的项目 · A project changed; its new state (matching `where`, and `id` when given).",
             where(), new QueryArgument<IdGraphType> { Name = "id", Description = "只看这个项目 · Only this project (its global ID)." });
         Add<NonNullGraphType<IdGraphType>>("projectDeleted", "删除的项目 ID · A project was deleted: its global ID.");
         Add<NonNullGraphType<Projects.ProgressReportType>>("progressReported",

@@ -48,7 +48,8 @@ public sealed class WebSocketTransport
         if (slot is null)
         {
             http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            await http.Response.WriteAsJsonAsync(new { error = new { code = "TOO_MANY_CONNECTIONS", message = "this client has too many live connections open" } });
+            await http.Response.WriteAsJsonAsync(
+                new { error = new { code = "TOO_MANY_CONNECTIONS", message = "this client has too many live connections open" } });
             return;
         }
         var offered = http.WebSockets.WebSocketRequestedProtocols;
@@ -131,7 +132,10 @@ public sealed class WebSocketTransport
         }
     }
 
-    /// <summary>connection_init: the token is `payload.Authorization` (or `authorization`, `token`, `headers.Authorization`), else the upgrade request's.</summary>
+    /// <summary>
+    /// connection_init: the token is `payload.Authorization` (or `authorization`, `token`, `headers.Authorization`), else the
+    /// upgrade request's.
+    /// </summary>
     private async Task InitAsync(JsonObject? payload)
     {
         if (_acknowledged || _initialising)

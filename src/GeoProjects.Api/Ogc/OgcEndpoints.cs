@@ -47,7 +47,8 @@ public static class OgcEndpoints
     {
         var ogc = app.MapGroup("/ogc").RequireCors(CorsSetup.PublicRead);
         ogc.MapGet("", Landing).AllowParameters("f");
-        ogc.MapGet("/conformance", (HttpContext http) => Respond(http, "conformance", new JsonObject { ["conformsTo"] = Array([.. ConformanceClasses, .. OgcWrites.ConformanceClasses]) }))
+        ogc.MapGet("/conformance", (HttpContext http) =>
+                Respond(http, "conformance", new JsonObject { ["conformsTo"] = Array([.. ConformanceClasses, .. OgcWrites.ConformanceClasses]) }))
             .AllowParameters("f");
         ogc.MapGet("/api", (HttpContext http) => OgcOpenApi.Respond(http)).AllowParameters("f");
         ogc.MapGet("/api/ui/{file}", (string file) => OgcOpenApi.UiFile(file)).AllowParameters();

@@ -108,7 +108,10 @@ public static class OgcWrites
         if (Refused(http, writer.Delete) is { } refused) return refused;
         if (await VersionAsync(http, db, writer, featureId) is not { } current) return NotFound(id, featureId);
         if (Precondition(http, current) is { } failed) return failed;
-        var input = new JsonObject { ["id"] = NodeId.Encode(writer.Type, int.Parse(featureId, CultureInfo.InvariantCulture)), ["expectedVersion"] = current };
+        var input = new JsonObject
+        {
+            ["id"] = NodeId.Encode(writer.Type, int.Parse(featureId, CultureInfo.InvariantCulture)), ["expectedVersion"] = current,
+        };
         var (_, error) = await RunAsync(http, writer.Delete, $"Delete{writer.Type}Input", writer, input);
         return error ?? Results.NoContent();
     }
@@ -174,7 +177,8 @@ public static class OgcWrites
         {
             try
             {
-                input[writer.Geometry] = OgcCrs.ToCrs84(geometry, OgcCrs.Normalize(http.Request.Headers["Content-Crs"].FirstOrDefault(), "Content-Crs"));
+                var crs = OgcCrs.Normalize(http.Request.Headers["Content-Crs"].FirstOrDefault(), "Content-Crs");
+                input[writer.Geometry] = OgcCrs.ToCrs84(geometry, crs);
             }
             catch (Querying.QueryInputException e)
             {
@@ -217,7 +221,8 @@ public static class OgcWrites
             var code = failure["extensions"]?["code"]?.ToString();
             var status = code switch { "AUTH_NOT_AUTHENTICATED" => 401, "AUTH_NOT_AUTHORIZED" => 403, _ => 400 };
             if (status == 401) http.Response.Headers.WWWAuthenticate = "Bearer";
-            return (null, OgcEndpoints.Exception(status == 400 ? "InvalidParameterValue" : "Forbidden", failure["message"]?.ToString() ?? "refused", status));
+            var kind = status == 400 ? "InvalidParameterValue" : "Forbidden";
+            return (null, OgcEndpoints.Exception(kind, failure["message"]?.ToString() ?? "refused", status));
         }
         var write = answer["data"]!["write"]!;
         if (write["errors"] is JsonArray { Count: > 0 } errors)

@@ -77,11 +77,13 @@ public static class AccessPolicy
             foreach (var (entityName, fields) in options.Fields)
             {
                 var entity = FieldsDoc.Entities.FirstOrDefault(e => e.TypeName == entityName)
-                    ?? throw Problem($"Access:Fields: there is no type '{entityName}' (one of {string.Join(", ", FieldsDoc.Entities.Select(e => e.TypeName))})");
+                    ?? throw Problem($"Access:Fields: there is no type '{entityName}' "
+                        + $"(one of {string.Join(", ", FieldsDoc.Entities.Select(e => e.TypeName))})");
                 foreach (var (field, roles) in fields)
                 {
                     if (!entity.Fields.Any(f => f.Name == field)) throw Problem($"Access:Fields:{entityName}: there is no field '{field}'");
-                    entity.Configure(field, OptionalRole(roles.Read, $"{entityName}:{field}:Read"), OptionalRole(roles.Write, $"{entityName}:{field}:Write"));
+                    entity.Configure(field,
+                        OptionalRole(roles.Read, $"{entityName}:{field}:Read"), OptionalRole(roles.Write, $"{entityName}:{field}:Write"));
                 }
             }
             (PublicStatuses, _mutations, _applied) = (statuses, mutations, text);

@@ -14,7 +14,9 @@ public static class Authorization
 {
     public const string Message = "The current user is not authorized to access this resource.";
 
-    /// <summary>The error HotChocolate gives the current caller for a resource it may not use (<paramref name="what"/>, when a part of one).</summary>
+    /// <summary>
+    /// The error HotChocolate gives the current caller for a resource it may not use (<paramref name="what"/>, when a part of one).
+    /// </summary>
     public static ExecutionError Denied(string? what = null) =>
         new(what is null ? Message : $"{Message} ({what})") { Code = CodeFor(Caller.Current) };
 

@@ -15,7 +15,9 @@ namespace GeoProjects.Api.Data.Migrations
 
             public static string Down => Function(notify: false);
 
-            /// <summary>The revisions trigger (VersionsAndRevisions), with the announcement after its INSERT when <paramref name="notify"/>.</summary>
+            /// <summary>
+            /// The revisions trigger (VersionsAndRevisions), with the announcement after its INSERT when <paramref name="notify"/>.
+            /// </summary>
             private static string Function(bool notify) => """
                 CREATE OR REPLACE FUNCTION geoprojects_record_revisions() RETURNS trigger LANGUAGE plpgsql
                 SECURITY DEFINER SET search_path = public, pg_temp AS $$

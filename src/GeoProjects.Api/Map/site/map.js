@@ -163,7 +163,8 @@
   function chart(id, option) {
     const element = document.getElementById(id);
     element.hidden = false;
-    (charts[id] ??= echarts.init(element, null, { renderer: 'svg' })).setOption({ textStyle: { fontFamily: chartFont }, animation: false, ...option }, true);
+    charts[id] ??= echarts.init(element, null, { renderer: 'svg' });
+    charts[id].setOption({ textStyle: { fontFamily: chartFont }, animation: false, ...option }, true);
   }
   const bars = (title, labels, values, colors) => ({
     title: { text: title, textStyle: { fontSize: 13 } }, grid: { left: 90, right: 12, top: 28, bottom: 20 }, tooltip: {},
@@ -204,7 +205,8 @@
           { name: '年度计划 · Planned', type: 'line', data: months.map(m => Number(m.annualPlannedInvestment ?? 0)) },
         ],
       });
-      chart('chart-warnings', bars('预警 · Warnings', ['红 · RED', '黄 · YELLOW'], [data.red.totalCount, data.yellow.totalCount], ['#d62728', '#e6b800']));
+      chart('chart-warnings', bars('预警 · Warnings', ['红 · RED', '黄 · YELLOW'], [data.red.totalCount, data.yellow.totalCount],
+        ['#d62728', '#e6b800']));
     } catch (e) {
       document.getElementById('chart-trend').hidden = true;
       document.getElementById('chart-warnings').hidden = true;
@@ -266,7 +268,9 @@
   // ---- editing (signed in): the main fields in the popup, the location by dragging; updateProject with expectedVersion ----
   const editSource = new ol.source.Vector();
   map.addLayer(new ol.layer.Vector({ source: editSource, zIndex: 10, style: new ol.style.Style({
-    image: new ol.style.Circle({ radius: 9, fill: new ol.style.Fill({ color: '#0969da' }), stroke: new ol.style.Stroke({ color: '#fff', width: 3 }) }),
+    image: new ol.style.Circle({
+      radius: 9, fill: new ol.style.Fill({ color: '#0969da' }), stroke: new ol.style.Stroke({ color: '#fff', width: 3 }),
+    }),
   }) }));
   // Dragging moves a WGS84 point: offered when the map itself is WGS84 (a GCJ-02/BD-09 basemap shifts what is shown).
   if (config.crs === 'WGS84') map.addInteraction(new ol.interaction.Translate({ layers: l => l.getSource() === editSource }));
@@ -316,7 +320,8 @@
     const { project: theirs } = await graphql(`query($id: ID!) { project(id: $id) { ${EDITED} } }`, { id: input.id });
     const rows = ['name', 'totalInvestment', 'status', 'sector'].map(f => `<tr class="${String(theirs[f]) !== String(input[f]) ? 'differs' : ''}">
       <td>${escapeHtml(split(fieldInfo[f]?.label ?? f).zh)}</td><td>${escapeHtml(input[f])}</td><td>${escapeHtml(theirs[f])}</td></tr>`).join('');
-    document.getElementById('edit-result').innerHTML = `<div id="conflict"><strong>冲突 · Conflict:</strong> v${input.expectedVersion} → v${currentVersion}
+    document.getElementById('edit-result').innerHTML = `<div id="conflict">
+      <strong>冲突 · Conflict:</strong> v${input.expectedVersion} → v${currentVersion}
       <table><tr><th></th><th>您的 · Yours</th><th>当前 · Current v${currentVersion}</th></tr>${rows}</table>
       <div class="buttons"><button type="button" id="keep-mine">保留我的 · Keep mine</button>
       <button type="button" id="take-theirs">采用当前 · Take current</button></div></div>`;
