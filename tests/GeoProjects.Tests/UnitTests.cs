@@ -127,3 +127,52 @@ public sealed class DocumentGuardTests
         Assert.True(clock.ElapsedMilliseconds < 500, $"{clock.ElapsedMilliseconds} ms");
     }
 }
+
+/// <summary>Sixteen concurrent first requests for one tile: one rendering, fifteen served from it, as the metrics count them.</summary>
+public sealed class TileCoalescingTests
+{
+    [Fact]
+    public async Task ConcurrentFirstRequestsShareOneRendering()
+    {
+        using var cache = new GeoProjects.Api.Tiles.TileCache(Microsoft.Extensions.Options.Options.Create(
+            new GeoProjects.Api.Tiles.TileOptions { CacheMegabytes = 1 }));
+        var results = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) => { if (instrument.Name == "geoprojects.tiles.cache.requests") l.EnableMeasurementEvents(instrument); };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            // Only this test's layer: other tests render tiles at the same time.
+            string? result = null, layer = null;
+            foreach (var tag in tags)
+                if (tag.Key == "result") result = (string)tag.Value!;
+                else if (tag.Key == "layer") layer = tag.Value as string;
+            if (layer == "coalescing-test" && result is not null) results.Add(result);
+        });
+        listener.Start();
+        var renders = 0;
+        var gate = new TaskCompletionSource();
+        async Task<byte[]?> Render()
+        {
+            Interlocked.Increment(ref renders);
+            await gate.Task; // every request arrives while the first one renders
+            return [1, 2, 3];
+        }
+        var contexts = Enumerable.Range(0, 16).Select(_ => new Microsoft.AspNetCore.Http.DefaultHttpContext()).ToList();
+        foreach (var c in contexts) c.Request.Path = "/tiles/coalescing-test/8/213/100.mvt";
+        var requests = contexts.Select(c => cache.GetOrRenderAsync(c, "tile-key", Render)).ToList();
+        await Task.Delay(100);
+        gate.SetResult();
+        var tiles = await Task.WhenAll(requests);
+
+        Assert.Equal(1, renders);
+        Assert.All(tiles, t => Assert.Equal([1, 2, 3], t));
+        Assert.Single(contexts, c => c.Response.Headers["X-Cache"] == "MISS");
+        Assert.Equal(15, results.Count(r => r == "coalesced"));
+        Assert.Equal(1, results.Count(r => r == "miss"));
+        var again = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        again.Request.Path = "/tiles/coalescing-test/8/213/100.mvt";
+        Assert.Equal([1, 2, 3], await cache.GetOrRenderAsync(again, "tile-key", Render)); // and then from the cache
+        Assert.Equal("HIT", again.Response.Headers["X-Cache"].ToString());
+        Assert.Equal(1, renders);
+    }
+}

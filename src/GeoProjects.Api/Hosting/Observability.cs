@@ -45,7 +45,7 @@ public static class Telemetry
     public static readonly Histogram<double> TileRender = Meter.CreateHistogram<double>(
         "geoprojects.tiles.render.duration", "s", "Rendering a tile in PostGIS (cache misses), by layer");
     public static readonly Counter<long> TileCache = Meter.CreateCounter<long>(
-        "geoprojects.tiles.cache.requests", "{request}", "Tile cache lookups, by result (hit or miss)");
+        "geoprojects.tiles.cache.requests", "{request}", "Tile cache lookups, by result (hit, coalesced with a rendering under way, or miss)");
 
     public static void ObserveReplicaLag(Func<double> seconds) =>
         Meter.CreateObservableGauge("geoprojects.database.replica.lag", seconds, "s", "How far the read replica's replay is behind");
