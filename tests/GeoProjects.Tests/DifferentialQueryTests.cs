@@ -37,6 +37,55 @@ public sealed class DifferentialQueryTests(ApiFixture api)
         Assert.True(checkedCases >= Cases, $"{checkedCases} cases");
     }
 
+    /// <summary>
+    /// projectStats against a GROUP BY computed here over the same rows: random filters, 0–3 dimensions, every total
+    /// (the plans and completed figures as the oracle's own SQL reads them), compared group by group, exactly.
+    /// </summary>
+    [Fact]
+    public async Task RandomStatisticsEqualTheOraclesGroupBy()
+    {
+        var rows = await Rows.LoadAsync(api);
+        var seed = PropertyRuns.Seed;
+        var dimensions = new (string Name, Func<ProjectRow, string> Key, string Selection)[]
+        {
+            ("SECTOR", p => EnumName(p.Sector), "sector"), ("ZONE", p => p.ZoneId?.ToString() ?? "", "zone { id }"),
+            ("STATUS", p => EnumName(p.Status), "status"), ("BATCH", p => p.BatchId?.ToString() ?? "", "batch { id }"),
+            ("INDUSTRY_CHAIN", p => p.IndustryChain ?? "", "industryChain"), ("START_YEAR", p => p.StartDate?.Year.ToString() ?? "", "startYear"),
+        };
+        var cases = Filters(rows, 1).SelectMany(filter => Gen.SubListOf(Enumerable.Range(0, dimensions.Length).ToArray())
+            .Where(d => d.Count <= 3).Select(d => (Filter: filter, Dimensions: d.Select(i => dimensions[i]).ToList())));
+        var checkedCases = 0;
+        await Task.Run(() => Prop.ForAll(Arb.From(cases), c =>
+        {
+            checkedCases++;
+            var query = $$"""
+                { projectStats(where: {{c.Filter.Graphql}}, groupBy: [{{string.Join(", ", c.Dimensions.Select(d => d.Name))}}]) {
+                  {{string.Join(" ", c.Dimensions.Select(d => d.Selection))}} count totalInvestment annualPlannedInvestment completedInvestment } }
+                """;
+            var response = api.QueryAsync(query).GetAwaiter().GetResult();
+            Assert.False(response.HasErrors, $"seed {seed}: {query}\n{response.Text}");
+            string Key(JsonElement g) => string.Join("|", c.Dimensions.Select(d => g.GetProperty(d.Selection.Split(' ')[0]) switch
+            {
+                { ValueKind: JsonValueKind.Null } => "",
+                { ValueKind: JsonValueKind.Object } o => GeoProjects.Api.GraphQL.NodeId.Parse(o.GetProperty("id").GetString()!).Key.ToString(),
+                var v => v.ToString(),
+            }));
+            var actual = response.Data.GetProperty("projectStats").EnumerateArray()
+                .Select(g => (Key(g), g.GetProperty("count").GetInt32(), g.GetProperty("totalInvestment").GetDecimal(),
+                    g.GetProperty("annualPlannedInvestment").GetDecimal(), g.GetProperty("completedInvestment").GetDecimal()))
+                .OrderBy(g => g.Item1, StringComparer.Ordinal).ToList();
+            var matching = rows.Projects.Where(p => c.Filter.Holds(p, rows)).ToList();
+            var expected = matching.GroupBy(p => string.Join("|", c.Dimensions.Select(d => d.Key(p))))
+                .Select(g => (g.Key, g.Count(), g.Sum(p => p.TotalInvestment), g.Sum(p => p.AnnualPlannedInvestment ?? 0),
+                    g.Sum(p => p.CompletedInvestment ?? 0)))
+                .OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+            // Without groupBy the answer is one total, zeros when nothing matches.
+            if (c.Dimensions.Count == 0 && expected.Count == 0) expected.Add(("", 0, 0m, 0m, 0m));
+            Assert.True(expected.SequenceEqual(actual), $"seed {seed}: {query}\nexpected {string.Join("; ", expected)}\nactual {string.Join("; ", actual)}");
+        }).Check(PropertyRuns.Config(200)));
+        Assert.True(checkedCases >= 200, $"{checkedCases} cases");
+    }
+
     // ---- The oracle's copy of the data, read with plain SQL (not through the API's model) ----
 
     public sealed record ZoneRow(int Id, string Code, string Name, string Kind, double AreaKm2, int? ParentId);

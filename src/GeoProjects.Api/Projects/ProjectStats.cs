@@ -87,7 +87,7 @@ public static class ProjectStatsQueries
             ? await Aggregate(projects, p => 1, _ => new StatsKey(), context, progress).ToListAsync(ct)
             : await Aggregate(projects, KeySelector(groupBy), k => k, context, progress).ToListAsync(ct);
         // Without groupBy the answer is one total, also when nothing matches.
-        if (groupBy.Count == 0 && groups.Count == 0) groups.Add(new ProjectStatsGroup());
+        if (groupBy.Count == 0 && groups.Count == 0) groups.Add(new ProjectStatsGroup { AnnualPlannedInvestment = 0, CompletedInvestment = 0 });
         return groups.OrderByDescending(g => g.TotalInvestment).ThenByDescending(g => g.Count).ToList();
     }
 
