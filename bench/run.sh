@@ -116,8 +116,12 @@ check "PostGraphile (stats)" http://127.0.0.1:$pg_port/graphql "$(body s_pg "$p_
 
 echo "== measuring (${warmup}s warm-up + ${duration}s each, $connections connections)" >&2
 declare -A m
+# What row-level security costs: the headline and tiles with a viewer's token (every row visible) right after the same
+# anonymous runs (published rows only; the policy is evaluated either way), so both meet a server equally warm.
+viewer="Bearer $(ConnectionStrings__GeoProjects="$reader" "$api" token --sub "bench viewer" --role viewer --ttl 2h)"
 m[h_sql]=$(measure "$headline_url" PATHS="/${headline_url#http://*/}")
 m[h_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body h_gp "$q_headline")")
+m[h_gpv]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body h_gp "$q_headline")" AUTH="$viewer")
 m[h_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body h_pg "$p_headline")")
 m[n_sql]=$(measure http://127.0.0.1:$sql_port/nested PATHS=/nested)
 m[n_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body n_gp "$q_nested")")
@@ -127,13 +131,9 @@ m[s_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body s_gp "$q_s
 m[s_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body s_pg "$p_stats")")
 m[t_sql]=$(measure http://127.0.0.1:$sql_port/ PATHS="$tiles")
 m[t_gp]=$(measure http://127.0.0.1:$nocache_port/ PATHS="$tiles")
+m[t_gpv]=$(measure http://127.0.0.1:$nocache_port/ PATHS="$tiles" AUTH="$viewer")
 m[t_hit]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles")
 m[t_304]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles" ETAGS="$etags")
-# What row-level security costs: the same headline and tiles with a viewer's token (every row visible) against the
-# anonymous runs above (published rows only; the policy is evaluated either way).
-viewer="Bearer $(ConnectionStrings__GeoProjects="$reader" "$api" token --sub "bench viewer" --role viewer --ttl 2h)"
-m[h_gpv]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body h_gp "$q_headline")" AUTH="$viewer")
-m[t_gpv]=$(measure http://127.0.0.1:$nocache_port/ PATHS="$tiles" AUTH="$viewer")
 # A hostile mix (the kinds of request tests/…/HostileRequestTests refuses) on 4 connections, alongside the headline
 # query: what normal clients see while it runs. Last, because a server that cannot bound such work may stay busy.
 hostile_files=$(python3 - "$tmp" <<'PY'
