@@ -195,6 +195,31 @@ public sealed class SubscriptionTests(ApiFixture api)
         }
     }
 
+    /// <summary>Documents a hostile client sends: each refused with a coded error, the connection kept.</summary>
+    [Theory]
+    [InlineData("subscription A { projectDeleted } subscription B { projectDeleted }", "OPERATION_NOT_FOUND")]
+    [InlineData("fragment F on Subscription { projectDeleted }", null)]
+    [InlineData("subscription { __typename }", null)]
+    [InlineData("subscription { projectDeleted projectDeleted2: projectDeleted }", null)]
+    public async Task AHostileSubscriptionDocumentIsRefused(string query, string? code)
+    {
+        await using var server = new LiveServer(api);
+        using var socket = await OpenAsync(server);
+        await SendAsync(socket, """{"type":"connection_init"}""");
+        await ReceiveAsync(socket);
+        await SendAsync(socket, JsonSerializer.Serialize(new { id = "x", type = "subscribe", payload = new { query } }));
+        var refused = (await ReceiveAsync(socket)).Message!.Value;
+        // A subscription is refused with `error`; a document with no operation runs as one result whose errors say so.
+        var errors = refused.GetProperty("type").GetString() == "error" ? refused.GetProperty("payload") : refused.GetProperty("payload").GetProperty("errors");
+        var given = errors[0].GetProperty("extensions").GetProperty("code").GetString();
+        if (code is not null) Assert.Equal(code, given);
+        else Assert.False(string.IsNullOrEmpty(given));
+        await SendAsync(socket, """{"type":"ping"}""");
+        var next = (await ReceiveAsync(socket)).Message!.Value.GetProperty("type").GetString();
+        if (next == "complete") next = (await ReceiveAsync(socket)).Message!.Value.GetProperty("type").GetString(); // after a result
+        Assert.Equal("pong", next); // still serving
+    }
+
     [Theory]
     [InlineData("ws")]
     [InlineData("sse")]

@@ -58,9 +58,11 @@ public sealed class LiveOperation
     public static async Task<LiveOperation> PrepareAsync(
         GraphQLDocument document, string query, string? operationName, Inputs variables, ISchema schema, Caller caller)
     {
-        var operation = document.Definitions.OfType<GraphQLOperationDefinition>()
-            .SingleOrDefault(o => operationName is null || o.Name?.StringValue == operationName)
-            ?? throw new ExecutionError(operationName is null ? "the document has several operations: name one" : $"no operation '{operationName}'")
+        var candidates = document.Definitions.OfType<GraphQLOperationDefinition>()
+            .Where(o => operationName is null || o.Name?.StringValue == operationName).ToList();
+        if (candidates is not [var operation])
+            throw new ExecutionError(candidates.Count > 1 ? "the document has several operations: name one with operationName"
+                : operationName is null ? "the document has no operation" : $"the document has no operation '{operationName}'")
                 { Code = "OPERATION_NOT_FOUND" };
         var validation = await new DocumentValidator().ValidateAsync(new ValidationOptions
         {
@@ -72,7 +74,9 @@ public sealed class LiveOperation
         if (operation.SelectionSet.Selections is not [GraphQLField root])
             throw new ExecutionError("a subscription selects exactly one root field") { Code = "SINGLE_ROOT_FIELD" };
         var name = root.Name.StringValue;
-        var (entity, operations) = Listens[name];
+        if (!Listens.TryGetValue(name, out var listens))
+            throw new ExecutionError($"'{name}' is not a subscription field") { Code = "NOT_A_SUBSCRIPTION" };
+        var (entity, operations) = listens;
         // The filter is read from the variables as sent, with the operation's defaults for those left out.
         var values = new Dictionary<string, object?>(variables);
         foreach (var v in operation.Variables?.Items ?? [])

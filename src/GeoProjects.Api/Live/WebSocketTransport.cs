@@ -242,6 +242,12 @@ public sealed class WebSocketTransport
         {
             // completed by the client, or the connection closed
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug must not leave the client waiting: the operation ends with a coded error; the connection stays.
+            _http.RequestServices.GetRequiredService<ILogger<WebSocketTransport>>().LogError(e, "Live: operation {Id} failed", id);
+            await ErrorAsync(id, "INTERNAL_ERROR", $"the operation failed on the server (request {_http.TraceIdentifier})");
+        }
         finally
         {
             _operations.TryRemove(KeyValuePair.Create(id, stop));
