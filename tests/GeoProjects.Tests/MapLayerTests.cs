@@ -4,6 +4,7 @@ using System.Text.Json;
 using GeoProjects.Api.Crs;
 using GeoProjects.Api.Tiles;
 using GeoProjects.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.IO.VectorTiles;
 using NetTopologySuite.IO.VectorTiles.Mapbox;
@@ -52,6 +53,29 @@ public sealed class VectorTileTests(ApiFixture api)
     }
 
     private static readonly Point Zhizhen = Seed.Projects.Single(p => p.Code == "XHA-2023-D01").Location;
+
+    /// <summary>A point tile that would hold more than Tiles:MaxFeatures projects comes as clusters: nothing cut off, every project counted.</summary>
+    [Fact]
+    public async Task ADenseTileIsClusteredNotTruncated()
+    {
+        const int z = 12;
+        var densest = Seed.Projects.GroupBy(p => TileOf(p.Location.X, p.Location.Y, z)).OrderByDescending(g => g.Count()).First();
+        Assert.True(densest.Count() > 3, "the seed has a tile of more than 3 projects at z12");
+        var (x, y) = densest.Key;
+        await using var capped = api.WithWebHostBuilder(b => b.UseSetting("Tiles:MaxFeatures", "3"));
+        using var client = capped.CreateClient();
+        await using var stream = await client.GetStreamAsync($"/tiles/projects/{z}/{x}/{y}.mvt");
+        var tile = new MapboxTileReader().Read(stream, new NetTopologySuite.IO.VectorTiles.Tiles.Tile(x, y, z));
+        Assert.DoesNotContain(tile.Layers, l => l.Name == "projects");
+        var clusters = tile.Layers.Single(l => l.Name == "clusters").Features;
+        Assert.Equal(densest.Count(), clusters.Sum(f => Convert.ToInt32(f.Attributes["count"])));
+
+        // Below the cap the same tile is points, every one of them.
+        using var plain = api.CreateClient();
+        await using var points = await plain.GetStreamAsync($"/tiles/projects/{z}/{x}/{y}.mvt");
+        var full = new MapboxTileReader().Read(points, new NetTopologySuite.IO.VectorTiles.Tiles.Tile(x, y, z));
+        Assert.True(full.Layers.Single(l => l.Name == "projects").Features.Count >= densest.Count());
+    }
 
     [Fact]
     public async Task ProjectTileCarriesAttributesAndPositions()

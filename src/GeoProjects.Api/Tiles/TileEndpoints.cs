@@ -45,11 +45,12 @@ public static class TileEndpoints
         ServeTileAsync(http, db, z, x, y, ProjectSchema.Filter, async (request, t, parameters) =>
         {
             var o = options.Value;
-            var clustered = t.Z < o.ClusterBelowZoom;
             var box = SearchBox(t, request.Crs);
             var rows = ProjectQueries.Filtered(db, request.Where, request.Context).Where(p => p.Location.Intersects(box));
-            // Clusters aggregate every matching project (a z5 tile stays at most 64 features); points are capped.
-            if (!clustered) rows = rows.OrderBy(p => p.Id).Take(o.MaxFeatures);
+            // Clusters aggregate every matching project (a tile stays at most 64 features). Points up to MaxFeatures: a
+            // tile that would carry more is clustered too (never truncated, never over ~500 KB); a closer zoom shows them.
+            var clustered = t.Z < o.ClusterBelowZoom
+                || await rows.Select(p => p.Id).Take(o.MaxFeatures + 1).CountAsync(http.RequestAborted) > o.MaxFeatures;
             // Clusters: a global grid of 8×8 cells per tile, so no cluster straddles two tiles and counts add up.
             parameters["tile_cell"] = t.Size / 8;
             var sql = clustered ? ClusterSql(request) : LayerSql("projects", ProjectFields.Registry, request);
@@ -183,8 +184,9 @@ public static class TileEndpoints
             [
                 new { id = "projects", description = "重大项目 · Major projects (points), from the cluster zoom up", minzoom = options.ClusterBelowZoom,
                     maxzoom = TileAddress.MaxZoom, fields = TileFields(ProjectFields.Registry) },
-                new { id = "clusters", description = "项目聚合 · Projects aggregated on a grid of 8×8 cells per tile, below the cluster zoom", minzoom = 0,
-                    maxzoom = options.ClusterBelowZoom - 1,
+                new { id = "clusters", description = "项目聚合 · Projects aggregated on a grid of 8×8 cells per tile: below the cluster zoom, "
+                    + $"and in a tile that would hold more than {options.MaxFeatures} points", minzoom = 0,
+                    maxzoom = TileAddress.MaxZoom,
                     fields = new Dictionary<string, string>
                     {
                         ["count"] = "Number: 项目数 projects in the cell", ["total_investment"] = "Number: 总投资合计 summed investment, 亿元",
