@@ -24,9 +24,9 @@ namespace GeoProjects.Api.Data.Migrations
                 DECLARE
                   geometries text[] := TG_ARGV[1:];
                   ids integer[];
-                  public_ids integer[] := '{}';
+                  public_flags boolean[];
                   projects integer[];
-                  chunk integer[];
+                  first integer;
                 BEGIN
                   IF TG_OP = 'INSERT' THEN
                     INSERT INTO revisions (entity, entity_id, version, operation, changed_by, correlation_id, changes, record)
@@ -55,24 +55,26 @@ namespace GeoProjects.Api.Data.Migrations
                     ids := ARRAY(SELECT id FROM old_rows ORDER BY id);
                   END IF;
                   IF cardinality(ids) = 0 THEN RETURN NULL; END IF;
-                  -- Which of them the public may see (as the row was, for a delete): the subscribers' filter for deletions.
-                  -- (Separate statements: a transition table that this operation lacks may not even be named.)
+                  -- Which of them the public may see (as the row was, for a delete), as flags in the ids' order: the subscribers'
+                  -- filter for deletions. (Separate statements: a transition table this operation lacks may not even be named.)
                   IF TG_TABLE_NAME = 'projects' AND TG_OP = 'DELETE' THEN
-                    public_ids := ARRAY(SELECT id FROM old_rows WHERE status = ANY (ARRAY(SELECT status FROM access_public_statuses)));
+                    public_flags := ARRAY(SELECT status = ANY (ARRAY(SELECT status FROM access_public_statuses)) FROM old_rows ORDER BY id);
                   ELSIF TG_TABLE_NAME = 'projects' THEN
-                    public_ids := ARRAY(SELECT id FROM new_rows WHERE status = ANY (ARRAY(SELECT status FROM access_public_statuses)));
+                    public_flags := ARRAY(SELECT n.status = ANY (ARRAY(SELECT status FROM access_public_statuses))
+                      FROM new_rows n JOIN unnest(ids) AS k(id) ON k.id = n.id ORDER BY n.id);
                   ELSIF TG_TABLE_NAME IN ('zones', 'project_batches') THEN
-                    public_ids := ids;
+                    public_flags := array_fill(true, ARRAY[cardinality(ids)]);
                   ELSIF TG_TABLE_NAME = 'progress_reports' AND TG_OP = 'DELETE' THEN
                     projects := ARRAY(SELECT project_id FROM old_rows ORDER BY id);
                   ELSIF TG_TABLE_NAME = 'progress_reports' THEN
-                    projects := ARRAY(SELECT n.project_id FROM new_rows n WHERE n.id = ANY (ids) ORDER BY n.id);
+                    projects := ARRAY(SELECT n.project_id FROM new_rows n JOIN unnest(ids) AS k(id) ON k.id = n.id ORDER BY n.id);
                   END IF;
+                  -- Slices of the ordered arrays, so a million-row import costs linear time (a lookup per id would be quadratic).
                   FOR i IN 0 .. (cardinality(ids) - 1) / 100 LOOP
-                    chunk := ids[i * 100 + 1 : i * 100 + 100];
-                    PERFORM pg_notify('geoprojects_changes', json_build_object('entity', TG_ARGV[0], 'op', TG_OP, 'ids', chunk,
-                      'public', ARRAY(SELECT x FROM unnest(chunk) x WHERE x = ANY (public_ids)),
-                      'projects', projects[i * 100 + 1 : i * 100 + 100])::text);
+                    first := i * 100 + 1;
+                    PERFORM pg_notify('geoprojects_changes', json_build_object('entity', TG_ARGV[0], 'op', TG_OP, 'ids', ids[first : first + 99],
+                      'public', ARRAY(SELECT x FROM unnest(ids[first : first + 99], public_flags[first : first + 99]) AS u(x, f) WHERE f),
+                      'projects', projects[first : first + 99])::text);
                   END LOOP;
                 """ : "") + """
                   RETURN NULL;
