@@ -21,7 +21,7 @@ geoprojects_cluster() {
   case "$kind" in
     durable) pgdata="$root/.data/pg"; port=${GEOPROJECTS_PG_PORT:-55480} ;;
     fast) pgdata="$root/.data/pg-test"; port=${GEOPROJECTS_TEST_PG_PORT:-55481}
-      options="-c fsync=off -c synchronous_commit=off -c full_page_writes=off" ;;
+      options="-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" ;;
     *) echo "geoprojects: GEOPROJECTS_CLUSTER is durable or fast, not '$kind'" >&2; return 1 ;;
   esac
 

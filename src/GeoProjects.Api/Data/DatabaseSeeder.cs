@@ -50,6 +50,8 @@ public static class DatabaseSeeder
         var options = (DbContextOptionsBuilder<GeoProjectsDb>)DataSetup.Configure(
             new DbContextOptionsBuilder<GeoProjectsDb>(), connection.Value, statementTimeoutMs: 0);
         await using var owner = new GeoProjectsDb(options.Options);
+        // A migration may rewrite or summarize every row (a million projects take minutes): no client-side timeout either.
+        owner.Database.SetCommandTimeout(TimeSpan.Zero);
         await owner.Database.MigrateAsync(ct);
         await WriteAccessPolicyAsync(owner, ct);
         if (connection.ApiPassword is { } password)

@@ -21,6 +21,8 @@ public class GeoProjectsDb : DbContext
     public DbSet<Revision> Revisions => Set<Revision>();
     public DbSet<AnnualPlan> AnnualPlans => Set<AnnualPlan>();
     public DbSet<ProgressReport> ProgressReports => Set<ProgressReport>();
+    public DbSet<ProjectSummary> ProjectSummaries => Set<ProjectSummary>();
+    public DbSet<ProjectCluster> ProjectClusters => Set<ProjectCluster>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -109,6 +111,26 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
         e.HasIndex(p => p.IndustryChain);
         e.HasOne(p => p.Zone).WithMany(z => z.Projects).HasForeignKey(p => p.ZoneId).OnDelete(DeleteBehavior.SetNull);
         e.HasOne(p => p.Batch).WithMany(x => x.Projects).HasForeignKey(p => p.BatchId).OnDelete(DeleteBehavior.SetNull);
+    }
+}
+
+/// <summary>The summaries' tables, triggers and policies are the migration's (SQL); EF Core only reads them.</summary>
+internal sealed class SummaryConfiguration : IEntityTypeConfiguration<ProjectSummary>, IEntityTypeConfiguration<ProjectCluster>
+{
+    public void Configure(EntityTypeBuilder<ProjectSummary> e)
+    {
+        e.ToTable("project_summary", t => t.ExcludeFromMigrations()).HasNoKey();
+        e.Property(s => s.Sector).HasConversion<string>().HasMaxLength(32);
+        e.Property(s => s.Status).HasConversion<string>().HasMaxLength(32);
+        e.HasOne(s => s.Zone).WithMany().HasForeignKey(s => s.ZoneId);
+        e.HasOne(s => s.Batch).WithMany().HasForeignKey(s => s.BatchId);
+    }
+
+    public void Configure(EntityTypeBuilder<ProjectCluster> e)
+    {
+        e.ToTable("project_clusters", t => t.ExcludeFromMigrations()).HasNoKey();
+        e.Property(c => c.Sector).HasConversion<string>().HasMaxLength(32);
+        e.Property(c => c.Status).HasConversion<string>().HasMaxLength(32);
     }
 }
 

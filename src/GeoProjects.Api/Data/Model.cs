@@ -104,6 +104,48 @@ public sealed class Project
     public int Version { get; set; }
 }
 
+/// <summary>
+/// 项目统计汇总: the projects' count and summed investment per combination of the statistics' dimensions, kept current by
+/// a statement trigger on every write (migration Summaries); read-only here. Row-level security shows it as it shows projects.
+/// </summary>
+public sealed class ProjectSummary
+{
+    /// <summary>The members a projects filter may read to be answered here (same names and types as on <see cref="Project"/>).</summary>
+    public static readonly string[] Dimensions =
+        [nameof(Sector), nameof(Status), nameof(ZoneId), nameof(Zone), nameof(BatchId), nameof(Batch), nameof(IndustryChain)];
+    public Sector Sector { get; set; }
+    public ProjectStatus Status { get; set; }
+    public int? ZoneId { get; set; }
+    public Zone? Zone { get; set; }
+    public int? BatchId { get; set; }
+    public ProjectBatch? Batch { get; set; }
+    public string? IndustryChain { get; set; }
+    public int? StartYear { get; set; }
+    public int Count { get; set; }
+    public decimal TotalInvestment { get; set; }
+}
+
+/// <summary>
+/// 项目聚合金字塔: per zoom, per cell of the global cluster grid (8×8 cells a tile: the tiles of zoom + 3), per sector and
+/// status, the projects' count and summed investment, coordinates (EPSG:3857) and ids, kept by the same trigger. The
+/// sums give a cluster's centre (mean) and, for a cell of one project, its id.
+/// </summary>
+public sealed class ProjectCluster
+{
+    public const int MaxZoom = 13;
+    public static readonly string[] Dimensions = [nameof(Sector), nameof(Status)];
+    public short Zoom { get; set; }
+    public int Cx { get; set; }
+    public int Cy { get; set; }
+    public Sector Sector { get; set; }
+    public ProjectStatus Status { get; set; }
+    public int Count { get; set; }
+    public decimal TotalInvestment { get; set; }
+    public double SumX { get; set; }
+    public double SumY { get; set; }
+    public long SumId { get; set; }
+}
+
 [Description("行业领域 · Sector (行业领域) as used in the district's batch reports.")]
 public enum Sector
 {

@@ -65,10 +65,13 @@ public static class ProjectStatsQueries
             .Argument<DateScalar>("asOf", "进度类筛选的计算日期, 默认今天 (北京时间) · Date at which progress filters are measured; default today (China time).")
             .ResolveAsync(async c => await GetStatsAsync(
                 c.RequestServices!.GetRequiredService<GeoProjectsDb>(), c.InputArgument("where"), Progress.Context(c),
-                c.GetArgument<List<ProjectDimension>?>("groupBy") ?? [], WantsProgress(c), c.CancellationToken));
+                c.GetArgument<List<ProjectDimension>?>("groupBy") ?? [], WantsProgress(c), NeedsRows(c), c.CancellationToken));
     }
 
     private static readonly string[] ProgressTotals = ["annualPlannedInvestment", "completedInvestment", "completionRate"];
+
+    /// <summary>Counts and investment totals come from the summary; a bounding box or a progress total needs the projects' rows.</summary>
+    private static bool NeedsRows(IResolveFieldContext c) => Selection.FieldNames(c).Overlaps(ProgressTotals.Append("bbox").Append("extent"));
 
     /// <summary>
     /// The plan and completed totals cost a subquery per project: summed only when selected, and for a caller who may
@@ -77,15 +80,32 @@ public static class ProjectStatsQueries
     private static bool WantsProgress(IResolveFieldContext c) =>
         Selection.FieldNames(c).Overlaps(ProgressTotals) && ProgressTotals.All(t => ProjectFields.Registry.Find(t).ReadableBy(Caller.Current));
 
+    /// <summary>
+    /// The groups, from the summary kept on write (project_summary) when it holds the answer: no PERIOD, no bounding box or
+    /// progress total (<paramref name="needsRows"/>), and a filter that reads the summary's dimensions only (sector, status,
+    /// zone, batch, industry chain); otherwise one GROUP BY over the filtered projects. Both give the same groups.
+    /// </summary>
     public static async Task<List<ProjectStatsGroup>> GetStatsAsync(
         GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, IReadOnlyCollection<ProjectDimension> groupBy, bool progress,
-        CancellationToken ct)
+        bool needsRows, CancellationToken ct)
     {
-        var projects = ProjectQueries.Filtered(db, where, context);
+        var filter = where is null ? null : FilterTranslator.Translate(ProjectSchema.Filter, where, context);
+        var projects = filter is null ? db.Projects.AsNoTracking() : db.Projects.AsNoTracking().Where(filter);
         if (groupBy.Contains(ProjectDimension.Period)) return await TrendAsync(projects, groupBy, context, ct);
-        var groups = groupBy.Count == 0
-            ? await Aggregate(projects, p => 1, _ => new StatsKey(), context, progress).ToListAsync(ct)
-            : await Aggregate(projects, KeySelector(groupBy), k => k, context, progress).ToListAsync(ct);
+        var summary = needsRows ? null : SummaryFilter.Over(db.ProjectSummaries, filter, ProjectSummary.Dimensions);
+        var groups = (summary, groupBy.Count) switch
+        {
+            (null, 0) => await Aggregate(projects, p => 1, _ => new StatsKey(), context, progress).ToListAsync(ct),
+            (null, _) => await Aggregate(projects, KeySelector<Project>(groupBy, ProjectKeys), k => k, context, progress).ToListAsync(ct),
+            (_, 0) => await summary.GroupBy(s => 1).Select(g => new ProjectStatsGroup
+            {
+                Key = new StatsKey(), Count = g.Sum(s => s.Count), TotalInvestment = g.Sum(s => s.TotalInvestment),
+            }).ToListAsync(ct),
+            _ => await summary.GroupBy(KeySelector<ProjectSummary>(groupBy, SummaryKeys)).Select(g => new ProjectStatsGroup
+            {
+                Key = g.Key, Count = g.Sum(s => s.Count), TotalInvestment = g.Sum(s => s.TotalInvestment),
+            }).ToListAsync(ct),
+        };
         // Without groupBy the answer is one total, also when nothing matches.
         if (groupBy.Count == 0 && groups.Count == 0) groups.Add(new ProjectStatsGroup { AnnualPlannedInvestment = 0, CompletedInvestment = 0 });
         return groups.OrderByDescending(g => g.TotalInvestment).ThenByDescending(g => g.Count).ToList();
@@ -102,7 +122,7 @@ public static class ProjectStatsQueries
         return c.RequestServices!.GetRequiredService<RequestLoaders>().GetOrAdd<int, ProjectStatsGroup>(key, async (ids, _, ct) =>
         {
             var scoped = ProjectQueries.Filtered(db, where, context).Where(p => p.ZoneId != null && ids.Contains(p.ZoneId.Value));
-            var rows = await Aggregate(scoped, KeySelector([ProjectDimension.Zone]), k => k, context, progress).ToListAsync(ct);
+            var rows = await Aggregate(scoped, KeySelector<Project>([ProjectDimension.Zone], ProjectKeys), k => k, context, progress).ToListAsync(ct);
             var byZone = rows.ToDictionary(g => g.Key.ZoneId!.Value);
             return ids.ToDictionary(id => id, id => byZone.GetValueOrDefault(id) ?? new ProjectStatsGroup { Key = new StatsKey { ZoneId = id } });
         });
@@ -161,7 +181,7 @@ public static class ProjectStatsQueries
         var (_, to) = Progress.ReportWindow(context.AsOf);
         var rows = projects.SelectMany(p => p.Reports.Where(r => r.Period <= to), (p, r) => new Reported { Project = p, Report = r });
         var x = Expression.Parameter(typeof(Reported), "x");
-        var projectKey = KeySelector(groupBy.Where(d => d != ProjectDimension.Period).ToList());
+        var projectKey = KeySelector<Project>(groupBy.Where(d => d != ProjectDimension.Period).ToList(), ProjectKeys);
         var init = (MemberInitExpression)FilterTranslator.Inline(projectKey, Expression.Property(x, nameof(Reported.Project)));
         var period = Expression.Convert(Expression.Property(Expression.Property(x, nameof(Reported.Report)), nameof(ProgressReport.Period)), typeof(DateOnly?));
         var key = Expression.Lambda<Func<Reported, StatsKey>>(
@@ -182,22 +202,43 @@ public static class ProjectStatsQueries
         return groups.OrderBy(g => g.Key.Period).ThenByDescending(g => g.TotalInvestment).ToList();
     }
 
-    /// <summary>p => new StatsKey { Sector = p.Sector, … } with only the requested dimensions bound.</summary>
-    private static Expression<Func<Project, StatsKey>> KeySelector(IReadOnlyCollection<ProjectDimension> groupBy)
+    /// <summary>Each dimension's key as a project has it, and as the summary stores it.</summary>
+    private static readonly Dictionary<ProjectDimension, LambdaExpression> ProjectKeys = new()
     {
-        var p = Expression.Parameter(typeof(Project), "p");
-        var bindings = groupBy.Distinct().Select(d => d switch
-        {
-            ProjectDimension.Sector => Bind(nameof(StatsKey.Sector), (Expression<Func<Project, Sector?>>)(x => x.Sector), p),
-            ProjectDimension.Zone => Bind(nameof(StatsKey.ZoneId), (Expression<Func<Project, int?>>)(x => x.ZoneId), p),
-            ProjectDimension.Status => Bind(nameof(StatsKey.Status), (Expression<Func<Project, ProjectStatus?>>)(x => x.Status), p),
-            ProjectDimension.Batch => Bind(nameof(StatsKey.BatchId), (Expression<Func<Project, int?>>)(x => x.BatchId), p),
-            ProjectDimension.IndustryChain => Bind(nameof(StatsKey.IndustryChain), (Expression<Func<Project, string?>>)(x => x.IndustryChain), p),
-            ProjectDimension.StartYear => Bind(nameof(StatsKey.StartYear), (Expression<Func<Project, int?>>)(x => x.StartDate.HasValue ? x.StartDate.Value.Year : null), p),
-            ProjectDimension.Period => throw new ArgumentException("PERIOD groups reports (see TrendAsync), not projects", nameof(groupBy)),
-            _ => throw new ArgumentOutOfRangeException(nameof(groupBy), d, null),
-        });
-        return Expression.Lambda<Func<Project, StatsKey>>(Expression.MemberInit(Expression.New(typeof(StatsKey)), bindings), p);
+        [ProjectDimension.Sector] = (Expression<Func<Project, Sector?>>)(x => x.Sector),
+        [ProjectDimension.Zone] = (Expression<Func<Project, int?>>)(x => x.ZoneId),
+        [ProjectDimension.Status] = (Expression<Func<Project, ProjectStatus?>>)(x => x.Status),
+        [ProjectDimension.Batch] = (Expression<Func<Project, int?>>)(x => x.BatchId),
+        [ProjectDimension.IndustryChain] = (Expression<Func<Project, string?>>)(x => x.IndustryChain),
+        [ProjectDimension.StartYear] = (Expression<Func<Project, int?>>)(x => x.StartDate.HasValue ? x.StartDate.Value.Year : null),
+    };
+
+    private static readonly Dictionary<ProjectDimension, LambdaExpression> SummaryKeys = new()
+    {
+        [ProjectDimension.Sector] = (Expression<Func<ProjectSummary, Sector?>>)(x => x.Sector),
+        [ProjectDimension.Zone] = (Expression<Func<ProjectSummary, int?>>)(x => x.ZoneId),
+        [ProjectDimension.Status] = (Expression<Func<ProjectSummary, ProjectStatus?>>)(x => x.Status),
+        [ProjectDimension.Batch] = (Expression<Func<ProjectSummary, int?>>)(x => x.BatchId),
+        [ProjectDimension.IndustryChain] = (Expression<Func<ProjectSummary, string?>>)(x => x.IndustryChain),
+        [ProjectDimension.StartYear] = (Expression<Func<ProjectSummary, int?>>)(x => x.StartYear),
+    };
+
+    private static readonly Dictionary<ProjectDimension, string> KeyMembers = new()
+    {
+        [ProjectDimension.Sector] = nameof(StatsKey.Sector), [ProjectDimension.Zone] = nameof(StatsKey.ZoneId),
+        [ProjectDimension.Status] = nameof(StatsKey.Status), [ProjectDimension.Batch] = nameof(StatsKey.BatchId),
+        [ProjectDimension.IndustryChain] = nameof(StatsKey.IndustryChain), [ProjectDimension.StartYear] = nameof(StatsKey.StartYear),
+    };
+
+    /// <summary>x => new StatsKey { Sector = x.Sector, … } with only the requested dimensions bound.</summary>
+    private static Expression<Func<T, StatsKey>> KeySelector<T>(
+        IReadOnlyCollection<ProjectDimension> groupBy, IReadOnlyDictionary<ProjectDimension, LambdaExpression> keys)
+    {
+        var x = Expression.Parameter(typeof(T), "x");
+        var bindings = groupBy.Distinct().Select(d => d == ProjectDimension.Period
+            ? throw new ArgumentException("PERIOD groups reports (see TrendAsync), not projects", nameof(groupBy))
+            : Bind(KeyMembers[d], keys[d], x));
+        return Expression.Lambda<Func<T, StatsKey>>(Expression.MemberInit(Expression.New(typeof(StatsKey)), bindings), x);
     }
 
     private static MemberAssignment Bind(string member, LambdaExpression value, ParameterExpression p) =>

@@ -45,22 +45,41 @@ public static class TileEndpoints
         ServeTileAsync(http, db, z, x, y, ProjectSchema.Filter, async (request, t, parameters) =>
         {
             var o = options.Value;
-            var box = SearchBox(t, request.Crs);
-            var rows = ProjectQueries.Filtered(db, request.Where, request.Context).Where(p => p.Location.Intersects(box));
+            var filter = request.Where is null ? null : FilterTranslator.Translate(ProjectSchema.Filter, request.Where, request.Context);
+            var matching = filter is null ? db.Projects.AsNoTracking() : db.Projects.AsNoTracking().Where(filter);
+            var (searched, inside) = (SearchBox(t, request.Crs, 64.0 / 4096), SearchBox(t, request.Crs, 0));
+            var rows = matching.Where(p => p.Location.Intersects(searched));
+            var cells = PyramidCells(db, filter, request, t);
             // Clusters aggregate every matching project (a tile stays at most 64 features). Points up to MaxFeatures: a
-            // tile that would carry more is clustered too (never truncated, never over ~500 KB); a closer zoom shows them.
-            var clustered = t.Z < o.ClusterBelowZoom
-                || await rows.Select(p => p.Id).Take(o.MaxFeatures + 1).CountAsync(http.RequestAborted) > o.MaxFeatures;
-            // Clusters: a global grid of 8×8 cells per tile, so no cluster straddles two tiles and counts add up.
-            parameters["tile_cell"] = t.Size / 8;
+            // tile that holds more (inside its bounds, as the pyramid counts) is clustered too (never truncated, never
+            // over ~500 KB); a closer zoom shows them.
+            var clustered = t.Z < o.ClusterBelowZoom || (cells is null
+                ? await matching.Where(p => p.Location.Intersects(inside)).Select(p => p.Id).Take(o.MaxFeatures + 1)
+                    .CountAsync(http.RequestAborted)
+                : await cells.SumAsync(c => c.Count, http.RequestAborted)) > o.MaxFeatures;
+            if (clustered && cells is not null)
+                return (byte[]?)await FlatSql.ScalarAroundAsync(db, cells, PyramidSql, parameters, http.RequestAborted);
             var sql = clustered ? ClusterSql(request) : LayerSql("projects", ProjectFields.Registry, request);
             return (byte[]?)await FlatSql.ScalarAroundAsync(db, rows, sql, parameters, http.RequestAborted);
         });
 
+    /// <summary>
+    /// The tile's 8×8 cells of the cluster pyramid (project_clusters, kept on write), when they answer it: zoom ≤ 13, WGS84
+    /// tiles (the pyramid's cells are Web Mercator of the stored coordinates) and a filter on sector and status only.
+    /// </summary>
+    private static IQueryable<ProjectCluster>? PyramidCells(
+        GeoProjectsDb db, System.Linq.Expressions.Expression<Func<Project, bool>>? filter, MapLayerRequest request, TileAddress t)
+    {
+        if (t.Z > ProjectCluster.MaxZoom || request.Crs != CoordinateSystem.Wgs84) return null;
+        var (x0, y0, zoom) = (t.X * 8, t.Y * 8, (short)t.Z);
+        return SummaryFilter.Over(db.ProjectClusters, filter, ProjectCluster.Dimensions)
+            ?.Where(c => c.Zoom == zoom && c.Cx >= x0 && c.Cx < x0 + 8 && c.Cy >= y0 && c.Cy < y0 + 8);
+    }
+
     private static Task<IResult> ZonesTileAsync(HttpContext http, GeoProjectsDb db, IOptions<TileOptions> options, int z, int x, int y) =>
         ServeTileAsync(http, db, z, x, y, ZoneSchema.Filter, async (request, t, parameters) =>
         {
-            var box = SearchBox(t, request.Crs);
+            var box = SearchBox(t, request.Crs, 64.0 / 4096);
             var rows = db.Zones.Filter(ZoneSchema.Filter, request.Where).Where(zone => zone.Boundary.Intersects(box))
                 .OrderBy(zone => zone.Id).Take(options.Value.MaxFeatures);
             return (byte[]?)await FlatSql.ScalarAroundAsync(db, rows, LayerSql("zones", ZoneFields.Registry, request), parameters, http.RequestAborted);
@@ -102,7 +121,11 @@ public static class TileEndpoints
             """;
     }
 
-    /// <summary>The cluster layer: its attributes are aggregates (count, summed investment), described in TileJSON below.</summary>
+    /// <summary>
+    /// The cluster layer from the projects: a global grid of 8×8 cells per tile (geoprojects_cluster_cell, as the pyramid's), so
+    /// no cluster straddles two tiles and counts add up; the centre is the mean of the cell's points. Its attributes are
+    /// aggregates (count, summed investment), described in TileJSON below.
+    /// </summary>
     private static string ClusterSql(MapLayerRequest request)
     {
         var projects = ProjectFields.Registry;
@@ -111,23 +134,35 @@ public static class TileEndpoints
             , m AS (SELECT ST_Transform({{location}}, 3857) AS g, {{FlatSql.Column(projects.Find("totalInvestment"))}} AS investment,
                            q.{{FlatSql.Quote(projects.KeyColumn)}} AS id FROM q),
             c AS (
-              SELECT count(*)::int AS count, sum(investment)::float8 AS total_investment, min(id) AS first_id, ST_Centroid(ST_Collect(g)) AS center
-              FROM m GROUP BY floor((ST_X(g) + 20037508.342789244) / @tile_cell), floor((ST_Y(g) + 20037508.342789244) / @tile_cell))
-            SELECT ST_AsMVT(t.*, 'clusters', 4096, 'geom') FROM (
-              SELECT ST_AsMVTGeom(center, ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 0, true) AS geom, count, total_investment,
-                     CASE WHEN count = 1 THEN first_id END AS project_id
-              FROM c) t
-            WHERE t.geom IS NOT NULL
+              SELECT count(*) AS n, sum(investment) AS total, sum(ST_X(g)) AS sx, sum(ST_Y(g)) AS sy, sum(id::bigint) AS sid
+              FROM m GROUP BY geoprojects_cluster_cell(ST_X(g), ST_Y(g), @tile_z))
+            {{ClusterLayer}}
             """;
     }
 
+    /// <summary>The cluster layer from the pyramid's cells (q): the same sums, already made.</summary>
+    private const string PyramidSql = $"""
+        , c AS (SELECT sum(q.count) AS n, sum(q.total_investment) AS total, sum(q.sum_x) AS sx, sum(q.sum_y) AS sy, sum(q.sum_id) AS sid
+                FROM q GROUP BY q.cx, q.cy)
+        {ClusterLayer}
+        """;
+
+    /// <summary>Clusters (c: count n, investment, coordinate and id sums per cell) as the `clusters` layer; a cell of one project names it.</summary>
+    private const string ClusterLayer = """
+        SELECT ST_AsMVT(t.*, 'clusters', 4096, 'geom') FROM (
+          SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(sx / n, sy / n), 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 0, true) AS geom,
+                 n::integer AS count, total::float8 AS total_investment, CASE WHEN n = 1 THEN sid::integer END AS project_id
+          FROM c) t
+        WHERE t.geom IS NOT NULL
+        """;
+
     /// <summary>
     /// The WGS84 area whose features can land in the tile: the tile's bounds in the basemap's CRS, with a margin
-    /// (the MVT buffer plus the GCJ/BD offsets), brought back to WGS84. Feeds the GiST index.
+    /// (a share of the tile: the MVT buffer), brought back to WGS84 (plus the GCJ/BD offsets). Feeds the GiST index.
     /// </summary>
-    private static Geometry SearchBox(TileAddress t, CoordinateSystem crs)
+    private static Geometry SearchBox(TileAddress t, CoordinateSystem crs, double margin)
     {
-        var (w, s, e, n) = t.Bounds(margin: 64.0 / 4096);
+        var (w, s, e, n) = t.Bounds(margin);
         var box = GeoJson.Factory.ToGeometry(new Envelope(w, e, s, n));
         if (crs == CoordinateSystem.Wgs84) return box;
         // The offsets are under 0.01° in China; widen by that much rather than reshape the box.

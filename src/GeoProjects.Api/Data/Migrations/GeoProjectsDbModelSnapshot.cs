@@ -389,6 +389,108 @@ namespace GeoProjects.Api.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("GeoProjects.Api.Data.ProjectCluster", b =>
+                {
+                    b.Property<int>("Count")
+                        .HasColumnType("integer")
+                        .HasColumnName("count");
+
+                    b.Property<int>("Cx")
+                        .HasColumnType("integer")
+                        .HasColumnName("cx");
+
+                    b.Property<int>("Cy")
+                        .HasColumnType("integer")
+                        .HasColumnName("cy");
+
+                    b.Property<string>("Sector")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("sector");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<long>("SumId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sum_id");
+
+                    b.Property<double>("SumX")
+                        .HasColumnType("double precision")
+                        .HasColumnName("sum_x");
+
+                    b.Property<double>("SumY")
+                        .HasColumnType("double precision")
+                        .HasColumnName("sum_y");
+
+                    b.Property<decimal>("TotalInvestment")
+                        .HasColumnType("numeric")
+                        .HasColumnName("total_investment");
+
+                    b.Property<short>("Zoom")
+                        .HasColumnType("smallint")
+                        .HasColumnName("zoom");
+
+                    b.ToTable("project_clusters", null, t =>
+                        {
+                            t.ExcludeFromMigrations();
+                        });
+                });
+
+            modelBuilder.Entity("GeoProjects.Api.Data.ProjectSummary", b =>
+                {
+                    b.Property<int?>("BatchId")
+                        .HasColumnType("integer")
+                        .HasColumnName("batch_id");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer")
+                        .HasColumnName("count");
+
+                    b.Property<string>("IndustryChain")
+                        .HasColumnType("text")
+                        .HasColumnName("industry_chain");
+
+                    b.Property<string>("Sector")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("sector");
+
+                    b.Property<int?>("StartYear")
+                        .HasColumnType("integer")
+                        .HasColumnName("start_year");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<decimal>("TotalInvestment")
+                        .HasColumnType("numeric")
+                        .HasColumnName("total_investment");
+
+                    b.Property<int?>("ZoneId")
+                        .HasColumnType("integer")
+                        .HasColumnName("zone_id");
+
+                    b.HasIndex("BatchId")
+                        .HasDatabaseName("ix_project_summary_batch_id");
+
+                    b.HasIndex("ZoneId")
+                        .HasDatabaseName("ix_project_summary_zone_id");
+
+                    b.ToTable("project_summary", null, t =>
+                        {
+                            t.ExcludeFromMigrations();
+                        });
+                });
+
             modelBuilder.Entity("GeoProjects.Api.Data.Revision", b =>
                 {
                     b.Property<long>("Id")
@@ -588,6 +690,23 @@ namespace GeoProjects.Api.Data.Migrations
                         .HasForeignKey("ZoneId")
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_projects_zones_zone_id");
+
+                    b.Navigation("Batch");
+
+                    b.Navigation("Zone");
+                });
+
+            modelBuilder.Entity("GeoProjects.Api.Data.ProjectSummary", b =>
+                {
+                    b.HasOne("GeoProjects.Api.Data.ProjectBatch", "Batch")
+                        .WithMany()
+                        .HasForeignKey("BatchId")
+                        .HasConstraintName("fk_project_summary_project_batches_batch_id");
+
+                    b.HasOne("GeoProjects.Api.Data.Zone", "Zone")
+                        .WithMany()
+                        .HasForeignKey("ZoneId")
+                        .HasConstraintName("fk_project_summary_zones_zone_id");
 
                     b.Navigation("Batch");
 
