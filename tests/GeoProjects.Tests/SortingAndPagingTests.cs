@@ -104,4 +104,40 @@ public sealed class SortingAndPagingTests(ApiFixture api)
             """, new { after = cursor });
         Assert.Equal(expected.Skip(3).Take(3), next.Data.GetProperty("zones")[0].GetProperty("projects").GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("code").GetString()));
     }
+
+    /// <summary>
+    /// A keyset cursor is read only by the order that wrote it, and only as written: another order's cursor, edited values
+    /// and a position beyond the maximum are INVALID_CURSOR. A position cursor (as earlier versions gave) still pages, by OFFSET.
+    /// </summary>
+    [Fact]
+    public async Task CursorsAreCheckedAndOldPositionCursorsStillPage()
+    {
+        const string Page = "query($after: String, $order: [ProjectSortInput!]) { projects(first: 2, after: $after, order: $order) { nodes { code } pageInfo { endCursor } } }";
+        var byInvestment = new[] { new { totalInvestment = "DESC" } };
+        var first = await api.QueryAsync(Page, new { order = byInvestment });
+        var cursor = first.Data.GetProperty("projects").GetProperty("pageInfo").GetProperty("endCursor").GetString()!;
+        var text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(cursor));
+        Assert.StartsWith("k", text);
+
+        string Encode(string s) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(s));
+        var tag = text[..text.IndexOf(':')];
+        foreach (var (after, order) in new (string, object)[]
+        {
+            (cursor, new[] { new { code = "ASC" } }), // another order's cursor
+            (Encode(tag + ":[\"many\", 3]"), byInvestment), // a text where a number goes
+            (Encode(tag + ":[12.5]"), byInvestment), // a key missing
+            (Encode(tag + ":{\"a\": 1}"), byInvestment),
+            (Encode("1000000001"), byInvestment), // beyond the largest position
+        })
+        {
+            var r = await api.QueryAsync(Page, new { after, order });
+            Assert.Equal("INVALID_CURSOR", r.FirstErrorCode);
+        }
+
+        // Position 1 ("MQ==") is the second row: the page after it starts at the third, as with a keyset cursor after the second.
+        var byPosition = await api.QueryAsync(Page, new { after = Encode("1"), order = byInvestment });
+        var byKeyset = await api.QueryAsync(Page, new { after = cursor, order = byInvestment });
+        byPosition.AssertNoErrors();
+        Assert.Equal(byKeyset.Data.GetProperty("projects").GetProperty("nodes").ToString(), byPosition.Data.GetProperty("projects").GetProperty("nodes").ToString());
+    }
 }

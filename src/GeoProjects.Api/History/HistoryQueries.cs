@@ -52,7 +52,7 @@ public static class HistoryQueries
     private static Task<Connection<Revision>> PageAsync(IResolveFieldContext c, IQueryable<Revision> revisions, IEnumerable<object?>? order)
     {
         var keys = SortTranslator.Translate(RevisionFields.Registry.Sort, order ?? NewestFirst, r => r.Id);
-        return Paging.PageAsync(SortTranslator.Apply(revisions, keys), q => q, PagingArguments.Read(c),
+        return Paging.PageAsync(revisions, keys, r => r, PagingArguments.Read(c),
             c.RequestServices!.GetRequiredService<IOptions<PagingOptions>>().Value, c.CancellationToken);
     }
 

@@ -41,8 +41,8 @@ public static class ProjectQueries
     public static IQueryable<Project> Filtered(GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext? context = null) =>
         db.Projects.AsNoTracking().Filter(ProjectSchema.Filter, where, context);
 
-    /// <summary>Filtered, then ordered: by distance from `near` first (KNN on geography(location)), then `order`, then id.</summary>
-    public static IQueryable<Project> Ordered(GeoProjectsDb db, ProjectQuery query)
+    /// <summary>Filtered, and the order: by distance from `near` first (KNN on geography(location)), then `order`, then id.</summary>
+    public static (IQueryable<Project> Filtered, IReadOnlyList<SortKey> Keys) Ordering(GeoProjectsDb db, ProjectQuery query)
     {
         var filtered = Filtered(db, query.Where, query.Context);
         var keys = SortTranslator.Translate(ProjectSchema.Sort, query.Order, p => p.Id, query.Context).ToList();
@@ -57,12 +57,15 @@ public static class ProjectQueries
             System.Linq.Expressions.Expression<Func<Project, double>> knn = p => EF.Functions.DistanceKnn(GeoSql.Geography(p.Location), GeoSql.Geography(point));
             keys.Insert(0, new SortKey(knn, false));
         }
-        return SortTranslator.Apply(filtered, keys);
+        return (filtered, keys);
     }
 
     public static Task<Connection<Project>> GetProjectsAsync(
-        GeoProjectsDb db, PagingOptions paging, PageArgs page, ProjectQuery query, IReadOnlySet<string> fields, CancellationToken ct) =>
-        Paging.PageAsync(Ordered(db, query), q => ProjectSchema.Columns.Apply(q, fields), page, paging, ct);
+        GeoProjectsDb db, PagingOptions paging, PageArgs page, ProjectQuery query, IReadOnlySet<string> fields, CancellationToken ct)
+    {
+        var (filtered, keys) = Ordering(db, query);
+        return Paging.PageAsync(filtered, keys, ProjectSchema.Columns.Selector(fields), page, paging, ct);
+    }
 
     public static Task<Project?> GetProjectAsync(GeoProjectsDb db, int id, IReadOnlySet<string> fields, CancellationToken ct) =>
         ProjectSchema.Columns.Apply(db.Projects.AsNoTracking().Where(p => p.Id == id), fields).SingleOrDefaultAsync(ct);

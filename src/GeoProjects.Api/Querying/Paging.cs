@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 
@@ -25,8 +26,11 @@ public sealed class Connection<T>(IReadOnlyList<Edge<T>> edges, PageInfo pageInf
 }
 
 /// <summary>
-/// Cursor paging as HotChocolate does it over IQueryable: a cursor is base64 of the zero-based index
-/// ("MA==" is 0). Sizes above the maximum are an error, not a silent cap.
+/// Relay cursor paging. Cursors are keyset cursors (<see cref="Keyset"/>): a page after or before one is a range
+/// condition on the order's keys, so its cost does not grow with its position. Position cursors (base64 of the zero-based
+/// index, "MA==" is 0, as HotChocolate's offset paging and this API's earlier versions gave) are still read, as OFFSETs,
+/// and still given for orders a keyset cannot follow (by an enum: the database orders its names by its collation).
+/// Sizes above the maximum are an error, not a silent cap.
 /// </summary>
 public static class Paging
 {
@@ -34,7 +38,11 @@ public static class Paging
 
     public static string Cursor(int index) => Convert.ToBase64String(Encoding.UTF8.GetBytes(index.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
-    public static int Index(string cursor)
+    public static int Index(string cursor) =>
+        TryIndex(cursor) ?? throw new QueryInputException("INVALID_CURSOR", $"'{cursor}' is not a valid cursor");
+
+    /// <summary>The position a position cursor names, or null when it is not one.</summary>
+    public static int? TryIndex(string cursor)
     {
         try
         {
@@ -45,7 +53,7 @@ public static class Paging
         catch (FormatException)
         {
         }
-        throw new QueryInputException("INVALID_CURSOR", $"'{cursor}' is not a valid cursor");
+        return null;
     }
 
     public static void Validate(PageArgs args, PagingOptions options)
@@ -58,11 +66,27 @@ public static class Paging
         }
     }
 
-    /// <summary>Pages an ordered query; <paramref name="project"/> narrows the selected columns after ordering.</summary>
-    public static async Task<Connection<T>> PageAsync<T>(
-        IQueryable<T> ordered, Func<IQueryable<T>, IQueryable<T>> project, PageArgs args, PagingOptions options, CancellationToken ct)
+    /// <summary>
+    /// A page of <paramref name="filtered"/> in the order of <paramref name="keys"/> (ending with a unique key);
+    /// <paramref name="selector"/> narrows the selected columns.
+    /// </summary>
+    public static Task<Connection<T>> PageAsync<T>(
+        IQueryable<T> filtered, IReadOnlyList<SortKey> keys, Expression<Func<T, T>> selector, PageArgs args, PagingOptions options,
+        CancellationToken ct) where T : class
     {
         Validate(args, options);
+        var byPosition = args.After is { } a && TryIndex(a) is not null || args.Before is { } b && TryIndex(b) is not null;
+        return byPosition || !Keyset.Follows(keys)
+            ? PositionPageAsync(filtered, keys, selector, args, options, ct)
+            : new Keyset(keys).PageAsync(filtered, selector, args, options, ct);
+    }
+
+    /// <summary>OFFSET paging, for position cursors and orders a keyset cannot follow.</summary>
+    private static async Task<Connection<T>> PositionPageAsync<T>(
+        IQueryable<T> filtered, IReadOnlyList<SortKey> keys, Expression<Func<T, T>> selector, PageArgs args, PagingOptions options,
+        CancellationToken ct) where T : class
+    {
+        var ordered = SortTranslator.Apply(filtered, keys);
         int? total = null;
         async Task<int> Count(CancellationToken c) => total ??= await ordered.CountAsync(c);
 
@@ -77,7 +101,7 @@ public static class Paging
         }
         var size = Math.Max(0, end!.Value - start);
         // One row more than the page tells whether a next page exists without counting.
-        var rows = size == 0 ? [] : await project(ordered.Skip(start).Take(size + 1)).ToListAsync(ct);
+        var rows = size == 0 ? [] : await ordered.Skip(start).Take(size + 1).Select(selector).ToListAsync(ct);
         var page = rows.Take(size).Select((node, i) => new Edge<T>(Cursor(start + i), node)).ToList();
         var info = new PageInfo(rows.Count > size, start > 0, page.FirstOrDefault()?.Cursor, page.LastOrDefault()?.Cursor);
         return new Connection<T>(page, info, Count);

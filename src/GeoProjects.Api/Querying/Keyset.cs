@@ -1,0 +1,151 @@
+using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+
+namespace GeoProjects.Api.Querying;
+
+/// <summary>
+/// Keyset (seek) paging over an order whose last key is unique: a cursor holds the row's key values, and the page after
+/// it is the rows whose keys come after them (k1 &gt; v1 OR k1 = v1 AND k2 &gt; v2 …, with PostgreSQL's null placement:
+/// last ascending, first descending), plus a bound on the first key an index can serve. Cursors stay opaque: base64 of
+/// a tag of the order (a cursor of another order is refused) and the values as JSON.
+/// </summary>
+public sealed class Keyset(IReadOnlyList<SortKey> keys)
+{
+    private static readonly HashSet<Type> Comparable =
+        [typeof(int), typeof(long), typeof(decimal), typeof(double), typeof(DateOnly), typeof(DateTime), typeof(string)];
+
+    private readonly string _tag = Tag(keys);
+
+    /// <summary>
+    /// Whether a keyset can follow the order: every key a stored number, date or text, or the distance of `near` (not an
+    /// enum, which SQL orders by name; not a computed progress figure, whose exact value a cursor could not carry).
+    /// </summary>
+    public static bool Follows(IReadOnlyList<SortKey> keys) => keys.All(k => Comparable.Contains(Plain(k.Key.ReturnType)) && Stored(k.Key.Body));
+
+    private static bool Stored(Expression e) => e switch
+    {
+        UnaryExpression { NodeType: ExpressionType.Convert } u => Stored(u.Operand),
+        MemberExpression { Expression: { } inner } => inner is ParameterExpression || Stored(inner),
+        MethodCallExpression { Method.Name: nameof(NpgsqlNetTopologySuiteDbFunctionsExtensions.DistanceKnn) } => true,
+        _ => false,
+    };
+
+    public async Task<Connection<T>> PageAsync<T>(
+        IQueryable<T> filtered, Expression<Func<T, T>> selector, PageArgs args, PagingOptions options, CancellationToken ct) where T : class
+    {
+        int? total = null;
+        async Task<int> Count(CancellationToken c) => total ??= await filtered.CountAsync(c);
+        var x = Expression.Parameter(typeof(T), "x");
+        var values = keys.Select(k => FilterTranslator.Inline(k.Key, x)).ToList();
+        var range = filtered;
+        if (args.After is { } after) range = range.Where(Seek<T>(x, values, Read(after), forward: true));
+        if (args.Before is { } before) range = range.Where(Seek<T>(x, values, Read(before), forward: false));
+
+        // Backwards (last without first): the order reversed, then the rows turned round.
+        var backwards = args.First is null && args.Last is not null;
+        var size = backwards ? args.Last!.Value : args.First ?? options.DefaultPageSize;
+        var order = backwards ? keys.Select(k => k with { Descending = !k.Descending }).ToList() : keys;
+        var rows = size == 0 ? [] : await SortTranslator.Apply(range, order).Take(size + 1).Select(WithKeys(selector, x, values)).ToListAsync(ct);
+        var more = rows.Count > size;
+        var page = rows.Take(size).ToList();
+        if (backwards) page.Reverse();
+        // first and last together: the last `last` of the first `first`.
+        var cut = !backwards && args.Last is { } last && page.Count > last ? page.Count - last : 0;
+        var edges = page.Skip(cut).Select(r => new Edge<T>(Write(r.Keys), r.Node)).ToList();
+        var info = backwards
+            ? new PageInfo(args.Before is not null, more, edges.FirstOrDefault()?.Cursor, edges.LastOrDefault()?.Cursor)
+            : new PageInfo(more, args.After is not null || cut > 0, edges.FirstOrDefault()?.Cursor, edges.LastOrDefault()?.Cursor);
+        return new Connection<T>(edges, info, Count);
+    }
+
+    /// <summary>A row and its key values, in one statement: x => new Keyed { Node = selector(x), Keys = [k1(x), …] }.</summary>
+    private static Expression<Func<T, Keyed<T>>> WithKeys<T>(Expression<Func<T, T>> selector, ParameterExpression x, List<Expression> values) =>
+        Expression.Lambda<Func<T, Keyed<T>>>(Expression.MemberInit(Expression.New(typeof(Keyed<T>)),
+            Expression.Bind(typeof(Keyed<T>).GetProperty(nameof(Keyed<T>.Node))!, FilterTranslator.Inline(selector, x)),
+            Expression.Bind(typeof(Keyed<T>).GetProperty(nameof(Keyed<T>.Keys))!,
+                Expression.NewArrayInit(typeof(object), values.Select(v => Expression.Convert(v, typeof(object)))))), x);
+
+    /// <summary>The rows after (or, not <paramref name="forward"/>, before) the cursor's key values.</summary>
+    private Expression<Func<T, bool>> Seek<T>(ParameterExpression x, List<Expression> values, object?[] cursor, bool forward)
+    {
+        Expression? seek = null;
+        Expression equalSoFar = Expression.Constant(true);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var ascending = keys[i].Descending != forward;
+            var step = Expression.AndAlso(equalSoFar, Beyond(values[i], cursor[i], ascending));
+            seek = seek is null ? step : Expression.OrElse(seek, step);
+            equalSoFar = Expression.AndAlso(equalSoFar, Same(values[i], cursor[i]));
+        }
+        // The first key's bound, implied by the condition but only usable by an index when stated alone.
+        if (cursor[0] is not null) seek = Expression.AndAlso(Beyond(values[0], cursor[0], ascending: keys[0].Descending != forward, orEqual: true), seek!);
+        return Expression.Lambda<Func<T, bool>>(seek!, x);
+    }
+
+    /// <summary>After v (strictly, unless <paramref name="orEqual"/>) in an ascending (nulls last) or descending (nulls first) order.</summary>
+    private static Expression Beyond(Expression key, object? v, bool ascending, bool orEqual = false)
+    {
+        var nullable = !key.Type.IsValueType || Nullable.GetUnderlyingType(key.Type) is not null;
+        if (v is null) return ascending || !nullable ? Expression.Constant(false) : Expression.NotEqual(key, Expression.Constant(null, key.Type));
+        var value = Parameter(v, key.Type);
+        var op = (ascending, orEqual) switch
+        {
+            (true, false) => ExpressionType.GreaterThan, (true, true) => ExpressionType.GreaterThanOrEqual,
+            (false, false) => ExpressionType.LessThan, (false, true) => ExpressionType.LessThanOrEqual,
+        };
+        Expression compare = key.Type == typeof(string)
+            ? Expression.MakeBinary(op, Expression.Call(typeof(string).GetMethod(nameof(string.Compare), [typeof(string), typeof(string)])!, key, value),
+                Expression.Constant(0))
+            : Expression.MakeBinary(op, key, value);
+        return ascending && nullable ? Expression.OrElse(compare, Expression.Equal(key, Expression.Constant(null, key.Type))) : compare;
+    }
+
+    private static Expression Same(Expression key, object? v) =>
+        v is null ? Expression.Equal(key, Expression.Constant(null, key.Type)) : Expression.Equal(key, Parameter(v, key.Type));
+
+    /// <summary>A value EF Core sends as a parameter (a captured variable), so every cursor shares one SQL text and plan.</summary>
+    private static Expression Parameter(object v, Type type)
+    {
+        var box = (IStrongBox)Activator.CreateInstance(typeof(StrongBox<>).MakeGenericType(type))!;
+        box.Value = v;
+        return Expression.Field(Expression.Constant(box), nameof(StrongBox<object>.Value));
+    }
+
+    private string Write(object?[] values) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_tag}{JsonSerializer.Serialize(values)}"));
+
+    /// <summary>The key values of a cursor of this order; INVALID_CURSOR for anything else.</summary>
+    private object?[] Read(string cursor)
+    {
+        var invalid = new QueryInputException("INVALID_CURSOR", $"'{cursor}' is not a valid cursor for this order");
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(cursor));
+            if (!text.StartsWith(_tag, StringComparison.Ordinal)) throw invalid;
+            var items = JsonSerializer.Deserialize<JsonElement[]>(text[_tag.Length..]);
+            if (items is null || items.Length != keys.Count) throw invalid;
+            return items.Select((e, i) => e.ValueKind == JsonValueKind.Null ? null : e.Deserialize(Plain(keys[i].Key.ReturnType))).ToArray();
+        }
+        catch (Exception e) when (e is FormatException or JsonException or ArgumentException or NotSupportedException or InvalidOperationException)
+        {
+            throw invalid;
+        }
+    }
+
+    private static Type Plain(Type type) => Nullable.GetUnderlyingType(type) ?? type;
+
+    /// <summary>Names the order (its keys and directions), so a cursor is read only by the order that wrote it.</summary>
+    private static string Tag(IReadOnlyList<SortKey> keys) =>
+        "k" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("|", keys.Select(k => $"{k.Key.Body}{k.Descending}")))))[..8] + ":";
+}
+
+/// <summary>A row with its key values, read in the page's statement.</summary>
+public sealed class Keyed<T>
+{
+    public T Node { get; set; } = default!;
+    public object?[] Keys { get; set; } = [];
+}
