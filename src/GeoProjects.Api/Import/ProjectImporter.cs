@@ -28,8 +28,9 @@ public sealed record ImportResult(int Rows, int Inserted, int Updated, IReadOnly
 
 /// <summary>
 /// Imports projects from GeoJSON or CSV: every row is validated first (streaming); with any bad row nothing is
-/// written and every bad row is reported. Then one transaction upserts by code in batches; a killed import
-/// leaves the database as it was. Zones not given are assigned by the database's spatial join.
+/// written and every bad row is reported. Then one transaction copies the rows into a staging table (binary COPY) and
+/// upserts them by code in one statement; a killed import leaves the database as it was. Zones not given are assigned
+/// by the database's spatial join.
 /// </summary>
 public sealed class ProjectImporter(GeoProjectsDb db)
 {
@@ -59,28 +60,27 @@ public sealed class ProjectImporter(GeoProjectsDb db)
         }
         if (errors.Count > 0) return new ImportResult(rows, 0, 0, errors);
 
-        // Pass 2: read again and write, all in one transaction.
+        // Pass 2: read again, COPY into a staging table, then one upsert, all in one transaction.
         await db.Database.OpenConnectionAsync(ct);
         try
         {
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
             await using var tx = await connection.BeginTransactionAsync(ct);
             await Security.CallerSettings.ApplyAsync(connection, tx, Security.Caller.Current, ct);
-            var batch = new List<ValidProject>(BatchSize);
-            var written = 0;
-            await foreach (var row in SourceRows.ReadAsync(path, mapping, ct))
+            await using (var create = new NpgsqlCommand(StagingSql, connection, tx)) await create.ExecuteNonQueryAsync(ct);
+            await using (var copy = await connection.BeginBinaryImportAsync(CopySql, ct))
             {
-                batch.Add(Validate(row, mapping, crs, lookups, defaults).Project!);
-                if (batch.Count == BatchSize)
+                var written = 0;
+                await foreach (var row in SourceRows.ReadAsync(path, mapping, ct))
                 {
-                    await UpsertAsync(connection, tx, batch, ct);
-                    written += batch.Count;
-                    batch.Clear();
-                    options.Progress?.Report("writing", written, rows);
+                    await WriteAsync(copy, Validate(row, mapping, crs, lookups, defaults).Project!, ct);
+                    if (++written % BatchSize == 0) options.Progress?.Report("writing", written, rows);
                 }
+                await copy.CompleteAsync(ct);
             }
-            await UpsertAsync(connection, tx, batch, ct);
-            options.Progress?.Report("writing", rows, rows);
+            options.Progress?.Report("saving", rows, rows);
+            // One statement: the triggers (zones, revisions, summaries, notifications) each run once over every row.
+            await using (var upsert = new NpgsqlCommand(UpsertSql, connection, tx) { CommandTimeout = 0 }) await upsert.ExecuteNonQueryAsync(ct);
             await tx.CommitAsync(ct);
         }
         finally
@@ -244,46 +244,55 @@ public sealed class ProjectImporter(GeoProjectsDb db)
         });
 
     /// <summary>
-    /// One statement per batch: a parameter array per column, unnested into rows; a conflict on the code updates in
-    /// place. Built from the registry's columns, so a new file column is written without a change here.
+    /// The staging table a file is copied into: a column per file column (c0, c1, …), then lon and lat; dropped at commit.
+    /// The import is one statement however large the file, so the API's statement_timeout is lifted for its transaction
+    /// (the command line's operator interrupts it, and the transaction rolls back).
+    /// </summary>
+    private static readonly string StagingSql = "SET LOCAL statement_timeout = 0; "
+        + $"CREATE TEMP TABLE import_rows ({string.Join(", ", Columns.Select((c, i) => $"c{i} {SqlType(Target(c).Type)}"))}, lon float8, lat float8) "
+        + "ON COMMIT DROP";
+
+    private static readonly string CopySql = "COPY import_rows FROM STDIN (FORMAT BINARY)";
+
+    private static string SqlType(NpgsqlDbType type) => type switch
+    {
+        NpgsqlDbType.Numeric => "numeric",
+        NpgsqlDbType.Integer => "integer",
+        NpgsqlDbType.Date => "date",
+        NpgsqlDbType.Boolean => "boolean",
+        _ => "text",
+    };
+
+    /// <summary>
+    /// The staged rows into projects in one statement; a conflict on the code updates in place. Built from the registry's
+    /// columns, so a new file column is written without a change here.
     /// </summary>
     private static readonly string UpsertSql = BuildUpsert();
 
     private static string BuildUpsert()
     {
-        var columns = Columns.Select((c, i) => (Name: FlatSql.Quote(Target(c).Column), Parameter: $"@c{i}")).ToList();
+        var columns = Columns.Select((c, i) => (Name: FlatSql.Quote(Target(c).Column), Staged: $"u.c{i}")).ToList();
         var location = FlatSql.Quote(FlatSql.Geometry(ProjectFields.Registry, Door.Files).Column!);
         var code = FlatSql.Quote(ProjectFields.Registry.Find("code").Column!);
-        var names = string.Join(", ", columns.Select(c => c.Name));
         var updated = columns.Select(c => c.Name).Where(c => c != code).Append(location);
         return $"""
-            INSERT INTO {FlatSql.Quote(ProjectFields.Registry.Table)} ({names}, {location})
-            SELECT {string.Join(", ", columns.Select(c => "u." + c.Name))}, ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326)
-            FROM unnest({string.Join(", ", columns.Select(c => c.Parameter))}, @lon, @lat) AS u({names}, lon, lat)
+            INSERT INTO {FlatSql.Quote(ProjectFields.Registry.Table)} ({string.Join(", ", columns.Select(c => c.Name))}, {location})
+            SELECT {string.Join(", ", columns.Select(c => c.Staged))}, ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326)
+            FROM import_rows u
             ON CONFLICT ({code}) DO UPDATE SET {string.Join(", ", updated.Select(c => $"{c} = EXCLUDED.{c}"))}
             """;
     }
 
-    private static async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<ValidProject> rows, CancellationToken ct)
+    private static async Task WriteAsync(NpgsqlBinaryImporter copy, ValidProject row, CancellationToken ct)
     {
-        if (rows.Count == 0) return;
-        await using var command = new NpgsqlCommand(UpsertSql, connection, tx);
+        await copy.StartRowAsync(ct);
         for (var i = 0; i < Columns.Count; i++)
         {
-            var type = Target(Columns[i]).Type;
-            var values = Array.CreateInstance(type switch
-            {
-                NpgsqlDbType.Numeric => typeof(decimal?),
-                NpgsqlDbType.Integer => typeof(int?),
-                NpgsqlDbType.Date => typeof(DateOnly?),
-                NpgsqlDbType.Boolean => typeof(bool?),
-                _ => typeof(string),
-            }, rows.Count);
-            for (var r = 0; r < rows.Count; r++) values.SetValue(rows[r].Values[i] is Enum e ? e.ToString() : rows[r].Values[i], r);
-            command.Parameters.Add(new NpgsqlParameter($"c{i}", NpgsqlDbType.Array | type) { Value = values });
+            var value = row.Values[i] is Enum e ? e.ToString() : row.Values[i];
+            if (value is null) await copy.WriteNullAsync(ct);
+            else await copy.WriteAsync(value, Target(Columns[i]).Type, ct);
         }
-        command.Parameters.Add(new NpgsqlParameter("lon", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = rows.Select(r => r.Lon).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter("lat", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = rows.Select(r => r.Lat).ToArray() });
-        await command.ExecuteNonQueryAsync(ct);
+        await copy.WriteAsync(row.Lon, NpgsqlDbType.Double, ct);
+        await copy.WriteAsync(row.Lat, NpgsqlDbType.Double, ct);
     }
 }

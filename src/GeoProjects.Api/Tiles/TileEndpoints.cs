@@ -135,7 +135,8 @@ public static class TileEndpoints
                            q.{{FlatSql.Quote(projects.KeyColumn)}} AS id FROM q),
             c AS (
               SELECT count(*) AS n, sum(investment) AS total, sum(ST_X(g)) AS sx, sum(ST_Y(g)) AS sy, sum(id::bigint) AS sid
-              FROM m GROUP BY geoprojects_cluster_cell(ST_X(g), ST_Y(g), @tile_z))
+              FROM m GROUP BY geoprojects_cluster_cell(ST_X(g) + 20037508.342789244, @tile_z),
+                              geoprojects_cluster_cell(20037508.342789244 - ST_Y(g), @tile_z))
             {{ClusterLayer}}
             """;
     }

@@ -9,7 +9,7 @@ namespace GeoProjects.Api.Data.Migrations
         /// lists the rows the public may see (published projects; zones and batches) and `projects` a report's project.
         /// Nothing is sent for a rolled-back transaction, or for an update that changed nothing.
         /// </summary>
-        private static class Sql
+        internal static class Sql
         {
             public static string Up => Function(notify: true);
 
@@ -18,7 +18,7 @@ namespace GeoProjects.Api.Data.Migrations
             /// <summary>
             /// The revisions trigger (VersionsAndRevisions), with the announcement after its INSERT when <paramref name="notify"/>.
             /// </summary>
-            private static string Function(bool notify) => """
+            internal static string Function(bool notify) => """
                 CREATE OR REPLACE FUNCTION geoprojects_record_revisions() RETURNS trigger LANGUAGE plpgsql
                 SECURITY DEFINER SET search_path = public, pg_temp AS $$
                 DECLARE
