@@ -3,6 +3,7 @@
 // PostGraphile v4: its generated updateProject (by id, with a patch), which has no conflict check.
 // Prints one JSON line: writes, conflicts, conflicts/s, lost updates (increments that did not survive), latency.
 // Usage: GEOPROJECTS_TOKEN=<jwt> node bench/editors.mjs <graphql url> geoprojects|postgraphile <editors> <increments each> <ids, comma-separated>
+// (increments "throughput:<seconds>": write throughput instead, see below).
 const [, , url, system, editorsArg, incrementsArg, idsArg] = process.argv;
 const editors = Number(editorsArg), increments = Number(incrementsArg), ids = idsArg.split(',').map(Number);
 const token = process.env.GEOPROJECTS_TOKEN; // GeoProjects: an admin's bearer token (`GeoProjects.Api token`); PostGraphile: none
@@ -39,6 +40,38 @@ const systems = {
   },
 };
 const s = systems[system];
+
+// Throughput mode (editors "throughput:<seconds>"): each of N writers owns its own projects and writes without reading
+// first, as an editor who knows the version does (GeoProjects: the version its last write returned).
+if (incrementsArg.startsWith('throughput:')) {
+  const until = performance.now() + Number(incrementsArg.split(':')[1]) * 1000;
+  const latencies = [];
+  let writes = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: editors }, async (_, w) => {
+    const mine = ids.filter((_, i) => i % editors === w);
+    const versions = new Map(system !== 'geoprojects' ? [] : await Promise.all(mine.map(async id => [id, (await s.read(id)).version])));
+    for (let k = 0; performance.now() < until; k++) {
+      const id = mine[k % mine.length], value = k % 2 + 1, t = performance.now();
+      if (system === 'geoprojects') {
+        const { updateProject } = await gql('mutation($input: UpdateProjectInput!) { updateProject(input: $input) { project { version } errors { __typename } } }',
+          { input: { id: globalId(id), expectedVersion: versions.get(id), landAreaMu: value } });
+        if (updateProject.errors) throw new Error(`unexpected ${JSON.stringify(updateProject.errors)}`);
+        versions.set(id, updateProject.project.version);
+      } else {
+        await gql('mutation($id: Int!, $v: BigFloat!) { updateProject(input: { id: $id, patch: { landAreaMu: $v } }) { clientMutationId } }', { id, v: String(value) });
+      }
+      latencies.push(performance.now() - t);
+      writes++;
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = q => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  console.log(JSON.stringify({ system, writers: editors, writes, seconds, rps: writes / seconds, p50: at(0.5), p99: at(0.99) }));
+  process.exit(0);
+}
+
 const before = new Map(await Promise.all(ids.map(async id => [id, (await s.read(id)).value])));
 const latencies = [];
 let writes = 0, conflicts = 0;

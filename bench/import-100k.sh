@@ -25,6 +25,13 @@ with open(path, "w", encoding="utf-8") as f:
                 f"{random.uniform(119.6, 120.3):.5f},{random.uniform(35.6, 36.1):.5f},ILLUSTRATIVE: benchmark row\n")
 PY
 echo "file: $rows rows, $(du -h "$file" | cut -f1)"
+# The reference: GDAL loading the same file into a bare PostGIS table (COPY, no validation, no triggers), when installed.
+if command -v ogr2ogr >/dev/null && [ -z "${GEOPROJECTS_EXTERNAL_DB:-}" ]; then
+  start=$(date +%s%N)
+  ogr2ogr -f PostgreSQL "PG:host=127.0.0.1 port=$(echo "$GEOPROJECTS_SERVER" | sed -E 's/.*Port=([0-9]+).*/\1/') user=postgres dbname=$db" "$file" \
+    -nln ogr2ogr_bench -overwrite -oo X_POSSIBLE_NAMES=经度 -oo Y_POSSIBLE_NAMES=纬度 -a_srs EPSG:4326 --config PG_USE_COPY YES
+  echo "ogr2ogr (bare table, COPY): $(( ($(date +%s%N) - start) / 1000000 )) ms"
+fi
 /usr/bin/time -f "elapsed %e s, peak memory %M KB" "$api" import "$file" 2>&1 | tail -4
 psql "${GEOPROJECTS_PG_URL:-postgresql://postgres@127.0.0.1:55481}/$db" -qtAc "DELETE FROM projects WHERE code LIKE 'BENCH-%'" >/dev/null 2>&1 \
   || echo "(remove the BENCH-* projects yourself on an external database)"

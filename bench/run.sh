@@ -64,6 +64,9 @@ q_nested='{"query":"{ zones { name projects(first: 20) { nodes { name batch { na
 p_nested='{"query":"{ zones(orderBy: ID_ASC) { nodes { name projects(first: 20, orderBy: ID_ASC) { nodes { name batch { name } } } } } }"}'
 q_stats='{"query":"{ projectStats(where: { zone: { approximate: { eq: true } } }, groupBy: [SECTOR, ZONE]) { sector zone { name } count totalInvestment } }"}'
 p_stats='{"query":"{ projects(filter: { zoneId: { isNull: false } }) { groupedAggregates(groupBy: [SECTOR, ZONE_ID]) { keys distinctCount { id } sum { totalInvestment } } } }"}'
+# Statistics with a filter the summary cannot answer (investment): a GROUP BY over the matching rows for every system.
+q_stats2='{"query":"{ projectStats(where: { totalInvestment: { gte: 10 } }, groupBy: [SECTOR, ZONE]) { sector zone { name } count totalInvestment } }"}'
+p_stats2='{"query":"{ projects(filter: { zoneId: { isNull: false }, totalInvestment: { greaterThanOrEqualTo: \"10\" } }) { groupedAggregates(groupBy: [SECTOR, ZONE_ID]) { keys distinctCount { id } sum { totalInvestment } } } }"}'
 tiles=$(python3 - <<'PY'
 import math
 def tile(lon, lat, z):
@@ -113,6 +116,14 @@ check "GeoProjects (stats)" http://127.0.0.1:$gp_port/graphql "$(body s_gp "$q_s
 check "PostGraphile (headline)" http://127.0.0.1:$pg_port/graphql "$(body h_pg "$p_headline")"
 check "PostGraphile (nested)" http://127.0.0.1:$pg_port/graphql "$(body n_pg "$p_nested")"
 check "PostGraphile (stats)" http://127.0.0.1:$pg_port/graphql "$(body s_pg "$p_stats")"
+check "hand-written SQL (stats, filtered)" "http://127.0.0.1:$sql_port/stats?min=10" ""
+check "GeoProjects (stats, filtered)" http://127.0.0.1:$gp_port/graphql "$(body s2_gp "$q_stats2")"
+check "PostGraphile (stats, filtered)" http://127.0.0.1:$pg_port/graphql "$(body s2_pg "$p_stats2")"
+# Deep pages: the first page by investment, and one 90 % of the way through (GeoProjects' keyset cursor, PostGraphile's own).
+visible=$(psql "postgresql://bench_reader@127.0.0.1:$port/$db" -qtAX -c "SELECT count(*) FROM projects")
+deep_row=$(psql "postgresql://bench_reader@127.0.0.1:$port/$db" -qtAX -c \
+  "SELECT total_investment || ',' || id FROM projects ORDER BY total_investment DESC, id OFFSET $((visible * 9 / 10 - 1)) LIMIT 1")
+python3 bench/probe.py deep http://127.0.0.1:$gp_port/graphql http://127.0.0.1:$pg_port/graphql "$tmp" "$visible" "$deep_row"
 
 echo "== measuring (${warmup}s warm-up + ${duration}s each, $connections connections)" >&2
 declare -A m
@@ -120,7 +131,11 @@ declare -A m
 # anonymous runs (published rows only; the policy is evaluated either way), so both meet a server equally warm.
 viewer="Bearer $(ConnectionStrings__GeoProjects="$reader" "$api" token --sub "bench viewer" --role viewer --ttl 2h)"
 m[h_sql]=$(measure "$headline_url" PATHS="/${headline_url#http://*/}")
+allocated() { python3 bench/probe.py metric http://127.0.0.1:$gp_port/metrics dotnet_gc_heap_total_allocated; }
+served() { python3 bench/probe.py metric http://127.0.0.1:$gp_port/metrics 'http_server_request_duration_seconds_count{'; }
+a0=$(allocated); r0=$(served)
 m[h_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body h_gp "$q_headline")")
+bytes_per_request=$(python3 -c "print(round(($(allocated) - $a0) / max(1, $(served) - $r0) / 1024))")
 m[h_gpv]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body h_gp "$q_headline")" AUTH="$viewer")
 m[h_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body h_pg "$p_headline")")
 m[n_sql]=$(measure http://127.0.0.1:$sql_port/nested PATHS=/nested)
@@ -129,11 +144,26 @@ m[n_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body n_pg "$p_n
 m[s_sql]=$(measure http://127.0.0.1:$sql_port/stats PATHS=/stats)
 m[s_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body s_gp "$q_stats")")
 m[s_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body s_pg "$p_stats")")
+m[s2_sql]=$(measure http://127.0.0.1:$sql_port/stats PATHS=/stats?min=10)
+m[s2_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$tmp/s2_gp.json")
+m[s2_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$tmp/s2_pg.json")
+m[d_first]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$tmp/first.json")
+m[d_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$tmp/deep.json")
+m[d_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$tmp/pg_deep.json")
 m[t_sql]=$(measure http://127.0.0.1:$sql_port/ PATHS="$tiles")
 m[t_gp]=$(measure http://127.0.0.1:$nocache_port/ PATHS="$tiles")
 m[t_gpv]=$(measure http://127.0.0.1:$nocache_port/ PATHS="$tiles" AUTH="$viewer")
 m[t_hit]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles")
 m[t_304]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles" ETAGS="$etags")
+# Cold tiles: the tiles of 30 random projects at every zoom from 5 to 14, one request at a time, on the instance
+# whose tile cache is off, with and without a filter, and from the direct SQL; then 16 simultaneous first requests for
+# one tile the cache has not seen, on the instance whose cache is on.
+echo "== tile sweep" >&2
+points=$(psql "postgresql://bench_reader@127.0.0.1:$port/$db" -qtAX -c \
+  "SELECT string_agg(ST_X(location) || ':' || ST_Y(location), ',') FROM (SELECT location FROM projects ORDER BY md5(id::text) LIMIT 30) p")
+sweep=$(python3 bench/probe.py sweep http://127.0.0.1:$nocache_port http://127.0.0.1:$sql_port "$points")
+coalesced=$(python3 bench/probe.py coalesce http://127.0.0.1:$gp_port \
+  "${tiles%%,*}?where=$(python3 -c 'import json, urllib.parse; print(urllib.parse.quote(json.dumps({"totalInvestment": {"gte": 0.5}})))')")
 # A hostile mix (the kinds of request tests/…/HostileRequestTests refuses) on 4 connections, alongside the headline
 # query: what normal clients see while it runs. Last, because a server that cannot bound such work may stay busy.
 hostile_files=$(python3 - "$tmp" <<'PY'
@@ -195,7 +225,11 @@ editor_token=$(ConnectionStrings__GeoProjects="$writer" "$api" token --sub "benc
 e_gp=$(GEOPROJECTS_TOKEN=$editor_token node bench/editors.mjs http://127.0.0.1:$gpw_port/graphql geoprojects 16 $increments 1,2,3,4)
 e_pg=$(node bench/editors.mjs http://127.0.0.1:$pgw_port/graphql postgraphile 16 $increments 5,6,7,8)
 lost_gp=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["lost"])' "$e_gp")
-[ "$lost_gp" = 0 ] || { echo "bench: GeoProjects lost updates: $e_gp" >&2; exit 1; }
+# Mutation throughput on the same 32 projects: GeoProjects' updateProject (checked against the version its previous write
+# returned, a revision and a notification each) and PostGraphile's updateProject by id (a plain UPDATE), 16 writers.
+ids32=$(seq -s, 101 132)
+w_gp=$(GEOPROJECTS_TOKEN=$editor_token node bench/editors.mjs http://127.0.0.1:$gpw_port/graphql geoprojects 16 "throughput:$duration" "$ids32")
+w_pg=$(node bench/editors.mjs http://127.0.0.1:$pgw_port/graphql postgraphile 16 "throughput:$duration" "$ids32")
 editor_row() { # system, editors.mjs output
   python3 -c 'import json, sys; print("| {0} | {editors} | {increments} | {writes} | {conflicts} | {conflictsPerSecond:.1f} | {lost} | {p50:.1f} | {p99:.1f} |".format(sys.argv[1], **json.loads(sys.argv[2])))' "$1" "$2"
 }
@@ -216,6 +250,13 @@ live_row() { # transport, its report
 print("| {0} | {subscribers} | {1} | {expected} | {received} | {p50:.1f} | {p99:.1f} |".format(sys.argv[1], r["writes"], **t))' "$1" "$2"
 }
 
+# Start-up: a fresh instance on the same data, ready time and throughput in 2-second windows; then bulk import.
+echo "== start-up and import" >&2
+windows=15 import_rows=100000
+[ "$count" -le 1000 ] && { windows=2; import_rows=1000; } # the smoke run
+startup=$(STARTUP_NO_BUILD=1 STARTUP_CONNECTION="$reader" BENCH_PORT=$((gp_port + 6)) bench/startup.sh "$db" $windows)
+import=$(env -u ConnectionStrings__GeoProjects BENCH_DB=${db}_import bench/import-100k.sh $import_rows 2>&1 | grep -E "ogr2ogr|elapsed|imported")
+
 mkdir -p "$results"
 out="$results/$(date -u +%Y-%m-%d)-$count.md"
 {
@@ -235,15 +276,46 @@ out="$results/$(date -u +%Y-%m-%d)-$count.md"
   row "nested (zones → 20 projects → batch)" "hand-written SQL" "${m[n_sql]}" "${m[n_sql]}"
   row "" "GeoProjects" "${m[n_gp]}" "${m[n_sql]}"
   row "" "PostGraphile v4" "${m[n_pg]}" "${m[n_sql]}"
-  row "stats (sector × zone)" "hand-written SQL" "${m[s_sql]}" "${m[s_sql]}"
+  row "stats (sector × zone; GeoProjects: zones' own filter, from the summary)" "hand-written SQL GROUP BY" "${m[s_sql]}" "${m[s_sql]}"
   row "" "GeoProjects" "${m[s_gp]}" "${m[s_sql]}"
   row "" "PostGraphile v4 (pg-aggregates)" "${m[s_pg]}" "${m[s_sql]}"
+  row "stats, investment ≥ 10 (a GROUP BY for all)" "hand-written SQL GROUP BY" "${m[s2_sql]}" "${m[s2_sql]}"
+  row "" "GeoProjects" "${m[s2_gp]}" "${m[s2_sql]}"
+  row "" "PostGraphile v4 (pg-aggregates)" "${m[s2_pg]}" "${m[s2_sql]}"
   row "tiles (12 tiles, z8/z12/z14)" "direct ST_AsMVT SQL" "${m[t_sql]}" "${m[t_sql]}"
   row "" "GeoProjects, rendered (tile cache off)" "${m[t_gp]}" "${m[t_sql]}"
   row "" "GeoProjects, rendered as a viewer (token)" "${m[t_gpv]}" "${m[t_sql]}"
   row "" "GeoProjects, repeated → server tile cache" "${m[t_hit]}" "${m[t_sql]}"
   row "" "GeoProjects, If-None-Match → 304" "${m[t_304]}" "${m[t_sql]}"
   echo
+  echo "Headline allocations: ${bytes_per_request} KB allocated per request (the runtime's allocated bytes over the requests served while measured)."
+  echo
+  echo "Deep pages: 50 projects by investment, descending; the first page, and the page after the project 90 % of the way"
+  echo "through ($visible visible projects), by cursor. Ratios against GeoProjects' first page."
+  echo
+  echo "| page | system | req/s | p50 ms | p99 ms | p50 ÷ first page | req/s ÷ first page | non-2xx | timeouts (10 s) |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  row "first" "GeoProjects" "${m[d_first]}" "${m[d_first]}"
+  row "90 % deep, keyset cursor" "GeoProjects" "${m[d_gp]}" "${m[d_first]}"
+  row "90 % deep, its cursor" "PostGraphile v4" "${m[d_pg]}" "${m[d_first]}"
+  echo
+  echo "Cold tiles: the tiles of 30 random projects at each zoom, one request at a time, tile cache off (clusters come from"
+  echo "the pyramid kept on write up to z13 and for a sector filter; points from z11 where a tile holds ≤ 4 000). The direct SQL"
+  echo "aggregates every row below z11 and sends every point from z11, uncapped."
+  echo
+  echo "$sweep"
+  echo
+  echo "Request coalescing: 16 simultaneous first requests for one tile (cache on), and the cache's counters: $coalesced"
+  echo
+  echo "Mutations: updateProject on the same 32 projects, 16 writers for ${duration} s, each write changing the land area."
+  echo
+  echo "| system | writes | req/s | p50 ms | p99 ms | req/s ÷ PostGraphile |"
+  echo "|---|---|---|---|---|---|"
+  for w in "$w_gp" "$w_pg"; do
+    python3 -c 'import json, sys; r, pg = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+name = {"geoprojects": "GeoProjects (expected version, revision, notification)", "postgraphile": "PostGraphile v4 (plain UPDATE)"}[r["system"]]
+print("| {0} | {writes} | {rps:.1f} | {p50:.1f} | {p99:.1f} | {1:.2f} |".format(name, r["rps"] / pg["rps"], **r))' "$w" "$w_pg"
+  done
   echo
   echo "Hostile mix: 7 kinds of abusive document (fragment fan-out, 800 conflicting aliases, a 1 000-fragment chain, 1 000 directives,"
   echo "400 aliased introspections, 300 nested fragments, 10 000 repeated fields) on 4 connections, during the headline measurement."
@@ -279,6 +351,21 @@ out="$results/$(date -u +%Y-%m-%d)-$count.md"
   echo
   python3 -c 'import json, sys; r = json.loads(sys.argv[1])
 print("Subscribers dropped: {dropped}. Server RSS {rssBefore:.0f} MB before subscribing, {rssAfter:.0f} MB after: about {kbPerSubscriber:.0f} KB per subscriber.".format(**r))' "$l_gp"
+  echo
+  echo "Start-up (a new instance on the same database, the headline query on 16 connections in 2-second windows):"
+  echo
+  echo '```'
+  echo "$startup"
+  python3 -c 'import re, sys
+rates = [float(x) for x in re.findall(r": ([0-9.]+) req/s", sys.argv[1])]
+if len(rates) >= 10: print(f"10 s window ÷ the last five windows: {rates[4] / (sum(rates[-5:]) / 5):.2f}")' "$startup"
+  echo '```'
+  echo
+  echo "Bulk import of $import_rows CSV rows (validation, zone assignment, upsert, revisions, summaries) against GDAL loading the same file:"
+  echo
+  echo '```'
+  echo "$import"
+  echo '```'
 } | tee "$out"
 echo "kept in $out" >&2
 rm -rf "$tmp"

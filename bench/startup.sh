@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # Start-up curve: starts GeoProjects (Release) on a benchmark database and prints how long until /health/ready answers,
 # then the headline query's req/s (wrk, 16 connections) in 2-second windows. Run bench/run.sh first (it makes the
-# database), or name one: bench/startup.sh [database, default geoprojects_bench] [windows, default 15].
+# database), or name one: bench/startup.sh [database, default geoprojects_bench] [windows, default 15]. STARTUP_CONNECTION: a
+# connection string to use instead (bench/run.sh passes its read-only role, so row-level security applies as in its runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db=${1:-geoprojects_bench}
 windows=${2:-15}
 port=${BENCH_PORT:-5181}
 GEOPROJECTS_CLUSTER=fast source db/cluster.sh >/dev/null
-dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly >&2
+[ -n "${STARTUP_NO_BUILD:-}" ] || dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly >&2
 tmp=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 cat > "$tmp/headline.json" <<'JSON'
 {"query":"{ projects(first: 50, where: { zone: { name: { eq: \"古镇口核心区\" } }, sector: { in: [ADVANCED_MANUFACTURING] }, totalInvestment: { gte: 10, lte: 50 } }, order: [{ totalInvestment: DESC }]) { totalCount nodes { id code name totalInvestment location { coordinates } } } }"}
 JSON
 start=$(date +%s%N)
-ConnectionStrings__GeoProjects="$GEOPROJECTS_SERVER;Database=$db" Logging__LogLevel__Default=Warning \
+ConnectionStrings__GeoProjects="${STARTUP_CONNECTION:-$GEOPROJECTS_SERVER;Database=$db}" Logging__LogLevel__Default=Warning \
   src/GeoProjects.Api/bin/Release/net10.0/GeoProjects.Api --urls "http://127.0.0.1:$port" >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 1500); do curl -sf -o /dev/null "http://127.0.0.1:$port/health/ready" && break; sleep 0.02; done

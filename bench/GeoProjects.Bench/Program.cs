@@ -40,12 +40,13 @@ app.MapGet("/nested", () => Scalar("""
     FROM zones z
     """, "application/json"));
 
-// 3. Statistics by sector and zone.
-app.MapGet("/stats", () => Scalar("""
+// 3. Statistics by sector and zone, of every project or (min) of those with at least that investment.
+app.MapGet("/stats", (decimal? min) => Scalar("""
     SELECT json_build_object('data', json_build_object('projectStats', json_agg(json_build_object(
       'sector', s.sector, 'zone', s.zone_id, 'count', s.count, 'totalInvestment', s.total))))::text
-    FROM (SELECT sector, zone_id, count(*) AS count, sum(total_investment) AS total FROM projects GROUP BY sector, zone_id) s
-    """, "application/json"));
+    FROM (SELECT sector, zone_id, count(*) AS count, sum(total_investment) AS total FROM projects
+          WHERE total_investment >= $1 GROUP BY sector, zone_id) s
+    """, "application/json", min ?? 0m));
 
 // 4. The same ST_AsMVT SQL as GeoProjects' tiles (points from zoom 11, clusters below), run directly, at the same paths.
 app.MapGet("/tiles/projects/{z:int}/{x:int}/{y:int}.mvt", (int z, int x, int y) => z >= 11

@@ -42,6 +42,8 @@ public static class Writes
     /// </summary>
     public static async Task RequireEditableAsync(PrimaryDb db, int projectId, CancellationToken ct)
     {
+        // An admin may edit every project (the policy's first clause): no question to ask, one round trip less per write.
+        if (Security.Caller.Current.Role == Security.Role.Admin) return;
         var may = await db.Database.SqlQueryRaw<bool>("SELECT geoprojects_may_edit_project({0}) AS \"Value\"", projectId).SingleAsync(ct);
         if (!may) throw Security.Authorization.Denied();
     }

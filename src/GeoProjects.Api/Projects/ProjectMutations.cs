@@ -39,7 +39,8 @@ public static class ProjectMutations
                 var taken = await TakenCodeAsync(db, input, id, ct);
                 var moved = input.ContainsKey("location") && !input.ContainsKey("zoneId");
                 var updated = await WithAsync(taken, () => Editor.UpdateAsync(db, input, p => { if (moved) p.ZoneId = null; }, ct));
-                return new Payload(updated, Warnings: await WarningsAsync(db, updated, ct));
+                // The warning is about a location given; an edit that leaves the location where it was says nothing of it.
+                return new Payload(updated, Warnings: input.ContainsKey("location") ? await WarningsAsync(db, updated, ct) : null);
             }));
         mutation.AddMutation("deleteProject", "删除项目 (修订记录保留) · Deletes a project; its revisions stay readable.",
             DeleteInput("DeleteProjectInput", "Project"), "project", project, [typeof(ValidationErrorType), .. Found],

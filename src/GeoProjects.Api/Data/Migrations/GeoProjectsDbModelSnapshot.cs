@@ -321,8 +321,8 @@ namespace GeoProjects.Api.Data.Migrations
                     b.HasIndex("TotalInvestment")
                         .HasDatabaseName("ix_projects_total_investment");
 
-                    b.HasIndex("ZoneId")
-                        .HasDatabaseName("ix_projects_zone_id");
+                    b.HasIndex("ZoneId", "Id")
+                        .HasDatabaseName("ix_projects_zone_id_id");
 
                     b.ToTable("projects", null, t =>
                         {

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Benchmark probes bench/run.sh runs besides wrk (standard library only).
+
+  sweep GP SQL POINTS              cold tile sweep z5-z14, one request at a time: Markdown rows
+  coalesce GP PATH                 16 simultaneous first requests for one tile: the cache counters' change
+  metric URL NAME                  the sum of a Prometheus metric's samples
+  deep GP PG TMP TOTAL CURSOR_ROW  body files for the first page and a page 90 % deep (GeoProjects and PostGraphile)
+"""
+import base64
+import json
+import math
+import statistics
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+SECTOR = urllib.parse.quote(json.dumps({"sector": {"eq": "ADVANCED_MANUFACTURING"}}))
+
+
+def tile(lon, lat, z):
+    n = 2 ** z
+    r = math.radians(lat)
+    return int((lon + 180) / 360 * n), int((1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * n)
+
+
+def get(url):
+    start = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as r:
+        size = len(r.read())
+    return (time.perf_counter() - start) * 1000, size
+
+
+def sweep(gp, sql, points):
+    """Per zoom: the tiles of the sampled projects, each fetched once from each system, in turn."""
+    coords = [tuple(map(float, p.split(":"))) for p in points.split(",")]
+    print("| zoom | tiles | GeoProjects p50 ms | max ms | with a sector filter p50 ms | max ms | direct ST_AsMVT SQL p50 ms | max ms "
+          "| p50 ÷ SQL | largest tile KB (GeoProjects) | largest tile KB (SQL) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    every = {"gp": [], "sector": [], "sql": []}
+    for z in range(5, 15):
+        tiles = sorted({tile(lon, lat, z) for lon, lat in coords})
+        times = {"gp": [], "sector": [], "sql": []}
+        sizes = {"gp": [], "sql": []}
+        for x, y in tiles:
+            path = f"/tiles/projects/{z}/{x}/{y}.mvt"
+            for key, url in (("gp", gp + path), ("sector", f"{gp}{path}?where={SECTOR}"), ("sql", sql + path)):
+                ms, size = get(url)
+                times[key].append(ms)
+                every[key].append(ms)
+                if key in sizes:
+                    sizes[key].append(size)
+        p50 = {k: statistics.median(v) for k, v in times.items()}
+        print(f"| z{z} | {len(tiles)} | {p50['gp']:.1f} | {max(times['gp']):.1f} | {p50['sector']:.1f} | {max(times['sector']):.1f} "
+              f"| {p50['sql']:.1f} | {max(times['sql']):.1f} | {p50['gp'] / p50['sql']:.2f} | {max(sizes['gp']) / 1024:.0f} "
+              f"| {max(sizes['sql']) / 1024:.0f} |")
+    p50 = {k: statistics.median(v) for k, v in every.items()}
+    print(f"| all | {len(every['gp'])} | {p50['gp']:.1f} | {max(every['gp']):.1f} | {p50['sector']:.1f} | {max(every['sector']):.1f} "
+          f"| {p50['sql']:.1f} | {max(every['sql']):.1f} | {p50['gp'] / p50['sql']:.2f} | | |")
+
+
+def counters(base):
+    """The tile cache's request counter by result, from /metrics."""
+    found = {}
+    with urllib.request.urlopen(base + "/metrics", timeout=30) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith("geoprojects_tiles_cache_requests") and 'result="' in line:
+                result = line.split('result="')[1].split('"')[0]
+                found[result] = found.get(result, 0) + float(line.rsplit(" ", 1)[1])
+    return found
+
+
+def coalesce(gp, path):
+    before = counters(gp)
+    time.sleep(1.5)
+    barrier = threading.Barrier(16)
+    statuses = []
+
+    def one():
+        barrier.wait()
+        with urllib.request.urlopen(gp + path, timeout=60) as r:
+            r.read()
+            statuses.append(r.status)
+
+    threads = [threading.Thread(target=one) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    time.sleep(1.5)  # the Prometheus exporter answers scrapes from a short cache
+    after = counters(gp)
+    delta = {k: int(after.get(k, 0) - before.get(k, 0)) for k in sorted(set(after) | set(before))}
+    print(json.dumps({"requests": len(statuses), "ok": statuses.count(200), **delta}))
+
+
+def metric(url, name):
+    total = 0.0
+    with urllib.request.urlopen(url, timeout=30) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name) and not line.startswith("#"):
+                total += float(line.rsplit(" ", 1)[1])
+    print(f"{total:.0f}")
+
+
+def post(url, query, variables=None):
+    data = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as r:
+        body = json.loads(r.read())
+    if body.get("errors"):
+        raise SystemExit(f"bench: {url} answered {body['errors']}")
+    return body["data"]
+
+
+def deep(gp, pg, tmp, total, row):
+    """A page 90 % of the way through the projects by investment: GeoProjects' cursor made from the row's keys (its
+    cursors are keyset cursors: a tag of the order, then the values), PostGraphile's read from PostGraphile itself."""
+    total = int(total)
+    investment, key = row.split(",")
+    first = "query($after: String) { projects(first: 50, after: $after, order: [{ totalInvestment: DESC }]) { nodes { name totalInvestment } pageInfo { endCursor } } }"
+    cursor = post(gp, first)["projects"]["pageInfo"]["endCursor"]
+    tag = base64.b64decode(cursor).decode().split("[")[0]
+    deep_cursor = base64.b64encode(f"{tag}[{investment},{key}]".encode()).decode()
+    assert post(gp, first, {"after": deep_cursor})["projects"]["nodes"], "the deep GeoProjects page is empty"
+    pg_query = "query($after: Cursor) { projects(first: 50, after: $after, orderBy: [TOTAL_INVESTMENT_DESC, ID_ASC]) { nodes { name totalInvestment } } }"
+    pg_cursor = post(pg, "query($offset: Int!) { projects(first: 1, offset: $offset, orderBy: [TOTAL_INVESTMENT_DESC, ID_ASC]) { edges { cursor } } }",
+                     {"offset": total * 9 // 10})["projects"]["edges"][0]["cursor"]
+    for name, body in (("first", {"query": first}), ("deep", {"query": first, "variables": {"after": deep_cursor}}),
+                       ("pg_deep", {"query": pg_query, "variables": {"after": pg_cursor}})):
+        with open(f"{tmp}/{name}.json", "w") as f:
+            json.dump(body, f)
+
+
+if __name__ == "__main__":
+    command, args = sys.argv[1], sys.argv[2:]
+    {"sweep": sweep, "coalesce": coalesce, "metric": metric, "deep": deep}[command](*args)
