@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start-up curve: starts GeoProjects (Release) on a benchmark database and prints how long until /health/ready answers,
-# then the headline query's req/s (wrk, 16 connections) in 2-second windows. Run bench/run.sh first (it makes the
+# then the headline query's req/s (bench/run.sh's, wrk, 16 connections) in 2-second windows. Run bench/run.sh first (it makes the
 # database), or name one: bench/startup.sh [database, default geoprojects_bench] [windows, default 15]. STARTUP_CONNECTION: a
 # connection string to use instead (bench/run.sh passes its read-only role, so row-level security applies as in its runs).
 set -euo pipefail
@@ -13,7 +13,7 @@ GEOPROJECTS_CLUSTER=fast source db/cluster.sh >/dev/null
 tmp=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 cat > "$tmp/headline.json" <<'JSON'
-{"query":"{ projects(first: 50, where: { zone: { name: { eq: \"古镇口核心区\" } }, sector: { in: [ADVANCED_MANUFACTURING] }, totalInvestment: { gte: 10, lte: 50 } }, order: [{ totalInvestment: DESC }]) { totalCount nodes { id code name totalInvestment location { coordinates } } } }"}
+{"query":"query($zone: String!, $min: Decimal!, $max: Decimal!) { projects(first: 50, where: { zone: { name: { eq: $zone } }, sector: { in: [ADVANCED_MANUFACTURING] }, totalInvestment: { gte: $min, lte: $max } }) { nodes { name totalInvestment location { coordinates } } } }","variables":{"zone":"古镇口核心区","min":10,"max":50}}
 JSON
 start=$(date +%s%N)
 ConnectionStrings__GeoProjects="${STARTUP_CONNECTION:-$GEOPROJECTS_SERVER;Database=$db}" Logging__LogLevel__Default=Warning \

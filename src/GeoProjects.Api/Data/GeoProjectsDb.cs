@@ -106,7 +106,8 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
         e.HasIndex(p => p.Site).HasMethod("gist");
         e.HasIndex(p => p.Sector);
         e.HasIndex(p => p.Status);
-        e.HasIndex(p => p.TotalInvestment);
+        // By investment, largest first, then key: the order's own index, so a page deep in it is an index range (keyset cursors).
+        e.HasIndex(p => new { p.TotalInvestment, p.Id }).IsDescending(true, false);
         e.HasIndex(p => p.StartDate);
         e.HasIndex(p => p.IndustryChain);
         // A zone's projects in key order (Zone.projects, the nested query): an index range, not a scan of every id for a sparse zone.

@@ -65,10 +65,16 @@ public static class ProjectStatsQueries
             .Argument<DateScalar>("asOf", "进度类筛选的计算日期, 默认今天 (北京时间) · Date at which progress filters are measured; default today (China time).")
             .ResolveAsync(async c => await GetStatsAsync(
                 c.RequestServices!.GetRequiredService<GeoProjectsDb>(), c.InputArgument("where"), Progress.Context(c),
-                c.GetArgument<List<ProjectDimension>?>("groupBy") ?? [], WantsProgress(c), NeedsRows(c), c.CancellationToken));
+                c.GetArgument<List<ProjectDimension>?>("groupBy") ?? [], WantsProgress(c), WantsBox(c), NeedsRows(c), c.CancellationToken));
     }
 
     private static readonly string[] ProgressTotals = ["annualPlannedInvestment", "completedInvestment", "completionRate"];
+    private static readonly string[] ProgressMembers = [nameof(ProjectStatsGroup.AnnualPlannedInvestment), nameof(ProjectStatsGroup.CompletedInvestment)];
+    private static readonly string[] BoxMembers =
+        [nameof(ProjectStatsGroup.MinX), nameof(ProjectStatsGroup.MinY), nameof(ProjectStatsGroup.MaxX), nameof(ProjectStatsGroup.MaxY)];
+
+    /// <summary>The bounding box costs four aggregates over every row: computed only when bbox or extent is selected.</summary>
+    private static bool WantsBox(IResolveFieldContext c) => Selection.FieldNames(c).Overlaps(["bbox", "extent"]);
 
     /// <summary>Counts and investment totals come from the summary; a bounding box or a progress total needs the projects' rows.</summary>
     private static bool NeedsRows(IResolveFieldContext c) => Selection.FieldNames(c).Overlaps(ProgressTotals.Append("bbox").Append("extent"));
@@ -87,7 +93,7 @@ public static class ProjectStatsQueries
     /// </summary>
     public static async Task<List<ProjectStatsGroup>> GetStatsAsync(
         GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, IReadOnlyCollection<ProjectDimension> groupBy, bool progress,
-        bool needsRows, CancellationToken ct)
+        bool box, bool needsRows, CancellationToken ct)
     {
         var filter = where is null ? null : FilterTranslator.Translate(ProjectSchema.Filter, where, context);
         var projects = filter is null ? db.Projects.AsNoTracking() : db.Projects.AsNoTracking().Where(filter);
@@ -95,8 +101,8 @@ public static class ProjectStatsQueries
         var summary = needsRows ? null : SummaryFilter.Over(db.ProjectSummaries, filter, ProjectSummary.Dimensions);
         var groups = (summary, groupBy.Count) switch
         {
-            (null, 0) => await Aggregate(projects, p => 1, _ => new StatsKey(), context, progress).ToListAsync(ct),
-            (null, _) => await Aggregate(projects, KeySelector<Project>(groupBy, ProjectKeys), k => k, context, progress).ToListAsync(ct),
+            (null, 0) => await Aggregate(projects, p => 1, _ => new StatsKey(), context, progress, box).ToListAsync(ct),
+            (null, _) => await Aggregate(projects, KeySelector<Project>(groupBy, ProjectKeys), k => k, context, progress, box).ToListAsync(ct),
             (_, 0) => await summary.GroupBy(s => 1).Select(g => new ProjectStatsGroup
             {
                 Key = new StatsKey(), Count = g.Sum(s => s.Count), TotalInvestment = g.Sum(s => s.TotalInvestment),
@@ -118,45 +124,41 @@ public static class ProjectStatsQueries
         var context = Progress.Context(c);
         var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
         var progress = WantsProgress(c);
-        var key = $"Zone.stats:{progress}:" + JsonSerializer.Serialize(where, ZoneLoaders.DescribeOptions);
+        var box = WantsBox(c);
+        var key = $"Zone.stats:{progress}:{box}:" + JsonSerializer.Serialize(where, ZoneLoaders.DescribeOptions);
         return c.RequestServices!.GetRequiredService<RequestLoaders>().GetOrAdd<int, ProjectStatsGroup>(key, async (ids, _, ct) =>
         {
             var scoped = ProjectQueries.Filtered(db, where, context).Where(p => p.ZoneId != null && ids.Contains(p.ZoneId.Value));
-            var rows = await Aggregate(scoped, KeySelector<Project>([ProjectDimension.Zone], ProjectKeys), k => k, context, progress).ToListAsync(ct);
+            var rows = await Aggregate(scoped, KeySelector<Project>([ProjectDimension.Zone], ProjectKeys), k => k, context, progress, box).ToListAsync(ct);
             var byZone = rows.ToDictionary(g => g.Key.ZoneId!.Value);
             return ids.ToDictionary(id => id, id => byZone.GetValueOrDefault(id) ?? new ProjectStatsGroup { Key = new StatsKey { ZoneId = id } });
         });
     }
 
-    /// <summary>With <paramref name="progress"/>, the plan and completed figure at `asOf` are summed too, as the progress fields see them.</summary>
+    /// <summary>
+    /// Count and investment per group; with <paramref name="progress"/> the plan and completed figure at `asOf` too, as the
+    /// progress fields see them, and with <paramref name="box"/> the bounding box (four more aggregates over every row).
+    /// </summary>
     private static IQueryable<ProjectStatsGroup> Aggregate<TKey>(
         IQueryable<Project> projects, Expression<Func<Project, TKey>> key, Expression<Func<TKey, StatsKey>> statsKey, QueryContext context,
-        bool progress)
+        bool progress, bool box)
     {
-        Expression<Func<IGrouping<TKey, Project>, StatsKey, Func<Project, decimal?>, Func<Project, decimal?>, ProjectStatsGroup>> aggregates =
-            progress
-                ? (g, k, planned, completed) => new ProjectStatsGroup
-                {
-                    Key = k,
-                    Count = g.Count(),
-                    TotalInvestment = g.Sum(p => p.TotalInvestment),
-                    AnnualPlannedInvestment = g.Sum(p => planned(p)),
-                    CompletedInvestment = g.Sum(p => completed(p)),
-                    MinX = g.Min(p => (double?)p.Location.X),
-                    MinY = g.Min(p => (double?)p.Location.Y),
-                    MaxX = g.Max(p => (double?)p.Location.X),
-                    MaxY = g.Max(p => (double?)p.Location.Y),
-                }
-                : (g, k, planned, completed) => new ProjectStatsGroup
-                {
-                    Key = k,
-                    Count = g.Count(),
-                    TotalInvestment = g.Sum(p => p.TotalInvestment),
-                    MinX = g.Min(p => (double?)p.Location.X),
-                    MinY = g.Min(p => (double?)p.Location.Y),
-                    MaxX = g.Max(p => (double?)p.Location.X),
-                    MaxY = g.Max(p => (double?)p.Location.Y),
-                };
+        Expression<Func<IGrouping<TKey, Project>, StatsKey, Func<Project, decimal?>, Func<Project, decimal?>, ProjectStatsGroup>> every =
+            (g, k, planned, completed) => new ProjectStatsGroup
+            {
+                Key = k,
+                Count = g.Count(),
+                TotalInvestment = g.Sum(p => p.TotalInvestment),
+                AnnualPlannedInvestment = g.Sum(p => planned(p)),
+                CompletedInvestment = g.Sum(p => completed(p)),
+                MinX = g.Min(p => (double?)p.Location.X),
+                MinY = g.Min(p => (double?)p.Location.Y),
+                MaxX = g.Max(p => (double?)p.Location.X),
+                MaxY = g.Max(p => (double?)p.Location.Y),
+            };
+        var all = (MemberInitExpression)every.Body;
+        var wanted = all.Bindings.Where(b => (progress || !ProgressMembers.Contains(b.Member.Name)) && (box || !BoxMembers.Contains(b.Member.Name)));
+        var aggregates = Expression.Lambda(Expression.MemberInit(all.NewExpression, wanted), every.Parameters);
         var group = aggregates.Parameters[0];
         var body = FilterTranslator.Inline(aggregates, group, FilterTranslator.Replace(statsKey, Expression.Property(group, nameof(IGrouping<TKey, Project>.Key))),
             Progress.Planned(context), Progress.Completed(context));

@@ -318,8 +318,9 @@ namespace GeoProjects.Api.Data.Migrations
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_projects_status");
 
-                    b.HasIndex("TotalInvestment")
-                        .HasDatabaseName("ix_projects_total_investment");
+                    b.HasIndex("TotalInvestment", "Id")
+                        .IsDescending(true, false)
+                        .HasDatabaseName("ix_projects_total_investment_id");
 
                     b.HasIndex("ZoneId", "Id")
                         .HasDatabaseName("ix_projects_zone_id_id");

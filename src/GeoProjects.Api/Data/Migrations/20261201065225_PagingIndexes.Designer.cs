@@ -13,8 +13,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace GeoProjects.Api.Data.Migrations
 {
     [DbContext(typeof(GeoProjectsDb))]
-    [Migration("20261201062432_ZoneProjectsIndex")]
-    partial class ZoneProjectsIndex
+    [Migration("20261201065225_PagingIndexes")]
+    partial class PagingIndexes
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -321,8 +321,9 @@ namespace GeoProjects.Api.Data.Migrations
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_projects_status");
 
-                    b.HasIndex("TotalInvestment")
-                        .HasDatabaseName("ix_projects_total_investment");
+                    b.HasIndex("TotalInvestment", "Id")
+                        .IsDescending(true, false)
+                        .HasDatabaseName("ix_projects_total_investment_id");
 
                     b.HasIndex("ZoneId", "Id")
                         .HasDatabaseName("ix_projects_zone_id_id");
