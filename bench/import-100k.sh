@@ -9,6 +9,9 @@ rows=${1:-100000}
 db=${BENCH_DB:-geoprojects_import_bench}
 export ConnectionStrings__GeoProjects=${GEOPROJECTS_EXTERNAL_DB:-"$GEOPROJECTS_SERVER;Database=$db"}
 dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+# On the private cluster the database is the benchmark's own: made afresh, so an earlier schema cannot stand in the way.
+[ -n "${GEOPROJECTS_EXTERNAL_DB:-}" ] || psql "${GEOPROJECTS_PG_URL:-postgresql://postgres@127.0.0.1:55481}/postgres" -qtAX \
+  -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
 api=src/GeoProjects.Api/bin/Release/net10.0/GeoProjects.Api
 "$api" migrate >/dev/null
 file=$(mktemp --suffix=.csv)

@@ -255,7 +255,8 @@ echo "== start-up and import" >&2
 windows=15 import_rows=100000
 [ "$count" -le 1000 ] && { windows=2; import_rows=1000; } # the smoke run
 startup=$(STARTUP_NO_BUILD=1 STARTUP_CONNECTION="$reader" BENCH_PORT=$((gp_port + 6)) bench/startup.sh "$db" $windows)
-import=$(env -u ConnectionStrings__GeoProjects BENCH_DB=${db}_import bench/import-100k.sh $import_rows 2>&1 | grep -E "ogr2ogr|elapsed|imported")
+import=$(env -u ConnectionStrings__GeoProjects BENCH_DB=${db}_import bench/import-100k.sh $import_rows 2>&1 | grep -E "ogr2ogr|elapsed|imported") \
+  || { echo "bench: the import benchmark failed (bench/import-100k.sh $import_rows)" >&2; exit 1; }
 
 mkdir -p "$results"
 out="$results/$(date -u +%Y-%m-%d)-$count.md"
