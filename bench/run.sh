@@ -100,9 +100,10 @@ measure() {
        END { printf "%.1f %.2f %.2f %s %s\n", rps, p50, p99, (bad==""?0:bad), (t==""?0:t) }' "$tmp/wrk.txt"
 }
 row() { # scenario, system, measurement, reference measurement
-  read -r rps p50 p99 bad timeouts <<< "$3"; read -r rrps rp50 _ _ _ <<< "$4"
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$rps" "$p50" "$p99" \
-    "$(python3 -c "print(f'{$p50/$rp50:.2f}' if $rp50 else '–')")" "$(python3 -c "print(f'{$rps/$rrps:.2f}' if $rrps else '–')")" "$bad" "$timeouts"
+  read -r rps p50 p99 bad timeouts <<< "$3"; read -r rrps rp50 rp99 _ _ <<< "$4"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$rps" "$p50" "$p99" \
+    "$(python3 -c "print(f'{$p50/$rp50:.2f}' if $rp50 else '–')")" "$(python3 -c "print(f'{$p99/$rp99:.2f}' if $rp99 else '–')")" \
+    "$(python3 -c "print(f'{$rps/$rrps:.2f}' if $rrps else '–')")" "$bad" "$timeouts"
 }
 headline_url="http://127.0.0.1:$sql_port/headline?zone=%E5%8F%A4%E9%95%87%E5%8F%A3%E6%A0%B8%E5%BF%83%E5%8C%BA&sector=AdvancedManufacturing&min=10&max=50"
 check "hand-written SQL (headline)" "$headline_url" ""
@@ -268,8 +269,8 @@ out="$results/$(date -u +%Y-%m-%d)-$count.md"
   echo "Every system reads through row-level security (GeoProjects as geoprojects_api, the hand-written SQL and PostGraphile as bench_reader, none"
   echo "with a role setting, so all see the published projects); the viewer rows send a token and see every project."
   echo
-  echo "| scenario | system | req/s | p50 ms | p99 ms | p50 ÷ SQL | req/s ÷ SQL | non-2xx | timeouts (10 s) |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| scenario | system | req/s | p50 ms | p99 ms | p50 ÷ SQL | p99 ÷ SQL | req/s ÷ SQL | non-2xx | timeouts (10 s) |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   row "headline (古镇口核心区, sector, 10–50 亿, first 50)" "hand-written SQL" "${m[h_sql]}" "${m[h_sql]}"
   row "" "GeoProjects" "${m[h_gp]}" "${m[h_sql]}"
   row "" "GeoProjects, as a viewer (token)" "${m[h_gpv]}" "${m[h_sql]}"
@@ -294,8 +295,8 @@ out="$results/$(date -u +%Y-%m-%d)-$count.md"
   echo "Deep pages: 50 projects by investment, descending; the first page, and the page after the project 90 % of the way"
   echo "through ($visible visible projects), by cursor. Ratios against GeoProjects' first page."
   echo
-  echo "| page | system | req/s | p50 ms | p99 ms | p50 ÷ first page | req/s ÷ first page | non-2xx | timeouts (10 s) |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| page | system | req/s | p50 ms | p99 ms | p50 ÷ first page | p99 ÷ first page | req/s ÷ first page | non-2xx | timeouts (10 s) |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   row "first" "GeoProjects" "${m[d_first]}" "${m[d_first]}"
   row "90 % deep, keyset cursor" "GeoProjects" "${m[d_gp]}" "${m[d_first]}"
   row "90 % deep, its cursor" "PostGraphile v4" "${m[d_pg]}" "${m[d_first]}"
@@ -366,6 +367,9 @@ if len(rates) >= 10: print(f"10 s window ÷ the last five windows: {rates[4] / (
   echo
   echo '```'
   echo "$import"
+  python3 -c 'import re, sys
+ogr, ours = re.search(r"ogr2ogr.*: (\d+) ms", sys.argv[1]), re.search(r"elapsed ([0-9.]+) s", sys.argv[1])
+if ogr and ours: print(f"import ÷ ogr2ogr: {float(ours.group(1)) * 1000 / int(ogr.group(1)):.1f}")' "$import"
   echo '```'
 } | tee "$out"
 echo "kept in $out" >&2
