@@ -54,12 +54,14 @@ if (incrementsArg.startsWith('throughput:')) {
     for (let k = 0; performance.now() < until; k++) {
       const id = mine[k % mine.length], value = k % 2 + 1, t = performance.now();
       if (system === 'geoprojects') {
-        const { updateProject } = await gql('mutation($input: UpdateProjectInput!) { updateProject(input: $input) { project { version } errors { __typename } } }',
+        const { updateProject } = await gql(
+          'mutation($input: UpdateProjectInput!) { updateProject(input: $input) { project { version } errors { __typename } } }',
           { input: { id: globalId(id), expectedVersion: versions.get(id), landAreaMu: value } });
         if (updateProject.errors) throw new Error(`unexpected ${JSON.stringify(updateProject.errors)}`);
         versions.set(id, updateProject.project.version);
       } else {
-        await gql('mutation($id: Int!, $v: BigFloat!) { updateProject(input: { id: $id, patch: { landAreaMu: $v } }) { clientMutationId } }', { id, v: String(value) });
+        await gql('mutation($id: Int!, $v: BigFloat!) { updateProject(input: { id: $id, patch: { landAreaMu: $v } }) { clientMutationId } }',
+          { id, v: String(value) });
       }
       latencies.push(performance.now() - t);
       writes++;

@@ -118,13 +118,16 @@ def deep(gp, pg, tmp, total, row):
     cursors are keyset cursors: a tag of the order, then the values), PostGraphile's read from PostGraphile itself."""
     total = int(total)
     investment, key = row.split(",")
-    first = "query($after: String) { projects(first: 50, after: $after, order: [{ totalInvestment: DESC }]) { nodes { name totalInvestment } pageInfo { endCursor } } }"
+    first = ("query($after: String) { projects(first: 50, after: $after, order: [{ totalInvestment: DESC }]) "
+             "{ nodes { name totalInvestment } pageInfo { endCursor } } }")
     cursor = post(gp, first)["projects"]["pageInfo"]["endCursor"]
     tag = base64.b64decode(cursor).decode().split("[")[0]
     deep_cursor = base64.b64encode(f"{tag}[{investment},{key}]".encode()).decode()
     assert post(gp, first, {"after": deep_cursor})["projects"]["nodes"], "the deep GeoProjects page is empty"
-    pg_query = "query($after: Cursor) { projects(first: 50, after: $after, orderBy: [TOTAL_INVESTMENT_DESC, ID_ASC]) { nodes { name totalInvestment } } }"
-    pg_cursor = post(pg, "query($offset: Int!) { projects(first: 1, offset: $offset, orderBy: [TOTAL_INVESTMENT_DESC, ID_ASC]) { edges { cursor } } }",
+    pg_query = ("query($after: Cursor) { projects(first: 50, after: $after, orderBy: [TOTAL_INVESTMENT_DESC, ID_ASC]) "
+                "{ nodes { name totalInvestment } } }")
+    pg_cursor = post(pg, "query($offset: Int!) { projects(first: 1, offset: $offset, orderBy: [TOTAL_INVESTMENT_DESC, ID_ASC]) "
+                         "{ edges { cursor } } }",
                      {"offset": total * 9 // 10})["projects"]["edges"][0]["cursor"]
     for name, body in (("first", {"query": first}), ("deep", {"query": first, "variables": {"after": deep_cursor}}),
                        ("pg_deep", {"query": pg_query, "variables": {"after": pg_cursor}})):
