@@ -39,7 +39,18 @@ public static class ProjectQueries
     }
 
     public static IQueryable<Project> Filtered(GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext? context = null) =>
-        db.Projects.AsNoTracking().Filter(ProjectSchema.Filter, where, context);
+        Matching(db, where, context).Rows;
+
+    /// <summary>
+    /// The filter translated once, as an expression (null without one), and the projects it keeps: for callers that may
+    /// also carry it over to a summary (<see cref="SummaryFilter"/>).
+    /// </summary>
+    public static (System.Linq.Expressions.Expression<Func<Project, bool>>? Filter, IQueryable<Project> Rows) Matching(
+        GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext? context)
+    {
+        var filter = where is null ? null : FilterTranslator.Translate(ProjectSchema.Filter, where, context);
+        return (filter, filter is null ? db.Projects.AsNoTracking() : db.Projects.AsNoTracking().Where(filter));
+    }
 
     /// <summary>Filtered, and the order: by distance from `near` first (KNN on geography(location)), then `order`, then id.</summary>
     public static (IQueryable<Project> Filtered, IReadOnlyList<SortKey> Keys) Ordering(GeoProjectsDb db, ProjectQuery query)

@@ -95,8 +95,7 @@ public static class ProjectStatsQueries
         GeoProjectsDb db, IDictionary<string, object?>? where, QueryContext context, IReadOnlyCollection<ProjectDimension> groupBy, bool progress,
         bool box, bool needsRows, CancellationToken ct)
     {
-        var filter = where is null ? null : FilterTranslator.Translate(ProjectSchema.Filter, where, context);
-        var projects = filter is null ? db.Projects.AsNoTracking() : db.Projects.AsNoTracking().Where(filter);
+        var (filter, projects) = ProjectQueries.Matching(db, where, context);
         if (groupBy.Contains(ProjectDimension.Period)) return await TrendAsync(projects, groupBy, context, ct);
         var summary = needsRows ? null : SummaryFilter.Over(db.ProjectSummaries, filter, ProjectSummary.Dimensions);
         var groups = (summary, groupBy.Count) switch

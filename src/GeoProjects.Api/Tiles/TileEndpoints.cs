@@ -45,8 +45,7 @@ public static class TileEndpoints
         ServeTileAsync(http, db, z, x, y, ProjectSchema.Filter, async (request, t, parameters) =>
         {
             var o = options.Value;
-            var filter = request.Where is null ? null : FilterTranslator.Translate(ProjectSchema.Filter, request.Where, request.Context);
-            var matching = filter is null ? db.Projects.AsNoTracking() : db.Projects.AsNoTracking().Where(filter);
+            var (filter, matching) = ProjectQueries.Matching(db, request.Where, request.Context);
             var (searched, inside) = (SearchBox(t, request.Crs, 64.0 / 4096), SearchBox(t, request.Crs, 0));
             var rows = matching.Where(p => p.Location.Intersects(searched));
             var cells = PyramidCells(db, filter, request, t);
