@@ -37,6 +37,7 @@ try
 
     var app = builder.Build();
     if (command is not null) return await Commands.RunAsync(app, command, rest);
+    await app.RefuseUnsafeServingLoginsAsync(); // no connection that would skip row-level security serves a request
 
     // Middleware, in order (host filtering runs first, from AllowedHosts): proxies' forwarded headers, browser security
     // headers (CSP on pages, nosniff on all), the slow-request log, compression, bodies for bare error statuses (503 when

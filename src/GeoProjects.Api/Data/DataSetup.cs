@@ -16,6 +16,9 @@ public sealed class DatabaseOptions
     public string? SeedDirectory { get; set; }
     /// <summary>The password of the API's login (geoprojects_api), which `migrate` sets; default: .data/pg-api-password when present.</summary>
     public string? ApiPassword { get; set; }
+    /// <summary>A login for the read replica other than the API's own (rarely needed: roles stream with the data); checked as every serving login.</summary>
+    public string? ReadUsername { get; set; }
+    public string? ReadPassword { get; set; }
 }
 
 public static class DataSetup
@@ -25,6 +28,7 @@ public static class DataSetup
     public const string ApiConnectionName = "GeoProjectsApi";
     /// <summary>The role the API logs in as: it owns nothing and cannot bypass row-level security (made by the RowLevelSecurity migration).</summary>
     public const string ApiRole = "geoprojects_api";
+    private const string Reads = "reads", Writes = "writes";
 
     public static IHostApplicationBuilder AddGeoProjectsData(this IHostApplicationBuilder builder)
     {
@@ -39,26 +43,47 @@ public static class DataSetup
         builder.Services.AddScoped<GeoProjects.Api.Import.ProgressImporter>();
         builder.Services.AddScoped<ProjectGenerator>();
         // Built once: the options callback runs for every request's DbContext.
-        // The owner's login migrates, backs up and restores; requests and commands use the API's (row-level security holds).
+        // The owner's login migrates, backs up and restores; every connection that serves requests logs in as the API's (row-level
+        // security holds), checked at start-up, as each physical connection opens, and at /health/ready (ServingLogins).
         var database = configured ?? PrivateCluster.ConnectionString();
         var apiPassword = options.ApiPassword ?? (configured is null ? PrivateCluster.ApiPassword() : null);
-        var api = builder.Configuration.GetConnectionString(ApiConnectionName) is { Length: > 0 } own ? own : ApiLogin(database, apiPassword);
-        // Everything the API serves today is a read: with ConnectionStrings__GeoProjectsRead (a streaming replica, or an
-        // Npgsql multi-host string with Target Session Attributes=prefer-standby) it is read there; commands use the primary.
-        var read = builder.Configuration.GetConnectionString(ReadConnectionName) is { Length: > 0 } replica ? replica : null;
-        builder.Services.AddSingleton(new DatabaseConnection(database, read ?? api, api, apiPassword));
+        var primary = builder.Configuration.GetConnectionString(ApiConnectionName) is { Length: > 0 } own
+            ? new ServingConnection($"ConnectionStrings:{ApiConnectionName}", own)
+            : new ServingConnection($"ConnectionStrings:{ConnectionName} as {ApiRole}", ApiLogin(database, apiPassword));
+        var read = ReadConnection(builder.Configuration, options, primary);
+        var connection = new DatabaseConnection(database, primary, read, apiPassword);
+        builder.Services.AddSingleton(connection);
         builder.Services.AddSingleton<Backup>();
-        if (read is not null) builder.Services.AddHostedService(_ => new GeoProjects.Api.Hosting.ReplicationLagMonitor(read));
-        var connectionString = WithStatementTimeout(read ?? api, options.StatementTimeoutMs);
+        if (read is not null) builder.Services.AddHostedService(_ => new GeoProjects.Api.Hosting.ReplicationLagMonitor(read.ConnectionString));
         // Every IInterceptor in the container applies (the tests add one that makes statements slow on purpose).
-        builder.Services.AddDbContext<GeoProjectsDb>((sp, o) => Configure(o, connectionString).AddInterceptors(Interceptors(sp)));
-        var primary = WithStatementTimeout(api, options.StatementTimeoutMs);
-        builder.Services.AddDbContext<PrimaryDb>((sp, o) => Configure(o, primary).AddInterceptors(Interceptors(sp)));
+        // One pool per serving connection, owned (and disposed) by the container; without a replica reads share the primary's.
+        builder.Services.AddKeyedSingleton(Writes, (_, _) => ServingDataSource(primary, options.StatementTimeoutMs));
+        builder.Services.AddKeyedSingleton(Reads, (sp, _) =>
+            read is null ? sp.GetRequiredKeyedService<NpgsqlDataSource>(Writes) : ServingDataSource(read, options.StatementTimeoutMs));
+        builder.Services.AddDbContext<GeoProjectsDb>((sp, o) => Configure(o, sp.GetRequiredKeyedService<NpgsqlDataSource>(Reads))
+            .AddInterceptors(Interceptors(sp)));
+        builder.Services.AddDbContext<PrimaryDb>((sp, o) => Configure(o, sp.GetRequiredKeyedService<NpgsqlDataSource>(Writes))
+            .AddInterceptors(Interceptors(sp)));
         return builder;
     }
 
     private static IEnumerable<IInterceptor> Interceptors(IServiceProvider sp) => sp.GetServices<IInterceptor>()
         .Prepend(sp.GetRequiredService<Security.CallerSettings>()).Prepend(sp.GetRequiredService<SqlStatementCounter>());
+
+    /// <summary>
+    /// Everything the API serves today is a read: with ConnectionStrings__GeoProjectsRead (a streaming replica, or an Npgsql
+    /// multi-host string with Target Session Attributes=prefer-standby) it is read there; commands use the primary. The string
+    /// says where; who logs in is the API's login (roles and passwords stream to a replica with the data), unless
+    /// Database__ReadUsername names a login for that purpose. A user in the string itself (the owner's, say) is never used.
+    /// </summary>
+    private static ServingConnection? ReadConnection(IConfiguration configuration, DatabaseOptions options, ServingConnection primary)
+    {
+        if (configuration.GetConnectionString(ReadConnectionName) is not { Length: > 0 } replica) return null;
+        if (options.ReadUsername is not { Length: > 0 } user)
+            return new ServingConnection($"ConnectionStrings:{ReadConnectionName}", ServingLogins.LogInAs(replica, primary.ConnectionString));
+        var login = new NpgsqlConnectionStringBuilder { Username = user, Password = options.ReadPassword }.ConnectionString;
+        return new ServingConnection($"ConnectionStrings:{ReadConnectionName} as Database:ReadUsername", ServingLogins.LogInAs(replica, login));
+    }
 
     /// <summary>The owner's connection string with the API's login: geoprojects_api and its password, if one is kept.</summary>
     private static string ApiLogin(string owner, string? password) =>
@@ -69,6 +94,18 @@ public static class DataSetup
 
     private static DbContextOptionsBuilder Configure(DbContextOptionsBuilder o, string connectionString) =>
         o.UseNpgsql(connectionString, npg => npg.UseNetTopologySuite()).UseSnakeCaseNamingConvention();
+
+    private static DbContextOptionsBuilder Configure(DbContextOptionsBuilder o, NpgsqlDataSource source) =>
+        o.UseNpgsql(source, npg => npg.UseNetTopologySuite()).UseSnakeCaseNamingConvention();
+
+    /// <summary>A pool that serves requests, built once: each physical connection checks its login before it is used (ServingLogins).</summary>
+    private static NpgsqlDataSource ServingDataSource(ServingConnection serving, int statementTimeoutMs)
+    {
+        var source = new NpgsqlDataSourceBuilder(WithStatementTimeout(serving.ConnectionString, statementTimeoutMs));
+        source.UseNetTopologySuite();
+        source.UsePhysicalConnectionInitializer(c => ServingLogins.Verify(c, serving.Name), c => ServingLogins.VerifyAsync(c, serving.Name));
+        return source.Build();
+    }
 
     private static string WithStatementTimeout(string connectionString, int statementTimeoutMs)
     {
@@ -82,10 +119,17 @@ public static class DataSetup
 }
 
 /// <summary>
-/// The primary database as its owner logs in (migrations, backups), the one requests are served from (readiness), and the
-/// primary as the API logs in (writes).
+/// The primary database as its owner logs in (migrations, backups), the primary as the API logs in (writes, the change feed)
+/// and the read replica, if one is configured: the connections requests are served from.
 /// </summary>
-public sealed record DatabaseConnection(string Value, string Serving, string Api, string? ApiPassword = null);
+public sealed record DatabaseConnection(string Value, ServingConnection Primary, ServingConnection? Read, string? ApiPassword = null)
+{
+    /// <summary>The primary as the API logs in.</summary>
+    public string Api => Primary.ConnectionString;
+    /// <summary>Where reads are served from (readiness).</summary>
+    public string Serving => (Read ?? Primary).ConnectionString;
+    public IEnumerable<ServingConnection> ServingConnections => Read is null ? [Primary] : [Primary, Read];
+}
 
 /// <summary>Counts the SQL statements sent (and keeps the last few), so tests can assert that batching holds.</summary>
 public sealed class SqlStatementCounter : DbCommandInterceptor

@@ -16,7 +16,7 @@ public static class DatabaseSeeder
     {
         var connection = services.GetRequiredService<DatabaseConnection>();
         await MigrateAsOwnerAsync(connection, ct);
-        await CheckApiLoginAsync(connection.Api, ct);
+        await CheckApiLoginAsync(connection.Primary, ct);
 
         // The seed goes in through the API's login as an admin, so row-level security and the triggers see it as any write.
         using var operatorScope = Security.CallerScope.Use(Security.Caller.Operator("seed"));
@@ -85,20 +85,14 @@ public static class DatabaseSeeder
         await tx.CommitAsync(ct);
     }
 
-    /// <summary>Refuses an API login that would skip row-level security: a superuser, BYPASSRLS, or the tables' owner.</summary>
-    private static async Task CheckApiLoginAsync(string api, CancellationToken ct)
+    /// <summary>Refuses an API login that would skip row-level security (ServingLogins: the rule every serving connection is held to).</summary>
+    private static async Task CheckApiLoginAsync(ServingConnection api, CancellationToken ct)
     {
-        await using var c = new NpgsqlConnection(api);
+        await using var c = new NpgsqlConnection(api.ConnectionString);
         await c.OpenAsync(ct);
         await c.ReloadTypesAsync(ct); // the migration may just have created the postgis extension
-        await using var check = new NpgsqlCommand("""
-            SELECT current_user::text, r.rolsuper OR r.rolbypassrls OR pg_has_role(current_user, t.relowner, 'MEMBER')
-            FROM pg_roles r, pg_class t WHERE r.rolname = current_user AND t.oid = 'projects'::regclass
-            """, c);
-        await using var reader = await check.ExecuteReaderAsync(ct);
-        if (await reader.ReadAsync(ct) && reader.GetBoolean(1))
-            throw new ConfigurationProblem($"the API's database login '{reader.GetString(0)}' owns the tables, is a superuser or bypasses row-level "
-                + $"security; log in as {DataSetup.ApiRole} (ConnectionStrings__{DataSetup.ApiConnectionName})");
+        if (await ServingLogins.ProblemAsync(c, ct) is { } problem)
+            throw new ConfigurationProblem(ServingLogins.Refusal(api.Name, $"{c.Host}:{c.Port}", problem));
     }
 
     public static string SeedDirectory(DatabaseOptions options, IHostEnvironment env)

@@ -71,7 +71,8 @@ public static class ObservabilitySetup
 
         builder.Services.AddHealthChecks()
             .AddNpgSql(sp => sp.GetRequiredService<DatabaseConnection>().Serving, name: "database", tags: ["ready"], timeout: TimeSpan.FromSeconds(3))
-            .AddCheck<MigrationsHealthCheck>("migrations", tags: ["ready"], timeout: TimeSpan.FromSeconds(3));
+            .AddCheck<MigrationsHealthCheck>("migrations", tags: ["ready"], timeout: TimeSpan.FromSeconds(3))
+            .AddCheck<ServingLoginHealthCheck>("serving-logins", tags: ["ready"], timeout: TimeSpan.FromSeconds(3));
 
         var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("geoprojects"));
         telemetry.WithMetrics(m =>
@@ -137,7 +138,10 @@ public sealed class MigrationsHealthCheck(IServiceScopeFactory scopes) : IHealth
     }
 }
 
-/// <summary>When the database cannot serve (down, restarting, refusing connections, pool exhausted): every door answers 503.</summary>
+/// <summary>
+/// When the database cannot serve (down, restarting, refusing connections, pool exhausted, a login that would skip row-level
+/// security): every door answers 503.
+/// </summary>
 public static class DatabaseAvailability
 {
     public const string Code = "DATABASE_UNAVAILABLE";
@@ -148,6 +152,8 @@ public static class DatabaseAvailability
         {
             switch (x)
             {
+                case UnsafeServingLogin: // a server whose login skips row-level security serves nothing (/health/ready says why)
+                    return true;
                 case PostgresException p when p.SqlState is "57P01" or "57P02" or "57P03" || p.SqlState.StartsWith("08", StringComparison.Ordinal):
                     return true;
                 case PostgresException:

@@ -73,6 +73,7 @@ public sealed class ChangeFeed(DatabaseConnection database, ILogger<ChangeFeed> 
         await using var connection = new NpgsqlConnection(builder.ConnectionString);
         connection.Notification += (_, e) => Dispatch(e.Payload);
         await connection.OpenAsync(ct);
+        await ServingLogins.VerifyAsync(connection, database.Primary.Name); // what it hears, it passes on: the same guard as every serving login
         await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection)) await listen.ExecuteNonQueryAsync(ct);
         connected();
         _listening.TrySetResult();

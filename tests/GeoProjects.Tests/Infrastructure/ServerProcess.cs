@@ -65,7 +65,18 @@ public sealed class ServerProcess : IAsyncDisposable
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        // Bounded: a command that should have failed at once (a refused start, say) must not hang the suite.
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return (-1, $"(still running after 3 minutes: killed)\n{await output}{await error}");
+        }
         return (process.ExitCode, await output + await error);
     }
 
