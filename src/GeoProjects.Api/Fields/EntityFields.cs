@@ -175,10 +175,16 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
         protected override Expression VisitMember(MemberExpression node)
         {
             // Stored values only: a navigation (a project's reports) is read by the SQL the accessor becomes, not projected.
-            if (node.Expression == parameter && node.Member is PropertyInfo { CanWrite: true } p
-                && (p.PropertyType == typeof(string) || !typeof(System.Collections.IEnumerable).IsAssignableFrom(p.PropertyType))) reads.Add(p);
+            if (node.Expression == parameter && node.Member is PropertyInfo { CanWrite: true } p && !IsNavigation(p.PropertyType)) reads.Add(p);
             return base.VisitMember(node);
         }
+
+        /// <summary>
+        /// A collection of the model's own entities. Not every enumerable is one: a string is its characters and a geometry
+        /// (a zone's MultiPolygon boundary) its parts, and both are stored values.
+        /// </summary>
+        private static bool IsNavigation(Type type) => type.GetInterfaces().Prepend(type).Any(i =>
+            i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>) && i.GetGenericArguments()[0].Assembly == typeof(Data.Zone).Assembly);
     }
 
     private static PropertyInfo PropertyOf(LambdaExpression e)
