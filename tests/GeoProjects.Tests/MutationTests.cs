@@ -230,7 +230,7 @@ public sealed class MutationTests(ApiFixture api)
     public async Task BatchesAreCreatedChangedAndFilled()
     {
         var batch = (await MutateAsync($$"""
-            mutation { createBatch(input: { name: "2024-06-18 全区集中签约 (测试)", date: "2024-06-18", level: DISTRICT, kind: SIGNING,
+            mutation { createBatch(input: { code: "T-2024-SIGN", name: "2024-06-18 全区集中签约 (测试)", date: "2024-06-18", level: DISTRICT, kind: SIGNING,
               sourceNote: "ILLUSTRATIVE test batch" }) { batch { id version } {{Errors}} } }
             """)).GetProperty("createBatch").GetProperty("batch");
         var id = batch.GetProperty("id").GetString();
@@ -468,7 +468,7 @@ public sealed class MutationTests(ApiFixture api)
             ($$"""updateZone(input: { id: "{{Id("Zone", 2)}}", expectedVersion: 99, name: "x" })""", "zone", "ConcurrencyConflictError"),
             ($$"""deleteZone(input: { id: "{{Id("Zone", 2)}}", expectedVersion: 99 })""", "zone", "ConcurrencyConflictError"),
             ($$"""deleteZone(input: { id: "{{zone9999}}", expectedVersion: 1 })""", "zone", "ZoneNotFoundError"),
-            ("""createBatch(input: { name: "", date: "2024-01-01", level: CITY, kind: SIGNING, sourceNote: "x" })""", "batch", "ValidationError"),
+            ("""createBatch(input: { code: "T-EMPTY", name: "", date: "2024-01-01", level: CITY, kind: SIGNING, sourceNote: "x" })""", "batch", "ValidationError"),
             ($$"""updateBatch(input: { id: "{{Id("ProjectBatch", 9999)}}", expectedVersion: 1, name: "x" })""", "batch", "BatchNotFoundError"),
             ($$"""assignProjectsToBatch(input: { batchId: "{{Id("ProjectBatch", 1)}}", projectIds: ["not an id"] })""", "batch", "ValidationError"),
         };

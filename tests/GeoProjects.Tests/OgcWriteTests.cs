@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using GeoProjects.Api.Security;
 using GeoProjects.Tests.Infrastructure;
 
@@ -107,6 +108,80 @@ public sealed class OgcWriteTests(ApiFixture api)
 
             using (var deleted = await admin.DeleteAsync(item)) Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
             using (var gone = await admin.GetAsync(item)) Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+        finally
+        {
+            await admin.DeleteAsync(item);
+        }
+    }
+
+    private static StringContent Body(JsonElement feature) => new(feature.GetRawText(), Encoding.UTF8, "application/geo+json");
+
+    private static async Task<(JsonElement Feature, string ETag)> ReadAsync(HttpClient client, string item)
+    {
+        using var read = await client.GetAsync(item);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        return (JsonDocument.Parse(await read.Content.ReadAsStringAsync()).RootElement.Clone(), read.Headers.ETag!.Tag);
+    }
+
+    private static async Task PutAsync(HttpClient client, string item, HttpContent body, HttpStatusCode expected)
+    {
+        using var put = await client.PutAsync(item, body);
+        Assert.True(put.StatusCode == expected, $"{put.StatusCode}: {await put.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>
+    /// What the door outputs, sent back unchanged, changes nothing (QGIS PUTs the whole feature it read): an admin's GET →
+    /// PUT keeps the project's batch (it travels by its code) and every other field, and an unchanged PUT writes no version;
+    /// an editor's PUT of the very body it POSTed keeps the batch it may not set, and only a body that changes the batch is
+    /// refused.
+    /// </summary>
+    [Fact]
+    public async Task WhatTheDoorOutputsSentBackUnchangedChangesNothing()
+    {
+        using var editor = As(Role.Editor, "GZK");
+        using var admin = As(Role.Admin);
+        var posted = Feature(new Dictionary<string, object?>
+        {
+            ["code"] = "T-OGC-ROUND", ["name"] = "[示例] 往返", ["sector"] = "MARINE_ECONOMY", ["status"] = "SIGNED", ["totalInvestment"] = 2,
+            ["dataSource"] = "ILLUSTRATIVE", ["sourceNote"] = "ILLUSTRATIVE: a round-trip test",
+        }, 119.962, 35.772);
+        var postedText = await posted.ReadAsStringAsync();
+        using var created = await editor.PostAsync(Items, posted);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var item = created.Headers.Location!.AbsolutePath;
+        try
+        {
+            using (var batched = await admin.PatchAsync(item, new StringContent("""{"properties":{"batchCode":"XHA-2023-C"}}""",
+                       Encoding.UTF8, "application/merge-patch+json")))
+                Assert.Equal(HttpStatusCode.NoContent, batched.StatusCode);
+            var (read, etag) = await ReadAsync(admin, item);
+            Assert.Equal("XHA-2023-C", read.GetProperty("properties").GetProperty("batchCode").GetString());
+
+            await PutAsync(admin, item, Body(read), HttpStatusCode.NoContent);
+            var (again, sameTag) = await ReadAsync(admin, item);
+            Assert.Equal(etag, sameTag); // nothing changed, so no new version
+            Assert.Equal(read.GetRawText(), again.GetRawText());
+
+            // QGIS's edit of one attribute: everything else stays, the batch included.
+            var edited = JsonNode.Parse(read.GetRawText())!;
+            edited["properties"]!["totalInvestment"] = 3.5;
+            await PutAsync(admin, item, new StringContent(edited.ToJsonString(), Encoding.UTF8, "application/geo+json"), HttpStatusCode.NoContent);
+            var (after, _) = await ReadAsync(admin, item);
+            foreach (var property in read.GetProperty("properties").EnumerateObject().Where(p => p.Name != "totalInvestment"))
+                Assert.Equal(property.Value.GetRawText(), after.GetProperty("properties").GetProperty(property.Name).GetRawText());
+            Assert.Equal(3.5m, after.GetProperty("properties").GetProperty("totalInvestment").GetDecimal());
+
+            // The editor's own body again (it never names the batch, an admin's field): accepted, and the batch stays.
+            await PutAsync(editor, item, new StringContent(postedText, Encoding.UTF8, "application/geo+json"), HttpStatusCode.NoContent);
+            var (editorRead, _) = await ReadAsync(editor, item);
+            Assert.Equal("XHA-2023-C", editorRead.GetProperty("properties").GetProperty("batchCode").GetString());
+            await PutAsync(editor, item, Body(editorRead), HttpStatusCode.NoContent); // what the editor read, sent back
+            var moved = JsonNode.Parse(editorRead.GetRawText())!;
+            moved["properties"]!["batchCode"] = "XHA-2023-D";
+            using var refused = await editor.PutAsync(item, new StringContent(moved.ToJsonString(), Encoding.UTF8, "application/geo+json"));
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Contains("input.batchId", await refused.Content.ReadAsStringAsync());
         }
         finally
         {

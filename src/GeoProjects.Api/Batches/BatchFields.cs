@@ -13,6 +13,8 @@ public static class BatchFields
     public static readonly EntityFields<ProjectBatch> Registry = new EntityFields<ProjectBatch>("ProjectBatch", "project_batches")
         .Key("id", "全局 ID · Global ID, base64 of \"ProjectBatch:<key>\".", b => b.Id, Output | Filter,
             GraphTypes.Output<ProjectBatch, NonNullGraphType<IdGraphType>>(f => f.Resolve(c => NodeId.Encode("ProjectBatch", c.Source.Id))))
+        .Field("code", "批次编码 · Unique batch code (XHA-2023-C), the batch's stable key in OGC and files.", b => b.Code, Query | Input,
+            new(MaxLength: 32))
         .Field("name", "批次名称 · Batch name.", b => b.Name, Query | Input, new(MaxLength: 200))
         .Field("date", "活动日期 · Date of the event.", b => b.Date, Query | Input)
         .Field("level", "批次级别 · City-wide (CITY) or district (DISTRICT) event.", b => b.Level, Query | Input)

@@ -12,9 +12,9 @@ namespace GeoProjects.Api.Batches;
 public static class BatchMutations
 {
     private static readonly RegistryEditor<ProjectBatch> Editor = new(BatchFields.Registry, "Batch",
-        () => new ProjectBatch { Name = null!, SourceNote = null! },
+        () => new ProjectBatch { Code = null!, Name = null!, SourceNote = null! },
         (b, prefix) => FieldRules.Check(BatchFields.Registry, b, prefix),
-        b => new ValidationError([new Problem(["input", "name"], "NAME_TAKEN", $"another batch is named '{b.Name}'")]));
+        b => new ValidationError([new Problem(["input", "code"], "CODE_TAKEN", $"another batch has the code '{b.Code}'")]));
 
     public static void AddBatchMutations(this ObjectGraphType mutation)
     {

@@ -135,6 +135,7 @@ public static class DatabaseSeeder
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         return doc.RootElement.GetProperty("batches").EnumerateArray().Select(b => new ProjectBatch
         {
+            Code = Str(b, "code")!,
             Name = Str(b, "name")!,
             Date = DateOnly.Parse(Str(b, "date")!, System.Globalization.CultureInfo.InvariantCulture),
             Level = Enum<BatchLevel>(b, "level"),

@@ -73,6 +73,7 @@ internal sealed class ProjectBatchConfiguration : IEntityTypeConfiguration<Proje
         e.Property(x => x.Level).HasConversion<string>().HasMaxLength(16);
         e.Property(x => x.Kind).HasConversion<string>().HasMaxLength(16);
         e.HasIndex(x => x.Date);
+        e.HasIndex(x => x.Code).IsUnique();
         e.Property(x => x.Version).HasDefaultValue(1).ValueGeneratedOnAddOrUpdate().IsConcurrencyToken();
     }
 }

@@ -47,6 +47,8 @@ public enum BoundaryConfidence
 public sealed class ProjectBatch
 {
     public int Id { get; set; }
+    /// <summary>A stable key a client can send back (OGC, files) to keep or change a project's batch.</summary>
+    public required string Code { get; set; }
     public required string Name { get; set; }
     public DateOnly Date { get; set; }
     public BatchLevel Level { get; set; }

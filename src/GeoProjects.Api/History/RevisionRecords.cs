@@ -16,7 +16,7 @@ public static class RevisionRecords
     {
         ["Project"] = (ProjectFields.Registry, () => new Project { Code = null!, Name = null!, Location = null!, SourceNote = null! }),
         ["Zone"] = (ZoneFields.Registry, () => new Zone { Code = null!, Name = null!, NameEn = null!, Boundary = null!, SourceNote = null! }),
-        ["ProjectBatch"] = (BatchFields.Registry, () => new ProjectBatch { Name = null!, SourceNote = null! }),
+        ["ProjectBatch"] = (BatchFields.Registry, () => new ProjectBatch { Code = null!, Name = null!, SourceNote = null! }),
     };
 
     /// <summary>The changed fields, named as GraphQL names them (zone_id → zone); columns no field declares keep their name.</summary>

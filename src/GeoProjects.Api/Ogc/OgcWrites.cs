@@ -142,9 +142,9 @@ public static class OgcWrites
 
     /// <summary>
     /// The mutation's input from a GeoJSON feature: its geometry (in Content-Crs) and the properties the mutation takes,
-    /// a relation by its code as the OGC properties show it (zoneCode). Properties that are only read (computed figures,
-    /// names of related records) are ignored, as QGIS sends every attribute back; a property the collection does not have
-    /// is refused. PUT replaces: a writable field left out is cleared.
+    /// a relation by its code as the OGC properties show it (zoneCode, batchCode). Properties that are only read (computed
+    /// figures, names of related records) are ignored, as QGIS sends every attribute back; a property the collection does not
+    /// have is refused. PUT replaces: a field the caller may write that the body leaves out is cleared.
     /// </summary>
     private static async Task<(JsonObject? Input, IResult? Problem)> InputAsync(HttpContext http, Writer writer, bool replace)
     {
@@ -164,7 +164,10 @@ public static class OgcWrites
         var collection = OgcCollection.Every.Single(c => Writers[c.Id] == writer);
         var fields = collection.Entity.Fields.Where(f => f.In(Door.Input)).ToDictionary(MutationConventions.InputName);
         var input = new JsonObject();
-        if (replace) foreach (var (name, f) in fields) if (f.Nullable && f.Kind != ValueKind.Geometry) input[name] = null;
+        // Replace clears what the body leaves out, of the fields the caller may write; the others stay as they are.
+        if (replace)
+            foreach (var (name, f) in fields)
+                if (f.Nullable && f.Kind != ValueKind.Geometry && f.WritableBy(Security.Caller.Current)) input[name] = null;
         foreach (var (name, value) in feature["properties"] as JsonObject ?? [])
         {
             if (fields.ContainsKey(name)) input[name] = value?.DeepClone();

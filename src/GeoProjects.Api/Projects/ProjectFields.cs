@@ -64,6 +64,7 @@ public static class ProjectFields
         .Shown("zone", "所属功能区 (名称) · Assigned zone (name).", new("zone", "name"), OgcApi | GeoJsonLayer | VectorTiles, new(Tile: "zone_name"))
         .Shown("zoneCode", "所属功能区编码 · Assigned zone (code).", new("zone", "code"), OgcApi)
         .Shown("batch", "批次 (名称) · Batch (name).", new("batch", "name"), OgcApi | GeoJsonLayer | Files, new(Header: "批次", MaxLength: 200))
+        .Shown("batchCode", "批次编码 · Batch (code): what a client sends back to keep or change the batch.", new("batch", "code"), OgcApi)
         .Shown("zone", "所属功能区 (编码, 导入时也可写名称) · Assigned zone (code; import also takes its name).", new("zone", "code", AlsoMatches: ["name"]),
             Files, new(Header: "所属功能区", MaxLength: 100))
         .Field("location", "项目位置 · Project location (a point; WGS84 unless crs asks for GCJ02/BD09).", p => p.Location,

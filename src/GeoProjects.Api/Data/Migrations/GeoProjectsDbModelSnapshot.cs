@@ -344,6 +344,12 @@ namespace GeoProjects.Api.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("code");
+
                     b.Property<DateOnly>("Date")
                         .HasColumnType("date")
                         .HasColumnName("date");
@@ -380,6 +386,10 @@ namespace GeoProjects.Api.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_project_batches");
+
+                    b.HasIndex("Code")
+                        .IsUnique()
+                        .HasDatabaseName("ix_project_batches_code");
 
                     b.HasIndex("Date")
                         .HasDatabaseName("ix_project_batches_date");
