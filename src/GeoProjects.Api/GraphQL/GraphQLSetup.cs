@@ -74,8 +74,24 @@ public static class GraphQLSetup
                     _ => (null, null),
                 };
                 if (code is not null) ctx.Exception = new ExecutionError(message!) { Code = code };
+                else if (ctx.OriginalException is not OperationCanceledException) ctx.Exception = Unexpected(ctx);
             }));
         return services;
+    }
+
+    /// <summary>
+    /// A failure nobody expected (a bug, a broken invariant) is never silent: logged once with the operation, the field's
+    /// path and the trace id, and answered as INTERNAL_ERROR naming only that trace id (the error metric counts it by code).
+    /// </summary>
+    private static ExecutionError Unexpected(UnhandledExceptionContext ctx)
+    {
+        var services = ctx.ExecutionOptions.RequestServices;
+        var trace = GeoProjects.Api.Hosting.Telemetry.TraceId(services?.GetService<IHttpContextAccessor>()?.HttpContext);
+        var log = services?.GetService<ILoggerFactory>()?.CreateLogger("GeoProjects.GraphQL");
+        log?.LogError(ctx.OriginalException, "Unexpected error in operation {Operation} at {Path} (trace {TraceId})",
+            ctx.Context?.Operation.Name?.StringValue ?? "(anonymous)",
+            ctx.FieldContext is { } field ? string.Join('.', field.ResponsePath) : "(no field)", trace);
+        return new ExecutionError($"the server failed on this field; its log has the details under trace {trace}") { Code = "INTERNAL_ERROR" };
     }
 }
 

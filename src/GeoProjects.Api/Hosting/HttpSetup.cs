@@ -110,7 +110,9 @@ public static class HttpSetup
                     http.Response.Headers.RetryAfter = "5";
                     return WriteAsync(http, DatabaseAvailability.Code, "the database is unavailable; retry shortly");
                 }
-                return WriteAsync(http, "INTERNAL_ERROR", $"the server failed on this request; its log has the details under {http.TraceIdentifier}");
+                // ASP.NET's exception handler has logged it once, with the trace id in the log's scope.
+                Telemetry.Errors.Add(1, new("code", "INTERNAL_ERROR"), new("door", Door(http.Request.Path)));
+                return WriteAsync(http, "INTERNAL_ERROR", $"the server failed on this request; its log has the details under trace {Telemetry.TraceId(http)}");
             },
         });
         return app.UseStatusCodePages(context =>
@@ -128,6 +130,11 @@ public static class HttpSetup
 
     /// <summary>An endpoint that sets only a status names its error here: (code, message), written in the door's format.</summary>
     public const string ErrorItem = "geoprojects.error";
+
+    /// <summary>The door a path belongs to, for metrics: its first segment (graphql, ogc, tiles, geojson …), never the client's whole path.</summary>
+    private static string Door(PathString path) =>
+        path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } first
+            && first is "graphql" or "ogc" or "tiles" or "geojson" or "export" or "import" or "map" ? first : "other";
 
     private static Task WriteAsync(HttpContext http, string code, string message)
     {

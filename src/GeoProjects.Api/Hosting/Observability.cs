@@ -47,6 +47,13 @@ public static class Telemetry
     public static readonly Counter<long> TileCache = Meter.CreateCounter<long>(
         "geoprojects.tiles.cache.requests", "{request}", "Tile cache lookups, by result (hit, coalesced with a rendering under way, or miss)");
 
+    public static readonly Counter<long> Errors = Meter.CreateCounter<long>(
+        "geoprojects.errors", "{error}", "Unexpected failures at a door other than GraphQL (tiles, GeoJSON, OGC, files), by code and door");
+
+    /// <summary>The W3C trace id of the request (what logs carry in their scope, and OTLP exports), else ASP.NET's request id.</summary>
+    public static string TraceId(HttpContext? http) =>
+        Activity.Current is { TraceId: var id } && id != default ? id.ToHexString() : http?.TraceIdentifier ?? "unknown";
+
     public static void ObserveReplicaLag(Func<double> seconds) =>
         Meter.CreateObservableGauge("geoprojects.database.replica.lag", seconds, "s", "How far the read replica's replay is behind");
 
