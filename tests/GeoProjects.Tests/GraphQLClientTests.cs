@@ -116,6 +116,12 @@ public sealed class PersistedOperationTests(ApiFixture api)
         }
         var unknown = await PostAsync(client, new { id = new string('0', 64) });
         Assert.Equal((400, "PERSISTED_DOCUMENT_NOT_FOUND"), (unknown.Status, unknown.FirstErrorCode));
+        // Both an id and a different query: neither runs. The same text with its id is fine.
+        var both = await PostAsync(client, new { id = hash, query = "{ zones { code } }" });
+        Assert.Equal((400, "PERSISTED_DOCUMENT_MISMATCH"), (both.Status, both.FirstErrorCode));
+        var same = await PostAsync(client, new { id = hash, query = Headline });
+        Assert.Equal(200, same.Status);
+        same.AssertNoErrors();
     }
 
     [Fact]

@@ -172,6 +172,12 @@ public sealed class VectorTileTests(ApiFixture api)
     [InlineData("/tiles/projects/8/213/101.mvt?asOf=2024-13-01", "INVALID_AS_OF")]
     [InlineData("/geojson/projects?asOf=yesterday", "INVALID_AS_OF")]
     [InlineData("/geojson/projects?limit=100000", "INVALID_LIMIT")]
+    // A misspelt parameter is refused, never ignored (it served the unfiltered layer), at every map door.
+    [InlineData("/tiles/projects/10/853/402.mvt?whre=%7B%7D", "UNKNOWN_PARAMETER")]
+    [InlineData("/tiles/zones/10/853/402.mvt?limit=5", "UNKNOWN_PARAMETER")]
+    [InlineData("/tiles/projects.json?filter=x", "UNKNOWN_PARAMETER")]
+    [InlineData("/geojson/projects?where=%7B%7D&bbox=1,2,3,4", "UNKNOWN_PARAMETER")]
+    [InlineData("/geojson/zones?crs=GCJ02&as_of=2024-01-01", "UNKNOWN_PARAMETER")]
     public async Task BadRequestsGet400WithAMessage(string url, string code)
     {
         using var client = api.CreateClient();
@@ -181,6 +187,23 @@ public sealed class VectorTileTests(ApiFixture api)
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(code, body.GetProperty("error").GetProperty("code").GetString());
         Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("error").GetProperty("message").GetString()));
+    }
+
+    [Theory]
+    [InlineData("/tiles/projects/10/853/402.MVT")]
+    [InlineData("/tiles/projects/10/853/402.mvt/")]
+    [InlineData("/tiles/projects/10/853/0402.mvt")]
+    [InlineData("/tiles/zones/10/+853/402.mvt")]
+    [InlineData("/tiles/projects/10/853/402")]
+    [InlineData("/tiles/projects/10/853/402.pbf")]
+    public async Task TilesAreServedOnlyAtTheirMvtPaths(string path)
+    {
+        using var client = api.CreateClient();
+        using var response = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("NOT_FOUND", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
+        using var canonical = await client.GetAsync("/tiles/projects/10/853/402.mvt");
+        Assert.Equal(HttpStatusCode.OK, canonical.StatusCode);
     }
 
     [Fact]

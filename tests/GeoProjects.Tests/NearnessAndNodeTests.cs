@@ -143,6 +143,10 @@ public sealed class NodeTests(ApiFixture api)
         var ids = Enumerable.Range(1, 11).Select(i => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"Project:{i}"))).ToArray();
         var r = await api.QueryAsync("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", new { ids });
         Assert.Equal("NODES_LIMIT_EXCEEDED", r.FirstErrorCode);
+        // The non-null list nulls data; a client's error is still a 400, not the server's 500 (1 000 ids, as the issue measured).
+        var many = Enumerable.Range(1, 1000).Select(i => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"Project:{i}"))).ToArray();
+        var refused = await api.QueryAsync("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", new { ids = many });
+        Assert.Equal((400, "NODES_LIMIT_EXCEEDED"), (refused.Status, refused.FirstErrorCode));
     }
 }
 

@@ -238,8 +238,8 @@ public static class GraphQLEndpoint
 
     /// <summary>
     /// HotChocolate answers 500 whenever data is null. When only a denial nulled it (a non-null mutation payload the caller may
-    /// not run), that is the caller's 401 or 403, as HotChocolate answers a denial found at validation; a 500 would say the
-    /// server failed. README: a deliberate difference.
+    /// not run), that is the caller's 401 or 403, as HotChocolate answers a denial found at validation; when only client errors
+    /// did (nodes(ids:) over its limit), 400: a 500 would say the server failed. README: a deliberate difference.
     /// </summary>
     private static int NullDataStatus(HttpContext http, ExecutionErrors errors)
     {
@@ -248,7 +248,10 @@ public static class GraphQLEndpoint
             http.Response.Headers.WWWAuthenticate = "Bearer";
             return StatusCodes.Status401Unauthorized;
         }
-        return errors.All(e => e.Code is "AUTH_NOT_AUTHENTICATED" or "AUTH_NOT_AUTHORIZED") ? StatusCodes.Status403Forbidden : 500;
+        if (errors.All(e => e.Code is "AUTH_NOT_AUTHENTICATED" or "AUTH_NOT_AUTHORIZED")) return StatusCodes.Status403Forbidden;
+        // A client's error found while executing (a limit, a bad value) is never the server's failure, even when it nulls data.
+        return errors.All(e => e is Querying.QueryInputException || e.Code is "AUTH_NOT_AUTHENTICATED" or "AUTH_NOT_AUTHORIZED")
+            ? StatusCodes.Status400BadRequest : 500;
     }
 
     /// <summary>A response carries at most <paramref name="max"/> errors and a note of how many were left out.</summary>

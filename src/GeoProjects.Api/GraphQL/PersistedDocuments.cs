@@ -42,8 +42,13 @@ public sealed class PersistedDocuments
         if (documentId is not null)
         {
             var id = Normalise(documentId);
-            return _trusted.TryGetValue(id, out var trusted) ? trusted
-                : throw new RequestRejectedException(400, "PERSISTED_DOCUMENT_NOT_FOUND", $"no trusted document has the id '{Shorten(documentId)}'");
+            if (!_trusted.TryGetValue(id, out var trusted))
+                throw new RequestRejectedException(400, "PERSISTED_DOCUMENT_NOT_FOUND", $"no trusted document has the id '{Shorten(documentId)}'");
+            // A client that sends both must mean one of them: which one would be a guess, so neither runs (the same text is fine).
+            if (!string.IsNullOrWhiteSpace(query) && query != trusted)
+                throw new RequestRejectedException(400, "PERSISTED_DOCUMENT_MISMATCH",
+                    $"the request names the trusted document '{Shorten(documentId)}' and a different `query`; send one of them");
+            return trusted;
         }
         if (apq is { } persisted) return ResolveAutomatic(query, persisted);
         if (string.IsNullOrWhiteSpace(query))

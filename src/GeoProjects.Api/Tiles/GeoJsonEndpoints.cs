@@ -35,7 +35,7 @@ public static class GeoJsonEndpoints
     {
         try
         {
-            var request = MapLayerRequest.Read(http, entity.Filter);
+            var request = MapLayerRequest.Read(http, entity.Filter, "limit");
             var limit = options.GeoJsonDefaultLimit;
             if (http.Request.Query["limit"].FirstOrDefault() is { } text && (!int.TryParse(text, out limit) || limit < 1 || limit > options.GeoJsonMaxLimit))
                 throw new QueryInputException("INVALID_LIMIT", $"limit must be an integer from 1 to {options.GeoJsonMaxLimit}");

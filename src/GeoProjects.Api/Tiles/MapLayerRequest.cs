@@ -14,9 +14,19 @@ namespace GeoProjects.Api.Tiles;
 /// </summary>
 public sealed record MapLayerRequest(IDictionary<string, object?>? Where, CoordinateSystem Crs, QueryContext Context)
 {
-    /// <summary>Reads `where` (URL-encoded JSON of the filter input), `crs` and `asOf`; throws <see cref="QueryInputException"/> when bad.</summary>
-    public static MapLayerRequest Read(HttpContext http, IEntityFilter filter)
+    private static readonly string[] Parameters = ["where", "crs", "asOf"];
+
+    /// <summary>
+    /// Reads `where` (URL-encoded JSON of the filter input), `crs` and `asOf`; throws <see cref="QueryInputException"/> when
+    /// bad, and for a parameter the door does not take (a misspelt `whre` would otherwise serve the unfiltered layer), as the
+    /// OGC door does. <paramref name="others"/>: the door's own parameters (GeoJSON's `limit`).
+    /// </summary>
+    public static MapLayerRequest Read(HttpContext http, IEntityFilter filter, params string[] others)
     {
+        var unknown = http.Request.Query.Keys.Where(k => !Parameters.Contains(k) && !others.Contains(k)).ToList();
+        if (unknown.Count > 0)
+            throw new QueryInputException("UNKNOWN_PARAMETER",
+                $"unknown parameter(s) {string.Join(", ", unknown)}; accepted here: {string.Join(", ", Parameters.Concat(others))}");
         var where = WhereReader.Read(filter, http.Request.Query["where"].FirstOrDefault());
         var crsText = http.Request.Query["crs"].FirstOrDefault();
         var crs = CoordinateSystem.Wgs84;

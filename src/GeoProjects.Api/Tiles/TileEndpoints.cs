@@ -89,6 +89,9 @@ public static class TileEndpoints
         HttpContext http, GeoProjectsDb db, int z, int x, int y, IEntityFilter filter,
         Func<MapLayerRequest, TileAddress, Dictionary<string, object>, Task<byte[]?>> render)
     {
+        // One address per tile: routing also matches 402.MVT, 0402.mvt, +402.mvt and 402.mvt/, which would be copies of it in
+        // every cache. Those are no tile paths (404, with the coded body every unknown path gets).
+        if (!http.Request.Path.Value!.EndsWith($"/{z}/{x}/{y}.mvt", StringComparison.Ordinal)) return Results.NotFound();
         var (tile, error) = TileAddress.Parse(z, x, y);
         if (tile is not { } t) return MapLayerRequest.BadRequest(new QueryInputException("INVALID_TILE", error!));
         try
