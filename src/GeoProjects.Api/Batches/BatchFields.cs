@@ -2,6 +2,8 @@ using GeoProjects.Api.Data;
 using GeoProjects.Api.Fields;
 using GeoProjects.Api.History;
 using GeoProjects.Api.GraphQL;
+using GeoProjects.Api.Projects;
+using GeoProjects.Api.Querying;
 using GraphQL.Types;
 using static GeoProjects.Api.Fields.Door;
 
@@ -20,5 +22,10 @@ public static class BatchFields
         .Field("level", "批次级别 · City-wide (CITY) or district (DISTRICT) event.", b => b.Level, Query | Input)
         .Field("kind", "批次类型 · Ground-breaking (GROUNDBREAKING) or signing (SIGNING).", b => b.Kind, Query | Input)
         .Field("sourceNote", "来源说明 · The published source of the batch.", b => b.SourceNote, Output | Input)
-        .WithHistory(b => b.Version, b => b.Id);
+        .WithHistory(b => b.Version, b => b.Id)
+        .Output("projects", "该批次的项目 · The projects of this batch, as a connection with the usual where and order.",
+            typeof(object), GraphTypes.Output<ProjectBatch, ProjectsConnectionType>((f, types) => f
+                .Arguments(PagingArguments.Forward())
+                .Arguments(types.WhereArgument(ProjectSchema.Filter), types.OrderArgument(ProjectSchema.Sort))
+                .Resolve(c => OwnedProjects.Load(c, "ProjectBatch.projects", p => p.BatchId, c.Source.Id))));
 }

@@ -124,7 +124,7 @@ public static class ProjectStatsQueries
         var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
         var progress = WantsProgress(c);
         var box = WantsBox(c);
-        var key = $"Zone.stats:{progress}:{box}:" + JsonSerializer.Serialize(where, ZoneLoaders.DescribeOptions);
+        var key = $"Zone.stats:{progress}:{box}:" + JsonSerializer.Serialize(where, OwnedProjects.DescribeOptions);
         return c.RequestServices!.GetRequiredService<RequestLoaders>().GetOrAdd<int, ProjectStatsGroup>(key, async (ids, _, ct) =>
         {
             var scoped = ProjectQueries.Filtered(db, where, context).Where(p => p.ZoneId != null && ids.Contains(p.ZoneId.Value));
