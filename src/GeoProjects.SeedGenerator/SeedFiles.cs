@@ -90,9 +90,10 @@ public static class SeedFiles
         return Write(w =>
         {
             w.WriteStartArray("batches");
-            foreach (var (name, level) in new[] { (CityBatch, "CITY"), (DistrictBatch, "DISTRICT") })
+            foreach (var (code, name, level) in new[] { ("XHA-2023-C", CityBatch, "CITY"), ("XHA-2023-D", DistrictBatch, "DISTRICT") })
             {
                 w.WriteStartObject();
+                w.WriteString("code", code);
                 w.WriteString("name", name);
                 w.WriteString("date", BatchDate.ToString("yyyy-MM-dd"));
                 w.WriteString("level", level);

@@ -137,6 +137,37 @@ public sealed class NodeTests(ApiFixture api)
         Assert.Equal("INVALID_ID", r.FirstErrorCode);
     }
 
+    /// <summary>Progress reports and revisions are nodes too: the IDs they answer with fetch them back, for staff only.</summary>
+    [Fact]
+    public async Task ReportsAndRevisionsAreNodesWithGlobalIds()
+    {
+        var listed = await api.QueryAsync("""
+            { projects(first: 20, where: { status: { neq: RESERVE } }) { nodes { id progress { id period completedInvestmentYtd }
+              history(first: 1) { nodes { id version operation changedBy } } } } }
+            """);
+        listed.AssertNoErrors();
+        var projects = listed.Data.GetProperty("projects").GetProperty("nodes").EnumerateArray().ToList();
+        var report = projects.SelectMany(p => p.GetProperty("progress").EnumerateArray()).First();
+        var revision = projects.SelectMany(p => p.GetProperty("history").GetProperty("nodes").EnumerateArray()).First();
+        Assert.StartsWith("ProgressReport:", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(report.GetProperty("id").GetString()!)));
+        Assert.StartsWith("Revision:", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(revision.GetProperty("id").GetString()!)));
+
+        const string query = """
+            query($ids: [ID!]!) { nodes(ids: $ids) { id ... on ProgressReport { period completedInvestmentYtd }
+              ... on Revision { version operation changedBy } } }
+            """;
+        var ids = new[] { report.GetProperty("id").GetString(), revision.GetProperty("id").GetString() };
+        var staff = await api.QueryAsync(query, new { ids });
+        staff.AssertNoErrors();
+        var nodes = staff.Data.GetProperty("nodes");
+        Assert.Equal(report.GetRawText(), nodes[0].GetRawText());
+        Assert.Equal(revision.GetRawText(), nodes[1].GetRawText());
+        // Internal records: to the public they are missing, exactly as an ID that names nothing.
+        var anonymous = await api.QueryAsync(query, new { ids }, token: "");
+        anonymous.AssertNoErrors();
+        Assert.All(anonymous.Data.GetProperty("nodes").EnumerateArray(), n => Assert.Equal(System.Text.Json.JsonValueKind.Null, n.ValueKind));
+    }
+
     [Fact]
     public async Task NodesTakeAtMostTenIds()
     {

@@ -82,28 +82,28 @@ public sealed class RequestLoaders
 public static class LoaderExtensions
 {
     // Compiling an expression JITs a new method; once per key, not once per resolved field.
-    private static class CompiledKeys<T>
+    private static class CompiledKeys<T, TKey>
     {
-        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<T, int>> Compiled = new();
-        public static Func<T, int> Of(Expression<Func<T, int>> key) => Compiled.GetOrAdd(key.ToString(), _ => key.Compile());
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<T, TKey>> Compiled = new();
+        public static Func<T, TKey> Of(Expression<Func<T, TKey>> key) => Compiled.GetOrAdd(key.ToString(), _ => key.Compile());
     }
 
     /// <summary>
     /// Entities by key: one statement for every key of a level, selecting the union of the fields the query asks
     /// of them there; <see cref="LoadById"/> passes the fields the current selection needs.
     /// </summary>
-    public static BatchLoader<int, T> LoaderById<T>(
-        this IResolveFieldContext c, Func<GeoProjectsDb, IQueryable<T>> set, Projection<T> columns, Expression<Func<T, int>> key)
-        where T : class
+    public static BatchLoader<TKey, T> LoaderById<T, TKey>(
+        this IResolveFieldContext c, Func<GeoProjectsDb, IQueryable<T>> set, Projection<T> columns, Expression<Func<T, TKey>> key)
+        where T : class where TKey : notnull
     {
         var loaders = c.RequestServices!.GetRequiredService<RequestLoaders>();
         var db = c.RequestServices!.GetRequiredService<GeoProjectsDb>();
-        var keyOf = CompiledKeys<T>.Of(key);
-        return loaders.GetOrAdd<int, T>(typeof(T).Name + ".byId", async (ids, fields, ct) =>
+        var keyOf = CompiledKeys<T, TKey>.Of(key);
+        return loaders.GetOrAdd<TKey, T>(typeof(T).Name + ".byId", async (ids, fields, ct) =>
         {
             var wanted = ids.ToList();
-            Expression<Func<List<int>>> keys = () => wanted; // a closure, so EF sends the keys as one array parameter
-            var contains = Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(int)], keys.Body, key.Body);
+            Expression<Func<List<TKey>>> keys = () => wanted; // a closure, so EF sends the keys as one array parameter
+            var contains = Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(TKey)], keys.Body, key.Body);
             var rows = await columns.Apply(set(db).AsNoTracking().Where(Expression.Lambda<Func<T, bool>>(contains, key.Parameters)), fields).ToListAsync(ct);
             return rows.ToDictionary(keyOf);
         });

@@ -90,11 +90,13 @@ public sealed class QueryType : ObjectGraphType
         this.AddBatchQueries(types);
         this.AddProjectStatsQueries(types);
         this.AddHistoryQueries(types);
-        this.AddNodeQueries(new Dictionary<string, Func<global::GraphQL.IResolveFieldContext, int, object>>
+        this.AddNodeQueries(new Dictionary<string, Func<global::GraphQL.IResolveFieldContext, long, object>>
         {
-            ["Project"] = (c, id) => ProjectLoaders.ById(c, id),
-            ["Zone"] = (c, id) => ZoneLoaders.ById(c, id),
-            ["ProjectBatch"] = (c, id) => BatchLoaders.ById(c, id),
+            ["Project"] = NodeQueries.ByInt((c, id) => ProjectLoaders.ById(c, id)),
+            ["Zone"] = NodeQueries.ByInt((c, id) => ZoneLoaders.ById(c, id)),
+            ["ProjectBatch"] = NodeQueries.ByInt((c, id) => BatchLoaders.ById(c, id)),
+            ["ProgressReport"] = NodeQueries.ByInt((c, id) => ProgressReporting.ById(c, id)),
+            ["Revision"] = (c, id) => HistoryQueries.ById(c, id),
         });
     }
 }

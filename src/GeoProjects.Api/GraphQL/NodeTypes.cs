@@ -17,11 +17,15 @@ public sealed class NodeInterface : InterfaceGraphType
 
 public static class NodeQueries
 {
+    /// <summary>A node type keyed by an integer (all but revisions): a larger key is no ID of it.</summary>
+    public static Func<IResolveFieldContext, long, object> ByInt(Func<IResolveFieldContext, int, object> load) => (c, key) =>
+        load(c, key <= int.MaxValue ? (int)key : throw new QueryInputException("INVALID_ID", $"{key} is no key of this type"));
+
     /// <summary>HotChocolate's default limit on `nodes(ids:)`.</summary>
     public const int MaxNodes = 10;
 
     /// <summary>Adds node(id) and nodes(ids); <paramref name="loaders"/> maps a type name to its batched loader.</summary>
-    public static void AddNodeQueries(this ObjectGraphType query, IReadOnlyDictionary<string, Func<IResolveFieldContext, int, object>> loaders)
+    public static void AddNodeQueries(this ObjectGraphType query, IReadOnlyDictionary<string, Func<IResolveFieldContext, long, object>> loaders)
     {
         query.Field<NodeInterface>("node")
             .Description("按全局 ID 获取任意对象 · Fetches an object given its ID.")
@@ -45,7 +49,7 @@ public static class NodeQueries
             });
     }
 
-    private static object? Queue(IResolveFieldContext c, IReadOnlyDictionary<string, Func<IResolveFieldContext, int, object>> loaders, string id, int index)
+    private static object? Queue(IResolveFieldContext c, IReadOnlyDictionary<string, Func<IResolveFieldContext, long, object>> loaders, string id, int index)
     {
         try
         {
@@ -59,7 +63,7 @@ public static class NodeQueries
         }
     }
 
-    private static object Load(IResolveFieldContext c, IReadOnlyDictionary<string, Func<IResolveFieldContext, int, object>> loaders, string id)
+    private static object Load(IResolveFieldContext c, IReadOnlyDictionary<string, Func<IResolveFieldContext, long, object>> loaders, string id)
     {
         var (type, key) = NodeId.Parse(id);
         return loaders.TryGetValue(type, out var load) ? load(c, key)

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace GeoProjects.Api.History;
 
 public sealed class RevisionType(QueryingTypes types) : RegistryObjectType<Revision>(
-    "修订记录: 谁、何时、改了什么 · A revision: who changed what, when, from what to what; written by the database.", RevisionFields.Registry, types, node: false);
+    "修订记录: 谁、何时、改了什么 · A revision: who changed what, when, from what to what; written by the database.", RevisionFields.Registry, types, node: true);
 
 public sealed class RevisionsConnectionType() : ConnectionType<RevisionType, RevisionsEdgeType, Revision>("RevisionsConnection");
 
@@ -21,6 +21,10 @@ public sealed class RevisionsEdgeType() : EdgeType<RevisionType, Revision>("Revi
 /// <summary>History for auditors: `revisions(where, order)`, each record's `history`, and records as they stood at a time.</summary>
 public static class HistoryQueries
 {
+    /// <summary>A revision by its number (node), as the caller may read it (row-level security: staff only).</summary>
+    public static global::GraphQL.DataLoader.IDataLoaderResult<Revision?> ById(IResolveFieldContext c, long id) =>
+        c.LoaderById(db => db.Revisions, RevisionFields.Registry.Columns, r => r.Id).Load(id, Selection.FieldNames(c));
+
     /// <summary>Newest first unless `order` says otherwise.</summary>
     private static readonly object?[] NewestFirst = [new Dictionary<string, object?> { ["id"] = "DESC" }];
 

@@ -11,7 +11,9 @@ namespace GeoProjects.Api.History;
 public static class RevisionFields
 {
     public static readonly EntityFields<Revision> Registry = new EntityFields<Revision>("Revision", "revisions")
-        .Field("id", "修订序号 (递增) · The revision's number, increasing in the order changes were made.", r => r.Id, Output | Sort, new(Generated: true))
+        .Field("id", "全局 ID · Global ID, base64 of \"Revision:<number>\"; the number increases in the order changes were made (sort by it).",
+            r => r.Id, Output | Sort, new(Generated: true,
+                GraphQL: GraphTypes.Output<Revision, NonNullGraphType<IdGraphType>>(f => f.Resolve(c => NodeId.Encode("Revision", c.Source.Id)))))
         .Field("entity", "实体类型 · What changed: Project, Zone, ProjectBatch.", r => r.Entity, Query)
         .Field("entityId", "实体键 · The changed record's key (its global ID is base64 of \"<entity>:<key>\").", r => r.EntityId, Query)
         .Field("version", "该修订后的版本 · The record's version after this revision (before it, for a delete).", r => r.Version, Query)

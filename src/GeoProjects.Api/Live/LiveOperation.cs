@@ -228,9 +228,9 @@ public sealed class LiveOperation
     }
 
     private static int? ReportId(JsonObject report) =>
-        report[ReportKey]?.GetValue<string>() is { } gid && Parse(gid) is ("ProgressReport", var key) ? key : null;
+        report[ReportKey]?.GetValue<string>() is { } gid && Parse(gid) is ("ProgressReport", var key and <= int.MaxValue) ? (int)key : null;
 
-    private static (string Type, int Key)? Parse(string gid)
+    private static (string Type, long Key)? Parse(string gid)
     {
         try
         {

@@ -31,7 +31,7 @@ public static class ProgressReportFields
 }
 
 public sealed class ProgressReportType(QueryingTypes types) : RegistryObjectType<ProgressReport>(
-    "月度进度 · A monthly progress report: 累计完成投资 for the year so far and the status that month.", ProgressReportFields.Registry, types, node: false);
+    "月度进度 · A monthly progress report: 累计完成投资 for the year so far and the status that month.", ProgressReportFields.Registry, types, node: true);
 
 /// <summary>
 /// 月度进度填报 · Reporting a month: one report per project and month (upserted), the year's plan with it when given,
@@ -40,6 +40,10 @@ public sealed class ProgressReportType(QueryingTypes types) : RegistryObjectType
 /// </summary>
 public static class ProgressReporting
 {
+    /// <summary>A report by key (node), as the caller may read it (row-level security: staff only).</summary>
+    public static global::GraphQL.DataLoader.IDataLoaderResult<ProgressReport?> ById(global::GraphQL.IResolveFieldContext c, int id) =>
+        c.LoaderById(db => db.ProgressReports, ProgressReportFields.Registry.Columns, r => r.Id).Load(id, Selection.FieldNames(c));
+
     public static string Month(DateOnly period) => period.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 
     /// <summary>"2024-09" → 2024-09-01, or null.</summary>
