@@ -123,4 +123,27 @@ public sealed class HttpBehaviourTests(ApiFixture api)
         ok.Headers.Host = "geoprojects.example";
         Assert.Equal(HttpStatusCode.OK, (await named.CreateClient().SendAsync(ok)).StatusCode);
     }
+
+    /// <summary>
+    /// Requests too large for the server get the same coded JSON body as every other error, through Kestrel itself: a URL
+    /// over 8 KB (414) and headers over 32 KB (431), at each door in its own format. A request line Kestrel cannot parse at
+    /// all (raw non-ASCII bytes) is answered by Kestrel before any of our code, with no body: README says so.
+    /// </summary>
+    [Theory]
+    [InlineData("/geojson/zones?where=", 414, "URI_TOO_LONG")]
+    [InlineData("/ogc/collections/projects/items?name=", 414, "URI_TOO_LONG")]
+    [InlineData("/graphql?query=", 414, "URI_TOO_LONG")]
+    [InlineData("/tiles/projects/10/853/402.mvt", 431, "HEADERS_TOO_LARGE")]
+    public async Task OversizedRequestsGetCodedBodies(string path, int status, string code)
+    {
+        await using var server = new LiveServer(api);
+        using var client = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url(status == 414 ? path + new string('x', 9_000) : path));
+        if (status == 431) for (var i = 0; i < 5; i++) request.Headers.TryAddWithoutValidation($"X-Padding-{i}", new string('p', 8_000));
+        using var response = await client.SendAsync(request);
+        Assert.Equal(status, (int)response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains(path.StartsWith("/ogc") ? "\"code\"" : code, body);
+        Assert.Contains(path.StartsWith("/graphql") ? "\"errors\"" : path.StartsWith("/ogc") ? "\"description\"" : "\"error\"", body);
+    }
 }

@@ -65,10 +65,37 @@ public static class HttpSetup
                 "application/vnd.mapbox-vector-tile", "application/graphql", "text/javascript", "image/svg+xml",
             ]);
         });
+        // Kestrel answers a request over its own limits before any middleware runs, with no body (its maintainers: not
+        // customisable). Its limits are set well above ours, so ours (UseRequestSizeLimits) answer first, with a coded body.
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>
+        {
+            o.Limits.MaxRequestLineSize = 8 * MaxUrlBytes;
+            o.Limits.MaxRequestHeadersTotalSize = 2 * MaxHeaderBytes;
+        });
         builder.Services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
         builder.Services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
         return builder;
     }
+
+    /// <summary>Kestrel's own defaults, enforced by us so that the answer has a coded body: the URL (path and query) and all headers.</summary>
+    public const int MaxUrlBytes = 8 * 1024, MaxHeaderBytes = 32 * 1024;
+
+    /// <summary>414 URI_TOO_LONG and 431 HEADERS_TOO_LARGE, in the door's error format, before anything reads the request.</summary>
+    public static IApplicationBuilder UseRequestSizeLimits(this IApplicationBuilder app) => app.Use((http, next) =>
+    {
+        var request = http.Request;
+        var url = request.Path.Value!.Length + request.PathBase.Value!.Length + request.QueryString.Value!.Length;
+        var headers = 0;
+        foreach (var (name, values) in request.Headers) headers += name.Length + values.Sum(v => v?.Length ?? 0) + 4;
+        var (status, code, message) = url > MaxUrlBytes
+            ? (StatusCodes.Status414UriTooLong, "URI_TOO_LONG", $"the URL is longer than {MaxUrlBytes} bytes; send a long filter in a POST body (GraphQL)")
+            : headers > MaxHeaderBytes
+                ? (StatusCodes.Status431RequestHeaderFieldsTooLarge, "HEADERS_TOO_LARGE", $"the request's headers exceed {MaxHeaderBytes} bytes")
+                : (0, "", "");
+        if (status == 0) return next(http);
+        http.Response.StatusCode = status;
+        return WriteAsync(http, code, message);
+    });
 
     /// <summary>HEAD runs the GET endpoint; Kestrel sends its headers and drops the body.</summary>
     public static IApplicationBuilder UseHeadAsGet(this IApplicationBuilder app) => app.Use(async (http, next) =>
