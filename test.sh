@@ -9,10 +9,11 @@ GEOPROJECTS_CLUSTER=fast source db/cluster.sh
 export GEOPROJECTS_TEST_SERVER="$GEOPROJECTS_SERVER"
 tests/deps.sh   # Chromium, CJK font, GDAL, and the npm packages (IDE, map, CRS oracle)
 
-log=$(mktemp); smoke=$(mktemp -d)
-trap 'rm -rf "$log" "$smoke"' EXIT
+log=$(mktemp); smoke=$(mktemp -d); surface=$(mktemp)
+trap 'rm -rf "$log" "$smoke" "$surface"' EXIT
 status=0
-dotnet test GeoProjects.sln -nologo 2>&1 | tee "$log" || status=$?
+GEOPROJECTS_SURFACE_REPORT=$surface dotnet test GeoProjects.sln -nologo 2>&1 | tee "$log" || status=$?
+cat "$surface" # what the generated surface test covered and skipped
 
 if [ $status != 0 ]; then
   echo "benchmark smoke run: not run (the tests failed)"

@@ -224,7 +224,6 @@ public static class GraphQLEndpoint
     private static IResult Respond(HttpContext http, ExecutionResult result, GraphQLOptions options, ResponseFormat format)
     {
         foreach (var error in result.Errors ?? []) Telemetry.GraphQLErrors.Add(1, new KeyValuePair<string, object?>("code", error.Code ?? "UNKNOWN"));
-        CapErrors(result, options.MaxErrors);
 
         // HotChocolate's rules: unparsable/invalid requests 400; data present 200; data null 500 (but see NullDataStatus).
         // A client that prefers plain application/json always gets 200. A database that cannot serve is 503 for all.
@@ -232,6 +231,7 @@ public static class GraphQLEndpoint
         if (unavailable) http.Response.Headers.RetryAfter = "5";
         var status = unavailable ? 503 : format.Legacy ? 200 : !result.Executed ? 400
             : result.Data is null && result.Errors is { Count: > 0 } errors ? NullDataStatus(http, errors) : 200;
+        CapErrors(result, options.MaxErrors); // after the status: it is decided by every error, not the first few
         var serializer = http.RequestServices.GetRequiredService<IGraphQLTextSerializer>();
         return Results.Text(serializer.Serialize(result), format.ContentType, statusCode: status);
     }

@@ -1,0 +1,420 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using GeoProjects.Api.Security;
+using GeoProjects.Tests.Infrastructure;
+using GraphQL;
+using GraphQL.Types;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace GeoProjects.Tests;
+
+/// <summary>
+/// The whole GraphQL surface, generated from the served schema so that a new field or type is covered with no new test
+/// code: every object type reachable from Query, every field with its arguments' defaults plus a sample of each (crs,
+/// asOf, paging, where), nested relations and connections, as every kind of caller. Each value must come without an
+/// error and have its declared type (GeoJSON valid, rings closed, lon/lat order); a field the caller may not read must be
+/// hidden (null with AUTH_NOT_AUTHENTICATED / AUTH_NOT_AUTHORIZED) and no other. It prints what it covered and what it
+/// skipped, with the reason.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
+{
+    /// <summary>How deep the generated selections nest object types below a root field.</summary>
+    private const int Depth = 3;
+    private const string PastDate = "2024-06-30";
+
+    private sealed record Caller(string Name, Role? Role, string[] Zones);
+
+    private static HashSet<(string, string)> ReachableFromQuery(ISchema schema)
+    {
+        var fields = new HashSet<(string, string)>();
+        var seen = new HashSet<string>();
+        var queue = new Queue<IComplexGraphType>([schema.Query]);
+        while (queue.TryDequeue(out var type))
+        {
+            if (!seen.Add(type.Name)) continue;
+            IEnumerable<IComplexGraphType> concrete = type is IInterfaceGraphType i ? i.PossibleTypes : type is UnionGraphType u ? u.PossibleTypes : [type];
+            foreach (var t in concrete)
+            {
+                if (t != type) { queue.Enqueue(t); continue; }
+                foreach (var f in t.Fields.Where(f => !f.Name.StartsWith("__", StringComparison.Ordinal)))
+                {
+                    fields.Add((t.Name, f.Name));
+                    if (Unwrapped(f.ResolvedType!) is IComplexGraphType next) queue.Enqueue(next);
+                }
+            }
+        }
+        return fields;
+    }
+
+    private static IGraphType Unwrapped(IGraphType type) => type switch
+    {
+        NonNullGraphType n => Unwrapped(n.ResolvedType!),
+        ListGraphType l => Unwrapped(l.ResolvedType!),
+        _ => type,
+    };
+
+    /// <summary>The least role of `@authorize(roles:)` on the field (none: anyone).</summary>
+    private static Role Least(FieldType field)
+    {
+        var applied = field.FindAppliedDirective("authorize");
+        if (applied?.FindArgument("roles")?.Value is not IEnumerable<string> roles) return Role.Anonymous;
+        return roles.Select(r => Enum.Parse<Role>(r, ignoreCase: true)).Min();
+    }
+
+    /// <summary>A document limit (Request limits in README): the generated document was too big, not the surface wrong.</summary>
+    private static bool OverALimit(string? code) =>
+        code is "COMPLEXITY" or "REQUEST_TOO_LARGE" || code?.StartsWith("MAX_", StringComparison.Ordinal) == true && code != "MAX_ERRORS_EXCEEDED";
+
+    private static int DepthOf(string operation) => int.Parse(operation.AsSpan("# depth ".Length, 1), CultureInfo.InvariantCulture);
+
+    private static readonly Caller[] Callers =
+    [
+        new("anonymous", null, []), new("viewer", Role.Viewer, []), new("zone viewer", Role.Viewer, ["GZK"]),
+        new("zone editor", Role.Editor, ["GZK"]), new("admin", Role.Admin, []),
+    ];
+
+    private string? TokenOf(Caller caller) => caller.Role is { } role ? api.Token($"surface-{caller.Name}", role, caller.Zones) : "";
+
+    private ISchema Schema
+    {
+        get
+        {
+            var schema = api.Services.GetRequiredService<ISchema>();
+            schema.Initialize();
+            return schema;
+        }
+    }
+
+    /// <summary>One ID of each node type, read from the database (internal records included: staff may fetch them).</summary>
+    private async Task<Dictionary<string, string>> SampleIdsAsync()
+    {
+        await using var c = await api.OpenAsync();
+        var ids = new Dictionary<string, string>();
+        foreach (var (type, sql) in new[]
+                 {
+                     ("Project", "SELECT min(id) FROM projects WHERE status <> 'Reserve'"), ("Zone", "SELECT min(id) FROM zones"),
+                     ("ProjectBatch", "SELECT min(id) FROM project_batches"), ("ProgressReport", "SELECT min(id) FROM progress_reports"),
+                     ("Revision", "SELECT min(id) FROM revisions"),
+                 })
+        {
+            await using var command = new NpgsqlCommand(sql, c);
+            ids[type] = GeoProjects.Api.GraphQL.NodeId.Encode(type, Convert.ToInt64(await command.ExecuteScalarAsync()));
+        }
+        return ids;
+    }
+
+    [Fact]
+    public async Task EveryFieldOfTheGraphQLSurfaceAnswersWithItsTypeForEveryCaller()
+    {
+        var schema = Schema;
+        var samples = await SampleIdsAsync();
+        var roots = schema.Query.Fields.Where(f => !f.Name.StartsWith("__", StringComparison.Ordinal)).ToList();
+        var covered = new HashSet<(string Type, string Field, string Caller)>();
+        var failures = new List<string>();
+        var skipped = new List<(string Field, string Reason)>();
+        foreach (var caller in Callers)
+        {
+            var generator = new SelectionGenerator(samples, caller.Role ?? Role.Anonymous);
+            foreach (var root in roots)
+            {
+                // The deepest selection the document limits take (lists without paging multiply the complexity by 5 a level).
+                GraphQLResponse? response = null;
+                string? operation = null;
+                for (var depth = Depth; depth >= 0; depth--)
+                {
+                    operation = generator.Operation(root, depth, record: false);
+                    if (operation is null) break;
+                    response = await api.QueryAsync(operation, token: TokenOf(caller));
+                    if (depth == 0 || !response.HasErrors || !OverALimit(response.FirstErrorCode)) break;
+                }
+                if (operation is null || response is null) continue;
+                generator.Operation(root, DepthOf(operation), record: true);
+                var checker = new ValueChecker(schema, caller.Role ?? Role.Anonymous, response, covered, caller.Name);
+                checker.Check(root, operation);
+                failures.AddRange(checker.Failures.Select(f => $"{caller.Name} · {root.Name}: {f}"));
+            }
+            // Each field the caller may not read, asked on its own along the path that reaches it: denied with the caller's
+            // code (401's for the public, 403's for staff), never answered, never a 500.
+            foreach (var (field, probe) in generator.Probes)
+            {
+                var denied = await api.QueryAsync(probe, token: TokenOf(caller));
+                var expected = caller.Role is null ? "AUTH_NOT_AUTHENTICATED" : "AUTH_NOT_AUTHORIZED";
+                if (denied.Status is not (200 or 401 or 403) || !denied.HasErrors || denied.FirstErrorCode != expected)
+                    failures.Add($"{caller.Name} · hidden {field}: HTTP {denied.Status} {denied.Text[..Math.Min(200, denied.Text.Length)]}");
+                covered.Add((field.Split('.')[0], field.Split('.')[1], caller.Name));
+            }
+            if (caller == Callers[^1]) skipped = generator.Skipped;
+        }
+        var fields = schema.AllTypes.OfType<IObjectGraphType>().Where(t => !t.Name.StartsWith("__", StringComparison.Ordinal))
+            .SelectMany(t => t.Fields.Select(f => (t.Name, f.Name))).ToHashSet();
+        var reached = covered.Select(c => (c.Type, c.Field)).ToHashSet();
+        var report = new StringBuilder();
+        report.AppendLine(CultureInfo.InvariantCulture,
+            $"GraphQL surface: {covered.Count} (type, field, caller) combinations covered, {reached.Count} of {fields.Count} object fields reached");
+        foreach (var (reason, names) in skipped.GroupBy(s => s.Reason).Select(g => (g.Key, g.Select(s => s.Field).Distinct())))
+            report.AppendLine(CultureInfo.InvariantCulture, $"  cut where nested {reason} (each reached at a shallower path): {string.Join(", ", names.Order())}");
+        var unreachable = fields.Except(ReachableFromQuery(schema)).Select(f => f.Item1).Distinct().Order().ToList();
+        report.AppendLine(CultureInfo.InvariantCulture,
+            $"  not reachable from Query (mutation payloads and their errors, the Mutation and Subscription roots): {string.Join(", ", unreachable)}");
+        output.WriteLine(report.ToString());
+        // ./test.sh prints it after the run (xunit shows a passing test's output only when asked).
+        if (Environment.GetEnvironmentVariable("GEOPROJECTS_SURFACE_REPORT") is { Length: > 0 } file) await File.WriteAllTextAsync(file, report.ToString());
+        Assert.True(failures.Count == 0, string.Join('\n', failures.Take(40)) + $"\n({failures.Count} failures)\n{report}");
+        // Every field reachable from Query (walked through the schema, at any depth) was asked for: a new type or field
+        // is covered, or fails here, never skipped unseen. Mutation payloads and errors are not reachable from Query.
+        var missing = ReachableFromQuery(schema).Except(reached).Select(f => $"{f.Item1}.{f.Item2}").ToList();
+        Assert.True(missing.Count == 0, $"reachable from Query but not covered: {string.Join(", ", missing)}");
+        Assert.Contains(reached, f => f.Item1 == "ProgressReport"); // reached through Project.progress (staff) and node
+    }
+
+    /// <summary>Builds one operation per root field from the schema: every field, arguments by default plus samples.</summary>
+    private sealed class SelectionGenerator(IReadOnlyDictionary<string, string> ids, Role role)
+    {
+        public List<(string Field, string Reason)> Skipped { get; } = [];
+        /// <summary>Per field the caller may not read (Type.field): an operation asking for it alone, along the path that reached it.</summary>
+        public Dictionary<string, string> Probes { get; } = [];
+
+        /// <summary>The operation for a root field, its selections <paramref name="depth"/> levels deep; what it leaves out is recorded.</summary>
+        public string? Operation(FieldType root, int depth, bool record)
+        {
+            var skipped = Skipped.Count;
+            var arguments = Arguments(root, "Query");
+            var type = Unwrap(root.ResolvedType!);
+            if (arguments is not null && role < Least(root))
+            {
+                Probes.TryAdd($"Query.{root.Name}", $"query Probe_{root.Name} {{ {root.Name}{arguments}{(type is IComplexGraphType ? " { __typename }" : "")} }}");
+                return null;
+            }
+            string Wrap(string s) => $"query Probe_{root.Name} {{ {root.Name}{arguments} {{ {s} }} }}";
+            var body = type is IComplexGraphType complex ? $" {{ {Selection(complex, depth, Wrap)} }}" : "";
+            if (!record) Skipped.RemoveRange(skipped, Skipped.Count - skipped);
+            return arguments is null ? null : $"# depth {depth}\nquery Surface_{root.Name} {{ {root.Name}{arguments}{body} }}";
+        }
+
+        /// <summary>Connections, edges, page info and geometries are shapes around a value, not a level of the graph.</summary>
+        private static bool Wrapper(IGraphType type) =>
+            type.Name.EndsWith("Connection", StringComparison.Ordinal) || type.Name.EndsWith("Edge", StringComparison.Ordinal)
+            || type.Name is "PageInfo" || type.Name.StartsWith("GeoJSON", StringComparison.Ordinal);
+
+        private string Selection(IComplexGraphType type, int depth, Func<string, string> wrap)
+        {
+            var parts = new List<string> { "__typename" };
+            if (type is IInterfaceGraphType or UnionGraphType)
+            {
+                var possible = type is IInterfaceGraphType i ? i.PossibleTypes : ((UnionGraphType)type).PossibleTypes;
+                // Aliased by type: implementations may give one name different types (Zone.kind, ProjectBatch.kind).
+                foreach (var implementation in possible)
+                    parts.Add($"... on {implementation.Name} {{ {Fields(implementation, depth, s => wrap($"... on {implementation.Name} {{ {s} }}"), $"__{implementation.Name}")} }}");
+                return string.Join(' ', parts);
+            }
+            parts.Add(Fields(type, depth, wrap));
+            return string.Join(' ', parts);
+        }
+
+        private string Fields(IComplexGraphType type, int depth, Func<string, string> wrap, string alias = "")
+        {
+            var parts = new List<string>();
+            foreach (var field in type.Fields.Where(f => !f.Name.StartsWith("__", StringComparison.Ordinal)))
+            {
+                var fieldType = Unwrap(field.ResolvedType!);
+                if (fieldType is IComplexGraphType && depth == 0 && !Wrapper(fieldType))
+                {
+                    Skipped.Add(($"{type.Name}.{field.Name}", $"below depth {Depth}"));
+                    continue;
+                }
+                var arguments = Arguments(field, type.Name);
+                if (arguments is null) continue;
+                if (role < Least(field))
+                {
+                    Probes.TryAdd($"{type.Name}.{field.Name}", wrap($"{field.Name}{arguments}{(fieldType is IComplexGraphType ? " { __typename }" : "")}"));
+                    continue;
+                }
+                string Inner(string s) => wrap($"{field.Name}{arguments} {{ {s} }}");
+                var sub = fieldType is IComplexGraphType complex ? $" {{ {Selection(complex, Wrapper(fieldType) ? depth : depth - 1, Inner)} }}" : "";
+                parts.Add(alias.Length > 0 ? $"{field.Name}{alias}: {field.Name}{arguments}{sub}" : $"{field.Name}{arguments}{sub}");
+                // One sample of each optional argument that changes what the field answers, under an alias.
+                foreach (var (name, value) in Samples(field))
+                    parts.Add($"{field.Name}__{name}{alias}: {field.Name}({Join(Required(field).Append((name, value)))}){sub}");
+            }
+            return string.Join(' ', parts);
+        }
+
+        /// <summary>The required arguments with sample values, as "(a: 1)", "" without any; null when one has no sample.</summary>
+        private string? Arguments(FieldType field, string owner)
+        {
+            var required = Required(field).ToList();
+            if (required.Any(a => a.Value is null))
+            {
+                Skipped.Add(($"{owner}.{field.Name}", "a required argument with no sample"));
+                return null;
+            }
+            var paging = field.Arguments?.Any(a => a.Name == "first") == true ? new[] { ("first", (string?)"2") } : [];
+            var all = required.Concat(paging).ToList();
+            return all.Count == 0 ? "" : $"({Join(all)})";
+        }
+
+        private static string Join(IEnumerable<(string Name, string? Value)> arguments) => string.Join(", ", arguments.Select(a => $"{a.Name}: {a.Value}"));
+
+        private IEnumerable<(string Name, string? Value)> Required(FieldType field) =>
+            (field.Arguments ?? []).Where(a => a.ResolvedType is NonNullGraphType && a.DefaultValue is null).Select(a => (a.Name, Sample(field, a)));
+
+        private string? Sample(FieldType field, QueryArgument argument) => (field.Name, argument.Name) switch
+        {
+            ("project", "id") => Quote(ids["Project"]),
+            ("zone", "id") => Quote(ids["Zone"]),
+            ("node", "id") => Quote(ids["Project"]),
+            ("nodes", "ids") => $"[{string.Join(", ", ids.Values.Select(Quote))}]",
+            (_, "from") => "{ type: Point, coordinates: [120.0, 35.9] }",
+            _ => null,
+        };
+
+        private static string Quote(string s) => JsonSerializer.Serialize(s);
+
+        private static IEnumerable<(string Name, string Value)> Samples(FieldType field)
+        {
+            foreach (var argument in field.Arguments ?? [])
+            {
+                var value = argument.Name switch
+                {
+                    "crs" => "GCJ02",
+                    "asOf" => Quote(PastDate),
+                    "from" when argument.ResolvedType is not NonNullGraphType => Quote("2024-01"),
+                    "where" => "{ }",
+                    _ => null,
+                };
+                if (value is not null) yield return (argument.Name, value);
+            }
+        }
+
+        private static IGraphType Unwrap(IGraphType type) => type switch
+        {
+            NonNullGraphType n => Unwrap(n.ResolvedType!),
+            ListGraphType l => Unwrap(l.ResolvedType!),
+            _ => type,
+        };
+    }
+
+    /// <summary>Walks a response along the schema: declared types, hidden fields, GeoJSON.</summary>
+    private sealed class ValueChecker(
+        ISchema schema, Role role, GraphQLResponse response, HashSet<(string, string, string)> covered, string caller)
+    {
+        public List<string> Failures { get; } = [];
+        private readonly HashSet<string> _deniedPaths = [];
+        private bool _capped; // at most 5 errors are reported: past that, a hidden field's own error may be left out
+
+        public void Check(FieldType root, string operation)
+        {
+            if (response.Body.TryGetProperty("errors", out var errors))
+                foreach (var error in errors.EnumerateArray())
+                {
+                    var code = error.TryGetProperty("extensions", out var x) && x.TryGetProperty("code", out var c) ? c.GetString() : null;
+                    var at = error.TryGetProperty("path", out var p) ? string.Join('/', p.EnumerateArray().Select(s => s.ToString())) : "";
+                    if (code is "AUTH_NOT_AUTHENTICATED" or "AUTH_NOT_AUTHORIZED") _deniedPaths.Add(at);
+                    else if (code is "MAX_ERRORS_EXCEEDED") _capped = true;
+                    else Failures.Add($"error {code} at {at}: {error.GetProperty("message").GetString()}");
+                }
+            if (response.Status is not (200 or 401 or 403)) Failures.Add($"HTTP {response.Status}: {response.Text[..Math.Min(300, response.Text.Length)]}");
+            if (!response.Body.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object) return;
+            foreach (var property in data.EnumerateObject())
+                Value(schema.Query, FieldOf(schema.Query, property.Name), property.Value, property.Name);
+        }
+
+        private static FieldType FieldOf(IComplexGraphType type, string responseName) =>
+            type.GetField(responseName.Split("__")[0]) ?? throw new InvalidOperationException($"{type.Name} has no field {responseName}");
+
+        private void Value(IComplexGraphType parent, FieldType field, JsonElement value, string path)
+        {
+            var least = Least(field);
+            var hidden = !Allowed(least);
+            if (hidden)
+            {
+                if (value.ValueKind != JsonValueKind.Null) Failures.Add($"{path}: {parent.Name}.{field.Name} needs {least} but answered a value");
+                else if (!_capped && !_deniedPaths.Contains(path)) Failures.Add($"{path}: hidden without an AUTH_* error at its path");
+                covered.Add((parent.Name, field.Name, caller));
+                return;
+            }
+            if (_deniedPaths.Contains(path)) Failures.Add($"{path}: denied although {caller} may read {parent.Name}.{field.Name}");
+            covered.Add((parent.Name, field.Name, caller));
+            Typed(field.ResolvedType!, value, path);
+        }
+
+        private void Typed(IGraphType type, JsonElement value, string path)
+        {
+            if (type is NonNullGraphType nonNull)
+            {
+                if (value.ValueKind == JsonValueKind.Null) Failures.Add($"{path}: null for a non-null {nonNull}");
+                else Typed(nonNull.ResolvedType!, value, path);
+                return;
+            }
+            if (value.ValueKind == JsonValueKind.Null) return;
+            switch (type)
+            {
+                case ListGraphType list:
+                    if (value.ValueKind != JsonValueKind.Array) { Failures.Add($"{path}: not a list"); return; }
+                    var i = 0;
+                    foreach (var item in value.EnumerateArray()) Typed(list.ResolvedType!, item, $"{path}/{i++}");
+                    return;
+                case EnumerationGraphType e:
+                    if (value.ValueKind != JsonValueKind.String || e.Values.FindByName(value.GetString()!) is null)
+                        Failures.Add($"{path}: {value} is not a value of {e.Name}");
+                    return;
+                case ScalarGraphType scalar:
+                    if (Scalar(scalar.Name, value) is { } problem) Failures.Add($"{path}: {problem}");
+                    return;
+                case IComplexGraphType complex:
+                    if (value.ValueKind != JsonValueKind.Object) { Failures.Add($"{path}: not an object"); return; }
+                    var concrete = value.TryGetProperty("__typename", out var t) ? schema.AllTypes[t.GetString()!] as IComplexGraphType ?? complex : complex;
+                    if (concrete.Name.StartsWith("GeoJSON", StringComparison.Ordinal) && GeoJsonProblem(value) is { } geo) Failures.Add($"{path}: {geo}");
+                    foreach (var property in value.EnumerateObject().Where(p => p.Name != "__typename"))
+                        Value(concrete, FieldOf(concrete, property.Name), property.Value, $"{path}/{property.Name}");
+                    return;
+            }
+        }
+
+        private static string? Scalar(string name, JsonElement value) => name switch
+        {
+            "String" or "ID" => value.ValueKind == JsonValueKind.String ? null : $"{value} is not a string",
+            "Int" or "Long" => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out _) ? null : $"{value} is not an integer",
+            "Float" or "Decimal" => value.ValueKind == JsonValueKind.Number ? null : $"{value} is not a number",
+            "Boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False ? null : $"{value} is not a boolean",
+            "Date" => value.ValueKind == JsonValueKind.String && DateOnly.TryParseExact(value.GetString(), "yyyy-MM-dd", out _) ? null : $"{value} is not a Date",
+            "DateTime" => value.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, out _)
+                ? null : $"{value} is not a DateTime",
+            _ => null, // Any, Coordinates, Position, Geometry: checked as GeoJSON where they appear
+        };
+
+        /// <summary>RFC 7946: the type's coordinate nesting, finite lon/lat inside China, closed rings of four or more positions.</summary>
+        private static string? GeoJsonProblem(JsonElement geometry)
+        {
+            if (!geometry.TryGetProperty("type", out var type) || !geometry.TryGetProperty("coordinates", out var coordinates)) return null;
+            var depth = type.GetString() switch { "Point" => 0, "LineString" or "MultiPoint" => 1, "Polygon" or "MultiLineString" => 2, "MultiPolygon" => 3, var t => -1 };
+            if (depth < 0) return $"GeoJSON type {type}";
+            IEnumerable<JsonElement> Positions(JsonElement e, int d) => d == 0 ? [e] : e.EnumerateArray().SelectMany(x => Positions(x, d - 1));
+            foreach (var p in Positions(coordinates, depth))
+            {
+                if (p.ValueKind != JsonValueKind.Array || p.GetArrayLength() < 2) return $"position {p}";
+                var (lon, lat) = (p[0].GetDouble(), p[1].GetDouble());
+                if (!(lon is > 73 and < 136 && lat is > 3 and < 54)) return $"({lon}, {lat}) is not lon/lat in China";
+            }
+            var rings = type.GetString() switch
+            {
+                "Polygon" => coordinates.EnumerateArray(),
+                "MultiPolygon" => coordinates.EnumerateArray().SelectMany(p => p.EnumerateArray()),
+                _ => [],
+            };
+            foreach (var ring in rings)
+            {
+                if (ring.GetArrayLength() < 4) return "a ring of fewer than 4 positions";
+                if (ring[0].GetRawText() != ring[ring.GetArrayLength() - 1].GetRawText()) return "a ring that is not closed";
+            }
+            return null;
+        }
+
+
+        private bool Allowed(Role least) => role >= least;
+    }
+}
