@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using GeoProjects.Api.Fields;
+using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Security;
 using GeoProjects.Tests.Infrastructure;
 using GraphQL;
@@ -36,7 +38,8 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
         while (queue.TryDequeue(out var type))
         {
             if (!seen.Add(type.Name)) continue;
-            IEnumerable<IComplexGraphType> concrete = type is IInterfaceGraphType i ? i.PossibleTypes : type is UnionGraphType u ? u.PossibleTypes : [type];
+            IEnumerable<IComplexGraphType> concrete =
+                type is IInterfaceGraphType i ? i.PossibleTypes : type is UnionGraphType u ? u.PossibleTypes : [type];
             foreach (var t in concrete)
             {
                 if (t != type) { queue.Enqueue(t); continue; }
@@ -102,7 +105,7 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
                  })
         {
             await using var command = new NpgsqlCommand(sql, c);
-            ids[type] = GeoProjects.Api.GraphQL.NodeId.Encode(type, Convert.ToInt64(await command.ExecuteScalarAsync()));
+            ids[type] = NodeId.Encode(type, Convert.ToInt64(await command.ExecuteScalarAsync()));
         }
         return ids;
     }
@@ -156,13 +159,15 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
         report.AppendLine(CultureInfo.InvariantCulture,
             $"GraphQL surface: {covered.Count} (type, field, caller) combinations covered, {reached.Count} of {fields.Count} object fields reached");
         foreach (var (reason, names) in skipped.GroupBy(s => s.Reason).Select(g => (g.Key, g.Select(s => s.Field).Distinct())))
-            report.AppendLine(CultureInfo.InvariantCulture, $"  cut where nested {reason} (each reached at a shallower path): {string.Join(", ", names.Order())}");
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"  cut where nested {reason} (each reached at a shallower path): {string.Join(", ", names.Order())}");
         var unreachable = fields.Except(ReachableFromQuery(schema)).Select(f => f.Item1).Distinct().Order().ToList();
-        report.AppendLine(CultureInfo.InvariantCulture,
-            $"  not reachable from Query (mutation payloads and their errors, the Mutation and Subscription roots): {string.Join(", ", unreachable)}");
+        report.AppendLine("  not reachable from Query (mutation payloads and their errors, the Mutation and Subscription roots): "
+            + string.Join(", ", unreachable));
         output.WriteLine(report.ToString());
         // ./test.sh prints it after the run (xunit shows a passing test's output only when asked).
-        if (Environment.GetEnvironmentVariable("GEOPROJECTS_SURFACE_REPORT") is { Length: > 0 } file) await File.WriteAllTextAsync(file, report.ToString());
+        if (Environment.GetEnvironmentVariable("GEOPROJECTS_SURFACE_REPORT") is { Length: > 0 } file)
+            await File.WriteAllTextAsync(file, report.ToString());
         Assert.True(failures.Count == 0, string.Join('\n', failures.Take(40)) + $"\n({failures.Count} failures)\n{report}");
         // Every field reachable from Query (walked through the schema, at any depth) was asked for: a new type or field
         // is covered, or fails here, never skipped unseen. Mutation payloads and errors are not reachable from Query.
@@ -171,18 +176,18 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
         Assert.Contains(reached, f => f.Item1 == "ProgressReport"); // reached through Project.progress (staff) and node
     }
 
-    private static readonly GeoProjects.Api.Fields.IEntityFields[] Mapped =
+    private static readonly IEntityFields[] Mapped =
         [GeoProjects.Api.Projects.ProjectFields.Registry, GeoProjects.Api.Zones.ZoneFields.Registry];
 
-    private static bool Stored(GeoProjects.Api.Fields.RegistryField f) =>
+    private static bool Stored(RegistryField f) =>
         f.Column is not null && f.Via is null && f.Property is not null
-        && f.Kind is not (GeoProjects.Api.Fields.ValueKind.Geometry or GeoProjects.Api.Fields.ValueKind.Relation or GeoProjects.Api.Fields.ValueKind.Key);
+        && f.Kind is not (ValueKind.Geometry or ValueKind.Relation or ValueKind.Key);
 
     /// <summary>
     /// The oracle: each visible row's stored fields as PostgreSQL itself reads them as the API's login with the caller's
     /// settings (role, zones), in a transaction rolled back: keyed by the row's key, values as text.
     /// </summary>
-    private async Task<Dictionary<long, Dictionary<string, string?>>> TruthAsync(GeoProjects.Api.Fields.IEntityFields entity, Caller caller)
+    private async Task<Dictionary<long, Dictionary<string, string?>>> TruthAsync(IEntityFields entity, Caller caller)
     {
         var login = api.Services.GetRequiredService<GeoProjects.Api.Data.DatabaseConnection>().Api;
         await using var c = new NpgsqlConnection(login);
@@ -206,15 +211,17 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
     }
 
     /// <summary>A value as every door and the database agree to write it: enums without case or underscores, decimals by value.</summary>
-    private static string? Canonical(GeoProjects.Api.Fields.RegistryField f, string? text)
+    private static string? Canonical(RegistryField f, string? text)
     {
         if (text is null) return null;
         return f.Kind switch
         {
-            GeoProjects.Api.Fields.ValueKind.Enum => text.Replace("_", "").ToLowerInvariant(),
-            GeoProjects.Api.Fields.ValueKind.Decimal => decimal.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture).ToString("0.##########", CultureInfo.InvariantCulture),
-            GeoProjects.Api.Fields.ValueKind.Boolean => text.ToLowerInvariant() is "t" or "true" ? "true" : "false",
-            GeoProjects.Api.Fields.ValueKind.DateTime => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture).ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fff", CultureInfo.InvariantCulture),
+            ValueKind.Enum => text.Replace("_", "").ToLowerInvariant(),
+            ValueKind.Decimal => decimal.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture).ToString("0.##########",
+                CultureInfo.InvariantCulture),
+            ValueKind.Boolean => text.ToLowerInvariant() is "t" or "true" ? "true" : "false",
+            ValueKind.DateTime => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture).ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fff",
+                CultureInfo.InvariantCulture),
             _ => text,
         };
     }
@@ -246,12 +253,12 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
             {
                 var truth = await TruthAsync(entity, caller);
                 var collection = entity.TypeName == "Project" ? "projects" : "zones";
-                var doors = new List<(string Door, GeoProjects.Api.Fields.Door Flag, Dictionary<long, JsonElement> Rows)>
+                var doors = new List<(string Door, Door Flag, Dictionary<long, JsonElement> Rows)>
                 {
-                    ("graphql", GeoProjects.Api.Fields.Door.Output, await GraphQLRowsAsync(entity, caller, readerRole)),
-                    ("ogc", GeoProjects.Api.Fields.Door.OgcApi, await FeaturesAsync(client, $"/ogc/collections/{collection}/items?limit=10000")),
-                    ("geojson", GeoProjects.Api.Fields.Door.GeoJsonLayer, await FeaturesAsync(client, $"/geojson/{collection}?limit=10000")),
-                    ("tiles", GeoProjects.Api.Fields.Door.VectorTiles, await TileRowsAsync(client, entity, collection)),
+                    ("graphql", Door.Output, await GraphQLRowsAsync(entity, caller, readerRole)),
+                    ("ogc", Door.OgcApi, await FeaturesAsync(client, $"/ogc/collections/{collection}/items?limit=10000")),
+                    ("geojson", Door.GeoJsonLayer, await FeaturesAsync(client, $"/geojson/{collection}?limit=10000")),
+                    ("tiles", Door.VectorTiles, await TileRowsAsync(client, entity, collection)),
                 };
                 foreach (var (door, flag, rows) in doors)
                 {
@@ -279,9 +286,11 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
                 }
             }
         }
-        var note = $"Stored fields at GraphQL, OGC, GeoJSON and vector tiles: {combinations} (field, door, caller) combinations compared with the database";
+        var note = $"Stored fields at GraphQL, OGC, GeoJSON and vector tiles: {combinations} (field, door, caller) combinations"
+            + " compared with the database";
         output.WriteLine(note);
-        if (Environment.GetEnvironmentVariable("GEOPROJECTS_SURFACE_REPORT") is { Length: > 0 } file) await File.AppendAllTextAsync(file, note + "\n");
+        if (Environment.GetEnvironmentVariable("GEOPROJECTS_SURFACE_REPORT") is { Length: > 0 } file)
+            await File.AppendAllTextAsync(file, note + "\n");
         Assert.True(failures.Count == 0, string.Join('\n', failures.Take(40)) + $"\n({failures.Count} failures)");
     }
 
@@ -298,11 +307,11 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
     {
         var project = GeoProjects.Api.Projects.ProjectFields.Registry;
         var token = api.Token($"round-trip-{role}", role, role == Role.Editor ? ["GZK"] : []);
-        var inputs = project.Fields.Where(f => f.In(GeoProjects.Api.Fields.Door.Input)).ToList();
-        string Selected(GeoProjects.Api.Fields.RegistryField f) => f.Kind switch
+        var inputs = project.Fields.Where(f => f.In(Door.Input)).ToList();
+        string Selected(RegistryField f) => f.Kind switch
         {
-            GeoProjects.Api.Fields.ValueKind.Relation => $"{f.Name} {{ id }}",
-            GeoProjects.Api.Fields.ValueKind.Geometry => $"{f.Name} {{ type coordinates }}",
+            ValueKind.Relation => $"{f.Name} {{ id }}",
+            ValueKind.Geometry => $"{f.Name} {{ type coordinates }}",
             _ => f.Name,
         };
         var read = await api.QueryAsync($$"""
@@ -312,12 +321,12 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
         read.AssertNoErrors();
         var node = read.Data.GetProperty("projects").GetProperty("nodes")[0];
         var id = node.GetProperty("id").GetString()!;
-        var key = GeoProjects.Api.GraphQL.NodeId.Parse(id).Key;
+        var key = NodeId.Parse(id).Key;
         var input = new Dictionary<string, object?> { ["id"] = id, ["expectedVersion"] = node.GetProperty("version").GetInt32() };
         foreach (var f in inputs)
         {
             var value = node.GetProperty(f.Name);
-            input[GeoProjects.Api.GraphQL.MutationConventions.InputName(f)] = f.Kind == GeoProjects.Api.Fields.ValueKind.Relation
+            input[MutationConventions.InputName(f)] = f.Kind == ValueKind.Relation
                 ? (value.ValueKind == JsonValueKind.Null ? null : value.GetProperty("id").GetString())
                 : value;
         }
@@ -339,7 +348,8 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
         {
             using var sent = await client.SendAsync(new HttpRequestMessage(method, item)
             {
-                Content = new StringContent(feature, Encoding.UTF8, method == HttpMethod.Patch ? "application/merge-patch+json" : "application/geo+json"),
+                Content = new StringContent(feature, Encoding.UTF8, method == HttpMethod.Patch
+                    ? "application/merge-patch+json" : "application/geo+json"),
             });
             Assert.True(sent.IsSuccessStatusCode, $"{method}: {sent.StatusCode} {await sent.Content.ReadAsStringAsync()}");
             Assert.Equal(before, (await api.DataFingerprintAsync(), await RevisionsAsync()));
@@ -357,7 +367,7 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
     /// The features of the tiles that hold every row, decoded from the MVT, by key (the id attribute), attributes as JSON:
     /// projects at zoom 14 (points, one tile per project's place), zones at zoom 7 (the district in one tile).
     /// </summary>
-    private async Task<Dictionary<long, JsonElement>> TileRowsAsync(HttpClient client, GeoProjects.Api.Fields.IEntityFields entity, string layer)
+    private async Task<Dictionary<long, JsonElement>> TileRowsAsync(HttpClient client, IEntityFields entity, string layer)
     {
         await using var c = await api.OpenAsync();
         var sql = layer == "projects" ? "SELECT DISTINCT ST_X(location), ST_Y(location), 14 FROM projects" : "SELECT 120.0, 35.9, 7";
@@ -377,7 +387,8 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
             if (response.StatusCode == System.Net.HttpStatusCode.NoContent) continue; // nothing this caller may see there
             Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
             await using var stream = await response.Content.ReadAsStreamAsync();
-            var tile = new NetTopologySuite.IO.VectorTiles.Mapbox.MapboxTileReader().Read(stream, new NetTopologySuite.IO.VectorTiles.Tiles.Tile(x, y, z));
+            var tile = new NetTopologySuite.IO.VectorTiles.Mapbox.MapboxTileReader()
+                .Read(stream, new NetTopologySuite.IO.VectorTiles.Tiles.Tile(x, y, z));
             foreach (var feature in tile.Layers.Where(l => l.Name == layer).SelectMany(l => l.Features))
             {
                 var attributes = feature.Attributes.GetNames().ToDictionary(n => n, n => feature.Attributes[n]);
@@ -399,17 +410,18 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
     }
 
     /// <summary>Every row through GraphQL (a page holds them all: the seed has fewer than 100), with the fields the caller may read.</summary>
-    private async Task<Dictionary<long, JsonElement>> GraphQLRowsAsync(GeoProjects.Api.Fields.IEntityFields entity, Caller caller, Role role)
+    private async Task<Dictionary<long, JsonElement>> GraphQLRowsAsync(IEntityFields entity, Caller caller, Role role)
     {
-        var fields = string.Join(' ', entity.Fields.Where(f => f.In(GeoProjects.Api.Fields.Door.Output) && Stored(f) && role >= f.Access.Read)
+        var fields = string.Join(' ', entity.Fields.Where(f => f.In(Door.Output) && Stored(f) && role >= f.Access.Read)
             .Select(f => f.Name));
-        var query = entity.TypeName == "Project" ? $"{{ rows: projects(first: 100) {{ totalCount nodes {{ id {fields} }} }} }}" : $"{{ rows: zones {{ id {fields} }} }}";
+        var query = entity.TypeName == "Project"
+            ? $"{{ rows: projects(first: 100) {{ totalCount nodes {{ id {fields} }} }} }}" : $"{{ rows: zones {{ id {fields} }} }}";
         var response = await api.QueryAsync(query, token: TokenOf(caller));
         response.AssertNoErrors();
         var rows = response.Data.GetProperty("rows");
         var nodes = rows.ValueKind == JsonValueKind.Array ? rows : rows.GetProperty("nodes");
         Assert.True(nodes.GetArrayLength() < 100, "the seed outgrew one page: page through it");
-        return nodes.EnumerateArray().ToDictionary(n => GeoProjects.Api.GraphQL.NodeId.Parse(n.GetProperty("id").GetString()!).Key, n => n.Clone());
+        return nodes.EnumerateArray().ToDictionary(n => NodeId.Parse(n.GetProperty("id").GetString()!).Key, n => n.Clone());
     }
 
     /// <summary>Builds one operation per root field from the schema: every field, arguments by default plus samples.</summary>
@@ -427,7 +439,8 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
             var type = Unwrap(root.ResolvedType!);
             if (arguments is not null && role < Least(root))
             {
-                Probes.TryAdd($"Query.{root.Name}", $"query Probe_{root.Name} {{ {root.Name}{arguments}{(type is IComplexGraphType ? " { __typename }" : "")} }}");
+                var leaf = type is IComplexGraphType ? " { __typename }" : "";
+                Probes.TryAdd($"Query.{root.Name}", $"query Probe_{root.Name} {{ {root.Name}{arguments}{leaf} }}");
                 return null;
             }
             string Wrap(string s) => $"query Probe_{root.Name} {{ {root.Name}{arguments} {{ {s} }} }}";
@@ -449,7 +462,10 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
                 var possible = type is IInterfaceGraphType i ? i.PossibleTypes : ((UnionGraphType)type).PossibleTypes;
                 // Aliased by type: implementations may give one name different types (Zone.kind, ProjectBatch.kind).
                 foreach (var implementation in possible)
-                    parts.Add($"... on {implementation.Name} {{ {Fields(implementation, depth, s => wrap($"... on {implementation.Name} {{ {s} }}"), $"__{implementation.Name}")} }}");
+                {
+                    string Within(string s) => wrap($"... on {implementation.Name} {{ {s} }}");
+                    parts.Add($"... on {implementation.Name} {{ {Fields(implementation, depth, Within, $"__{implementation.Name}")} }}");
+                }
                 return string.Join(' ', parts);
             }
             parts.Add(Fields(type, depth, wrap));
@@ -471,7 +487,8 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
                 if (arguments is null) continue;
                 if (role < Least(field))
                 {
-                    Probes.TryAdd($"{type.Name}.{field.Name}", wrap($"{field.Name}{arguments}{(fieldType is IComplexGraphType ? " { __typename }" : "")}"));
+                    var leaf = fieldType is IComplexGraphType ? " { __typename }" : "";
+                    Probes.TryAdd($"{type.Name}.{field.Name}", wrap($"{field.Name}{arguments}{leaf}"));
                     continue;
                 }
                 string Inner(string s) => wrap($"{field.Name}{arguments} {{ {s} }}");
@@ -498,7 +515,8 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
             return all.Count == 0 ? "" : $"({Join(all)})";
         }
 
-        private static string Join(IEnumerable<(string Name, string? Value)> arguments) => string.Join(", ", arguments.Select(a => $"{a.Name}: {a.Value}"));
+        private static string Join(IEnumerable<(string Name, string? Value)> arguments) =>
+            string.Join(", ", arguments.Select(a => $"{a.Name}: {a.Value}"));
 
         private IEnumerable<(string Name, string? Value)> Required(FieldType field) =>
             (field.Arguments ?? []).Where(a => a.ResolvedType is NonNullGraphType && a.DefaultValue is null).Select(a => (a.Name, Sample(field, a)));
@@ -558,7 +576,8 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
                     else if (code is "MAX_ERRORS_EXCEEDED") _capped = true;
                     else Failures.Add($"error {code} at {at}: {error.GetProperty("message").GetString()}");
                 }
-            if (response.Status is not (200 or 401 or 403)) Failures.Add($"HTTP {response.Status}: {response.Text[..Math.Min(300, response.Text.Length)]}");
+            if (response.Status is not (200 or 401 or 403))
+                Failures.Add($"HTTP {response.Status}: {response.Text[..Math.Min(300, response.Text.Length)]}");
             if (!response.Body.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object) return;
             foreach (var property in data.EnumerateObject())
                 Value(schema.Query, FieldOf(schema.Query, property.Name), property.Value, property.Name);
@@ -608,8 +627,10 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
                     return;
                 case IComplexGraphType complex:
                     if (value.ValueKind != JsonValueKind.Object) { Failures.Add($"{path}: not an object"); return; }
-                    var concrete = value.TryGetProperty("__typename", out var t) ? schema.AllTypes[t.GetString()!] as IComplexGraphType ?? complex : complex;
-                    if (concrete.Name.StartsWith("GeoJSON", StringComparison.Ordinal) && GeoJsonProblem(value) is { } geo) Failures.Add($"{path}: {geo}");
+                    var concrete = value.TryGetProperty("__typename", out var t)
+                        ? schema.AllTypes[t.GetString()!] as IComplexGraphType ?? complex : complex;
+                    if (concrete.Name.StartsWith("GeoJSON", StringComparison.Ordinal)
+                        && GeoJsonProblem(value) is { } geo) Failures.Add($"{path}: {geo}");
                     foreach (var property in value.EnumerateObject().Where(p => p.Name != "__typename"))
                         Value(concrete, FieldOf(concrete, property.Name), property.Value, $"{path}/{property.Name}");
                     return;
@@ -622,7 +643,8 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
             "Int" or "Long" => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out _) ? null : $"{value} is not an integer",
             "Float" or "Decimal" => value.ValueKind == JsonValueKind.Number ? null : $"{value} is not a number",
             "Boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False ? null : $"{value} is not a boolean",
-            "Date" => value.ValueKind == JsonValueKind.String && DateOnly.TryParseExact(value.GetString(), "yyyy-MM-dd", out _) ? null : $"{value} is not a Date",
+            "Date" => value.ValueKind == JsonValueKind.String && DateOnly.TryParseExact(value.GetString(), "yyyy-MM-dd", out _)
+                ? null : $"{value} is not a Date",
             "DateTime" => value.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, out _)
                 ? null : $"{value} is not a DateTime",
             _ => null, // Any, Coordinates, Position, Geometry: checked as GeoJSON where they appear
@@ -632,7 +654,10 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
         private static string? GeoJsonProblem(JsonElement geometry)
         {
             if (!geometry.TryGetProperty("type", out var type) || !geometry.TryGetProperty("coordinates", out var coordinates)) return null;
-            var depth = type.GetString() switch { "Point" => 0, "LineString" or "MultiPoint" => 1, "Polygon" or "MultiLineString" => 2, "MultiPolygon" => 3, var t => -1 };
+            var depth = type.GetString() switch
+            {
+                "Point" => 0, "LineString" or "MultiPoint" => 1, "Polygon" or "MultiLineString" => 2, "MultiPolygon" => 3, _ => -1,
+            };
             if (depth < 0) return $"GeoJSON type {type}";
             IEnumerable<JsonElement> Positions(JsonElement e, int d) => d == 0 ? [e] : e.EnumerateArray().SelectMany(x => Positions(x, d - 1));
             foreach (var p in Positions(coordinates, depth))

@@ -16,7 +16,10 @@ public sealed class DatabaseOptions
     public string? SeedDirectory { get; set; }
     /// <summary>The password of the API's login (geoprojects_api), which `migrate` sets; default: .data/pg-api-password when present.</summary>
     public string? ApiPassword { get; set; }
-    /// <summary>A login for the read replica other than the API's own (rarely needed: roles stream with the data); checked as every serving login.</summary>
+    /// <summary>
+    /// A login for the read replica other than the API's own (rarely needed: roles stream with the data); checked as every
+    /// serving login is.
+    /// </summary>
     public string? ReadUsername { get; set; }
     public string? ReadPassword { get; set; }
 }

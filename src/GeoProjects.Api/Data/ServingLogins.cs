@@ -27,7 +27,9 @@ public static class ServingLogins
         FROM pg_roles r WHERE r.rolname = current_user
         """;
 
-    /// <summary>The connection string <paramref name="location"/> (hosts, port, database, options) with the login of <paramref name="login"/>.</summary>
+    /// <summary>
+    /// The connection string <paramref name="location"/> (hosts, port, database, options) with the login of <paramref name="login"/>.
+    /// </summary>
     public static string LogInAs(string location, string login)
     {
         var who = new NpgsqlConnectionStringBuilder(login);
@@ -78,7 +80,10 @@ public static class ServingLogins
         }
     }
 
-    /// <summary>The refusal for the first server of <paramref name="serving"/> whose login would skip the policies; unreachable ones are skipped.</summary>
+    /// <summary>
+    /// The refusal for the first server of <paramref name="serving"/> whose login would skip the policies; unreachable ones are
+    /// skipped (and named).
+    /// </summary>
     public static async Task<(string? Refusal, IReadOnlyList<string> Unreachable)> CheckAsync(ServingConnection serving, CancellationToken ct)
     {
         var unreachable = new List<string>();
@@ -122,7 +127,9 @@ public static class ServingLoginGuard
     }
 }
 
-/// <summary>/health/ready: unhealthy, with the refusal's reason, when a serving login would skip row-level security (after a failover, say).</summary>
+/// <summary>
+/// /health/ready: unhealthy, with the refusal's reason, when a serving login would skip row-level security (after a failover, say).
+/// </summary>
 public sealed class ServingLoginHealthCheck(DatabaseConnection database) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)

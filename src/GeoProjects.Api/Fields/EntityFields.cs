@@ -184,7 +184,8 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
         /// (a zone's MultiPolygon boundary) its parts, and both are stored values.
         /// </summary>
         private static bool IsNavigation(Type type) => type.GetInterfaces().Prepend(type).Any(i =>
-            i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>) && i.GetGenericArguments()[0].Assembly == typeof(Data.Zone).Assembly);
+            i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>)
+            && i.GetGenericArguments()[0].Assembly == typeof(Data.Zone).Assembly);
     }
 
     private static PropertyInfo PropertyOf(LambdaExpression e)

@@ -25,7 +25,8 @@ public static class NodeQueries
     public const int MaxNodes = 10;
 
     /// <summary>Adds node(id) and nodes(ids); <paramref name="loaders"/> maps a type name to its batched loader.</summary>
-    public static void AddNodeQueries(this ObjectGraphType query, IReadOnlyDictionary<string, Func<IResolveFieldContext, long, object>> loaders)
+    public static void AddNodeQueries(
+        this ObjectGraphType query, IReadOnlyDictionary<string, Func<IResolveFieldContext, long, object>> loaders)
     {
         query.Field<NodeInterface>("node")
             .Description("按全局 ID 获取任意对象 · Fetches an object given its ID.")
@@ -49,7 +50,8 @@ public static class NodeQueries
             });
     }
 
-    private static object? Queue(IResolveFieldContext c, IReadOnlyDictionary<string, Func<IResolveFieldContext, long, object>> loaders, string id, int index)
+    private static object? Queue(
+        IResolveFieldContext c, IReadOnlyDictionary<string, Func<IResolveFieldContext, long, object>> loaders, string id, int index)
     {
         try
         {
@@ -63,7 +65,8 @@ public static class NodeQueries
         }
     }
 
-    private static object Load(IResolveFieldContext c, IReadOnlyDictionary<string, Func<IResolveFieldContext, long, object>> loaders, string id)
+    private static object Load(
+        IResolveFieldContext c, IReadOnlyDictionary<string, Func<IResolveFieldContext, long, object>> loaders, string id)
     {
         var (type, key) = NodeId.Parse(id);
         return loaders.TryGetValue(type, out var load) ? load(c, key)

@@ -88,7 +88,8 @@ public static class HttpSetup
         var headers = 0;
         foreach (var (name, values) in request.Headers) headers += name.Length + values.Sum(v => v?.Length ?? 0) + 4;
         var (status, code, message) = url > MaxUrlBytes
-            ? (StatusCodes.Status414UriTooLong, "URI_TOO_LONG", $"the URL is longer than {MaxUrlBytes} bytes; send a long filter in a POST body (GraphQL)")
+            ? (StatusCodes.Status414UriTooLong, "URI_TOO_LONG",
+                $"the URL is longer than {MaxUrlBytes} bytes; send a long filter in a POST body (GraphQL)")
             : headers > MaxHeaderBytes
                 ? (StatusCodes.Status431RequestHeaderFieldsTooLarge, "HEADERS_TOO_LARGE", $"the request's headers exceed {MaxHeaderBytes} bytes")
                 : (0, "", "");
@@ -139,7 +140,8 @@ public static class HttpSetup
                 }
                 // ASP.NET's exception handler has logged it once, with the trace id in the log's scope.
                 Telemetry.Errors.Add(1, new("code", "INTERNAL_ERROR"), new("door", Door(http.Request.Path)));
-                return WriteAsync(http, "INTERNAL_ERROR", $"the server failed on this request; its log has the details under trace {Telemetry.TraceId(http)}");
+                return WriteAsync(http, "INTERNAL_ERROR",
+                    $"the server failed on this request; its log has the details under trace {Telemetry.TraceId(http)}");
             },
         });
         return app.UseStatusCodePages(context =>

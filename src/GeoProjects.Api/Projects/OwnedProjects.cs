@@ -17,7 +17,8 @@ namespace GeoProjects.Api.Projects;
 /// </summary>
 public static class OwnedProjects
 {
-    public static IDataLoaderResult<Connection<Project>?> Load(IResolveFieldContext c, string name, Expression<Func<Project, int?>> owner, int ownerId)
+    public static IDataLoaderResult<Connection<Project>?> Load(
+        IResolveFieldContext c, string name, Expression<Func<Project, int?>> owner, int ownerId)
     {
         var page = PagingArguments.Read(c);
         var where = c.InputArgument("where");
@@ -51,7 +52,8 @@ public static class OwnedProjects
         var row = Expression.Lambda<Func<Project, OwnedProject>>(
             Expression.MemberInit(Expression.New(typeof(OwnedProject)),
                 Expression.Bind(typeof(OwnedProject).GetProperty(nameof(OwnedProject.OwnerId))!, ownerKey),
-                Expression.Bind(typeof(OwnedProject).GetProperty(nameof(OwnedProject.Project))!, FilterTranslator.Inline(ProjectSchema.Columns.Selector(fields), p))),
+                Expression.Bind(typeof(OwnedProject).GetProperty(nameof(OwnedProject.Project))!,
+                    FilterTranslator.Inline(ProjectSchema.Columns.Selector(fields), p))),
             p);
         IQueryable<OwnedProject>? union = null;
         foreach (var id in ids)
@@ -75,7 +77,8 @@ public static class OwnedProjects
             var edges = items.Take(size).Select((node, i) => new Edge<Project>(Paging.Cursor(start + i), node)).ToList();
             var info = new PageInfo(items.Count > size, start > 0, edges.FirstOrDefault()?.Cursor, edges.LastOrDefault()?.Cursor);
             var count = counts?.GetValueOrDefault(id) ?? 0;
-            result[id] = new Connection<Project>(edges, info, _ => withCount ? Task.FromResult(count) : throw new InvalidOperationException("totalCount was not selected"));
+            result[id] = new Connection<Project>(edges, info,
+                _ => withCount ? Task.FromResult(count) : throw new InvalidOperationException("totalCount was not selected"));
         }
         return result;
     }
@@ -93,7 +96,8 @@ public static class OwnedProjects
     {
         var captured = new Captured<int[]>([.. ids]);
         var contains = Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(int)],
-            Expression.Property(Expression.Constant(captured), nameof(Captured<int[]>.Value)), Expression.Property(owner.Body, nameof(Nullable<int>.Value)));
+            Expression.Property(Expression.Constant(captured), nameof(Captured<int[]>.Value)),
+            Expression.Property(owner.Body, nameof(Nullable<int>.Value)));
         return Expression.Lambda<Func<Project, bool>>(
             Expression.AndAlso(Expression.NotEqual(owner.Body, Expression.Constant(null, typeof(int?))), contains), owner.Parameters);
     }
@@ -107,7 +111,8 @@ public static class OwnedProjects
 
     private static string Describe(object? value) => JsonSerializer.Serialize(value, DescribeOptions);
 
-    internal static readonly JsonSerializerOptions DescribeOptions = new(GeoJson.Options) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+    internal static readonly JsonSerializerOptions DescribeOptions =
+        new(GeoJson.Options) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     private sealed class OwnedProject
     {
