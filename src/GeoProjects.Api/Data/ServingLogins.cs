@@ -73,7 +73,9 @@ public static class ServingLogins
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         foreach (var host in (builder.Host ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var single = new NpgsqlConnectionStringBuilder(connectionString) { Host = host, Pooling = false, Timeout = 3 };
+            // One pooled connection per server at most: readiness probes reuse it (the query reads the catalogue afresh each
+            // time), and a flood of probes waits for it, bounded by the timeout, instead of opening connections.
+            var single = new NpgsqlConnectionStringBuilder(connectionString) { Host = host, MaxPoolSize = 1, Timeout = 3 };
             single.Remove("Target Session Attributes");
             single.Remove("Load Balance Hosts");
             yield return (host.Contains(':') ? host : $"{host}:{builder.Port}", single.ConnectionString);
@@ -89,15 +91,21 @@ public static class ServingLogins
         var unreachable = new List<string>();
         foreach (var (host, single) in PerHost(serving.ConnectionString))
         {
-            try
+            for (var attempt = 0; attempt < 2; attempt++)
             {
-                await using var connection = new NpgsqlConnection(single);
-                await connection.OpenAsync(ct);
-                if (await ProblemAsync(connection, ct) is { } problem) return (Refusal(serving.Name, host, problem), unreachable);
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                unreachable.Add($"{host}: {e.Message}");
+                try
+                {
+                    await using var connection = new NpgsqlConnection(single);
+                    await connection.OpenAsync(ct);
+                    if (await ProblemAsync(connection, ct) is { } problem) return (Refusal(serving.Name, host, problem), unreachable);
+                    break;
+                }
+                catch (Exception e) when (e is NpgsqlException or TimeoutException)
+                {
+                    // The pooled connection a restart or failover closed fails once: a fresh one decides.
+                    NpgsqlConnection.ClearPool(new NpgsqlConnection(single));
+                    if (attempt == 1) unreachable.Add($"{host}: {e.Message}");
+                }
             }
         }
         return (null, unreachable);
