@@ -260,6 +260,17 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
                     ("geojson", Door.GeoJsonLayer, await FeaturesAsync(client, $"/geojson/{collection}?limit=10000")),
                     ("tiles", Door.VectorTiles, await TileRowsAsync(client, entity, collection)),
                 };
+                // OGC queryables: the filterable properties this caller may read, no more, no fewer.
+                using (var queryables = JsonDocument.Parse(await client.GetStringAsync($"/ogc/collections/{collection}/queryables")))
+                {
+                    var expected = entity.Fields.Where(f => f.In(Door.OgcApi) && (f.In(Door.Filter) || f.Via is not null)
+                        && readerRole >= f.Access.Read).Select(f => f.Name).ToHashSet();
+                    var listed = queryables.RootElement.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToHashSet();
+                    combinations += expected.Count;
+                    if (!expected.SetEquals(listed))
+                        failures.Add($"{caller.Name} · OGC {collection} queryables: [{string.Join(", ", listed.Order())}], "
+                            + $"readable filterable fields [{string.Join(", ", expected.Order())}]");
+                }
                 foreach (var (door, flag, rows) in doors)
                 {
                     if (!rows.Keys.ToHashSet().SetEquals(truth.Keys))
@@ -286,8 +297,8 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
                 }
             }
         }
-        var note = $"Stored fields at GraphQL, OGC, GeoJSON and vector tiles: {combinations} (field, door, caller) combinations"
-            + " compared with the database";
+        var note = $"Stored fields at GraphQL, OGC (items and queryables), GeoJSON and vector tiles: {combinations} (field, door, caller)"
+            + " combinations compared with the database and the registry";
         output.WriteLine(note);
         if (Environment.GetEnvironmentVariable("GEOPROJECTS_SURFACE_REPORT") is { Length: > 0 } file)
             await File.AppendAllTextAsync(file, note + "\n");
