@@ -106,7 +106,7 @@ public static class FieldRules
         {
             (null, null) => true,
             (Geometry a, Geometry b) => a.EqualsExact(b),
-            (decimal a, double b) => a == (decimal)b,
+            (decimal a, double b) => double.IsFinite(b) && Math.Abs(b) < 7.9e28 && a == (decimal)b, // beyond decimal's range: a change
             _ => Equals(stored, value),
         };
     }

@@ -66,10 +66,17 @@ public sealed class IdeBrowserTests(ApiFixture api)
         await page.GetByPlaceholder("Value").First.FillAsync($"Bearer {token}");
         await page.GetByText("Request", new() { Exact = true }).ClickAsync(); // leave the row: the IDE takes it (and offers a new one)
         await page.GetByPlaceholder("Name").Nth(1).WaitForAsync();
-        var response = await page.RunAndWaitForResponseAsync(
-            () => page.GetByText("Run", new() { Exact = true }).ClickAsync(),
-            r => r.Url == browser.Url("/graphql") && r.Request.Method == "POST" && (r.Request.PostData ?? "").Contains("HeadlineProjects"));
-        var sent = await response.Request.AllHeadersAsync(); // the IDE may send from a worker: ask the network, not the page
+        // The IDE stores the edited header a moment after the row is left, and nothing on the page says when: under load a
+        // first Run has gone out without it. Run until a request carries it (a state, not a clock), a few times at most.
+        Microsoft.Playwright.IResponse response = null!;
+        Dictionary<string, string> sent = [];
+        for (var attempt = 0; attempt < 5 && !sent.ContainsKey("authorization"); attempt++)
+        {
+            response = await page.RunAndWaitForResponseAsync(
+                () => page.GetByText("Run", new() { Exact = true }).ClickAsync(),
+                r => r.Url == browser.Url("/graphql") && r.Request.Method == "POST" && (r.Request.PostData ?? "").Contains("HeadlineProjects"));
+            sent = await response.Request.AllHeadersAsync(); // the IDE may send from a worker: ask the network, not the page
+        }
 
         Assert.Equal($"Bearer {token}", sent["authorization"]);
         Assert.Equal(200, response.Status);
