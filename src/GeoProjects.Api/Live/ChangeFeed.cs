@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using GeoProjects.Api.Data;
 using GeoProjects.Api.Hosting;
 using Npgsql;
@@ -8,32 +6,30 @@ using Npgsql;
 namespace GeoProjects.Api.Live;
 
 /// <summary>
-/// One committed change as the database announced it (migration ChangeNotifications): the entity (Project, Zone,
-/// ProjectBatch, ProgressReport, AnnualPlan), the operation (INSERT, UPDATE, DELETE), up to 100 keys, those of them the
-/// public may see, and for progress reports their projects' keys.
-/// </summary>
-public sealed record Change(
-    [property: JsonPropertyName("entity")] string Entity,
-    [property: JsonPropertyName("op")] string Operation,
-    [property: JsonPropertyName("ids")] int[] Ids,
-    [property: JsonPropertyName("public")] int[] Public,
-    [property: JsonPropertyName("projects")] int[]? Projects);
-
-/// <summary>
-/// LISTENs on the database's change channel on a connection of its own, and hands every change to the subscribers in
-/// this process. Writes through any API instance, the importer or psql arrive alike. When the connection drops it
-/// reconnects (1 s, doubling up to 30 s); changes committed while it was away are not replayed.
+/// Hands every committed change to the subscribers in this process, in commit order, exactly once. On a connection of its
+/// own it LISTENs on the database's change channel — a wake-up, sent by every commit that writes revisions — and reads the
+/// change log after the last cursor it passed on. Writes through any API instance, the importer or psql arrive alike.
+/// When the connection drops it reconnects (1 s, doubling up to 30 s) and reads what was committed meanwhile.
 /// </summary>
 public sealed class ChangeFeed(DatabaseConnection database, ILogger<ChangeFeed> log) : BackgroundService
 {
     public const string Channel = "geoprojects_changes";
+    /// <summary>The feed's application_name in pg_stat_activity.</summary>
+    public const string ApplicationName = "geoprojects-change-feed";
+    /// <summary>Revisions read at a time (a bulk import's are read in pages, passed on as runs of ChangeLog.RunLength).</summary>
+    private const int Page = 2000;
 
     private readonly ConcurrentDictionary<long, Action<Change>> _subscribers = new();
     private long _next;
+    private long _position = -1;
+    private volatile bool _announced;
     private TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes once LISTEN is in place (again, after a reconnect).</summary>
     public Task Listening => _listening.Task;
+
+    /// <summary>The last cursor passed on to the subscribers (-1 until the feed first connected).</summary>
+    public long Position => Interlocked.Read(ref _position);
 
     /// <summary>Calls <paramref name="onChange"/> for every change until disposed. It runs on the feed's thread: keep it short.</summary>
     public IDisposable Subscribe(Action<Change> onChange)
@@ -69,31 +65,40 @@ public sealed class ChangeFeed(DatabaseConnection database, ILogger<ChangeFeed> 
     private async Task ListenAsync(CancellationToken ct, Action connected)
     {
         // Its own physical connection: a pooled one would be handed to others between waits. Keepalives find a dead peer.
-        var builder = new NpgsqlConnectionStringBuilder(database.Api) { Pooling = false, KeepAlive = 15, Timeout = 5 };
+        var builder = new NpgsqlConnectionStringBuilder(database.Api)
+            { Pooling = false, KeepAlive = 15, Timeout = 5, ApplicationName = ApplicationName };
         await using var connection = new NpgsqlConnection(builder.ConnectionString);
-        connection.Notification += (_, e) => Dispatch(e.Payload);
+        connection.Notification += (_, _) => _announced = true;
         await connection.OpenAsync(ct);
         await ServingLogins.VerifyAsync(connection, database.Primary.Name); // what it hears, it passes on: the same guard as every serving login
         await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection)) await listen.ExecuteNonQueryAsync(ct);
+        if (Position < 0) Interlocked.Exchange(ref _position, await ChangeLog.LastAsync(connection, ct)); // news from here on
         connected();
+        log.LogInformation("Change feed listening on {Channel} after cursor {Cursor}", Channel, Position);
+        await CatchUpAsync(connection, ct); // what was committed while it was away
         _listening.TrySetResult();
-        log.LogInformation("Change feed listening on {Channel}", Channel);
-        while (true) await connection.WaitAsync(ct);
+        while (true)
+        {
+            // A wake-up that arrived while reading may be for a commit the read did not see: read again before waiting.
+            if (!_announced) await connection.WaitAsync(ct);
+            await CatchUpAsync(connection, ct);
+        }
     }
 
-    private void Dispatch(string payload)
+    private async Task CatchUpAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        Change? change;
-        try
+        while (true)
         {
-            change = JsonSerializer.Deserialize<Change>(payload);
+            _announced = false;
+            var (changes, last, read) = await ChangeLog.ReadAsync(connection, Position, long.MaxValue, Page, ct);
+            foreach (var change in changes) Dispatch(change);
+            Interlocked.Exchange(ref _position, last);
+            if (read < Page) return;
         }
-        catch (JsonException e)
-        {
-            log.LogWarning("Change feed: a notification that is not a change ({Problem})", e.Message);
-            return;
-        }
-        if (change is null) return;
+    }
+
+    private void Dispatch(Change change)
+    {
         Telemetry.LiveChanges.Add(1);
         foreach (var subscriber in _subscribers.Values)
         {

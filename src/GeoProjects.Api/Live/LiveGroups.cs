@@ -28,31 +28,94 @@ public sealed class LiveOptions
     public int ConnectionInitTimeoutMs { get; set; } = 3000;
     /// <summary>How often an SSE stream sends a comment to keep proxies from closing it.</summary>
     public int KeepAliveSeconds { get; set; } = 12;
+    /// <summary>
+    /// Changes a resuming subscriber (`after`) may have missed, at most; further behind, it queries afresh and subscribes
+    /// without a cursor (REPLAY_TOO_LONG). Below QueueLength: a replay fits its queue.
+    /// </summary>
+    public int MaxReplay { get; set; } = 5_000;
 }
 
-/// <summary>One subscriber: its caller, and the queue of serialized events its transport sends.</summary>
+/// <summary>
+/// One subscriber: its caller, and the queue of serialized events its transport sends. While it replays what it missed
+/// (it resumed after a cursor), live events wait; those the replay already covered are then passed over.
+/// </summary>
 public sealed class LiveSubscriber(Caller caller, int queueLength)
 {
     private readonly Channel<string> _events = Channel.CreateBounded<string>(
         new BoundedChannelOptions(queueLength) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly CancellationTokenSource _dropped = new();
+    private readonly CancellationTokenSource _left = new();
+    private readonly Lock _gate = new();
+    private List<LiveText>? _held;
+    private long _replayedThrough = long.MinValue;
 
     public Caller Caller => caller;
     /// <summary>Serialized GraphQL results, one per event.</summary>
     public ChannelReader<string> Events => _events.Reader;
     /// <summary>Cancelled when the subscriber fell more than the queue's length behind: its transport closes.</summary>
     public CancellationToken Dropped => _dropped.Token;
+    /// <summary>Cancelled when the subscriber left (or was dropped): its replay stops.</summary>
+    public CancellationToken Left => _left.Token;
 
-    public void Offer(string result)
+    /// <summary>A live event of its group.</summary>
+    public void Offer(LiveText e)
     {
-        if (_events.Writer.TryWrite(result)) return;
+        lock (_gate)
+        {
+            if (_held is not null)
+            {
+                if (_held.Count < queueLength) _held.Add(e);
+                else Drop();
+            }
+            else if (e.Cursor > _replayedThrough) Write(e.Text);
+        }
+    }
+
+    /// <summary>From now until <see cref="EndReplay"/>, live events wait.</summary>
+    public void HoldWhileReplaying()
+    {
+        lock (_gate) _held = [];
+    }
+
+    public void Replayed(LiveText e)
+    {
+        lock (_gate) Write(e.Text);
+    }
+
+    /// <summary>The replay sent every change through <paramref name="cursor"/>: the waiting live events after it follow.</summary>
+    public void EndReplay(long cursor)
+    {
+        lock (_gate)
+        {
+            _replayedThrough = cursor;
+            foreach (var e in _held ?? []) if (e.Cursor > cursor) Write(e.Text);
+            _held = null;
+        }
+    }
+
+    private void Write(string text)
+    {
+        if (!_events.Writer.TryWrite(text)) Drop();
+    }
+
+    private void Drop()
+    {
+        if (_dropped.IsCancellationRequested) return;
         Telemetry.LiveDropped.Add(1);
         _events.Writer.TryComplete();
         _dropped.Cancel();
+        _left.Cancel();
     }
 
-    public void Complete() => _events.Writer.TryComplete();
+    public void Complete()
+    {
+        _events.Writer.TryComplete();
+        _left.Cancel();
+    }
 }
+
+/// <summary>An event as sent: its cursor and its serialized GraphQL result (one string shared by a group's members).</summary>
+public readonly record struct LiveText(long Cursor, string Text);
 
 /// <summary>
 /// Fans changes out to subscribers: those with the same subscription (document, variables and role) form a group, and
@@ -76,6 +139,7 @@ public sealed class LiveGroups(ChangeFeed feed, IServiceProvider services, IOpti
     public (LiveSubscriber Subscriber, IDisposable Membership) Join(LiveOperation operation, Caller caller)
     {
         var subscriber = new LiveSubscriber(caller, options.Value.QueueLength);
+        if (operation.After is not null) subscriber.HoldWhileReplaying(); // live events wait from the moment it joins
         lock (_gate)
         {
             var group = _groups.GetOrAdd(operation.GroupKey, _ => new Group(this, operation, caller));
@@ -83,6 +147,8 @@ public sealed class LiveGroups(ChangeFeed feed, IServiceProvider services, IOpti
         }
         Telemetry.LiveSubscribers.Add(1);
         Interlocked.Increment(ref _subscribers);
+        // Replayed after joining: what the group passes on from now is held, what came before is in the log.
+        if (operation.After is { } after) _ = Task.Run(() => ReplayAsync(operation, subscriber, after));
         return (subscriber, new Leave(() => Remove(operation.GroupKey, subscriber)));
     }
 
@@ -101,12 +167,69 @@ public sealed class LiveGroups(ChangeFeed feed, IServiceProvider services, IOpti
         }
     }
 
+    /// <summary>
+    /// Refuses a cursor this subscriber cannot resume from: one that is no revision's (ahead of the log), or one so far behind
+    /// that replaying would be a bulk read (more than MaxReplay changes since).
+    /// </summary>
+    public async Task CheckCursorAsync(long after, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var connection = (Npgsql.NpgsqlConnection)scope.ServiceProvider.GetRequiredService<Data.PrimaryDb>().Database.GetDbConnection();
+        await connection.OpenAsync(ct);
+        var last = await ChangeLog.LastAsync(connection, ct);
+        if (after > last)
+            throw LiveRequests.Refused("CURSOR_INVALID", $"cursor {after} is ahead of the change log (its last cursor is {last})");
+        var (_, _, read) = await ChangeLog.ReadAsync(connection, after, last, options.Value.MaxReplay + 1, ct);
+        if (read > options.Value.MaxReplay)
+            throw LiveRequests.Refused("REPLAY_TOO_LONG",
+                $"more than {options.Value.MaxReplay} changes since cursor {after}: query afresh, then subscribe without `after`");
+    }
+
+    /// <summary>
+    /// Sends a resuming subscriber what was committed after its cursor, in order, answered as it is now (its current
+    /// permissions, the records' current state), then lets the live events through that the replay did not cover.
+    /// </summary>
+    private async Task ReplayAsync(LiveOperation operation, LiveSubscriber subscriber, long after)
+    {
+        var through = after;
+        try
+        {
+            await using var scope = services.CreateAsyncScope();
+            var connection = (Npgsql.NpgsqlConnection)scope.ServiceProvider.GetRequiredService<Data.PrimaryDb>().Database.GetDbConnection();
+            await connection.OpenAsync(subscriber.Left);
+            // Read to the end of the log, in pages: it holds at least what the feed passed on before this subscriber joined.
+            for (int read = -1; read != 0;)
+            {
+                (var changes, through, read) = await ChangeLog.ReadAsync(connection, through, long.MaxValue, 500, subscriber.Left);
+                foreach (var change in changes.Where(operation.Hears))
+                    foreach (var e in await AnswerAsync(operation, subscriber.Caller, change, subscriber.Left))
+                        subscriber.Replayed(new LiveText(e.Cursor, e.Result.ToJsonString(LiveRequests.Json)));
+            }
+            subscriber.EndReplay(through);
+        }
+        catch (OperationCanceledException) when (subscriber.Left.IsCancellationRequested)
+        {
+            // the subscriber left
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Live: replaying after cursor {Cursor} for {Field} failed", after, operation.Field);
+            subscriber.Replayed(new LiveText(through, Failed("the missed events could not be read: resubscribe", "REPLAY_FAILED")));
+            subscriber.Complete();
+        }
+    }
+
+    private static string Failed(string message, string code) => new JsonObject
+    {
+        ["errors"] = new JsonArray(new JsonObject { ["message"] = message, ["extensions"] = new JsonObject { ["code"] = code } }),
+    }.ToJsonString(LiveRequests.Json);
+
     /// <summary>Answers one change for a group: the events each member is sent (none when nothing it may see matched).</summary>
-    private async Task<IReadOnlyList<JsonObject>> AnswerAsync(LiveOperation operation, Caller caller, Change change, CancellationToken ct)
+    private async Task<IReadOnlyList<LiveEvent>> AnswerAsync(LiveOperation operation, Caller caller, Change change, CancellationToken ct)
     {
         var candidates = operation.Candidates(change, caller);
         if (candidates.Count == 0) return [];
-        if (operation.Payload is null) return candidates.Select(operation.Deleted).ToList();
+        if (operation.Payload is null) return candidates.Select(k => operation.Deleted(change, k)).ToList();
         await using var scope = services.CreateAsyncScope();
         using var asCaller = CallerScope.Use(caller);
         var keys = await MatchingAsync(scope.ServiceProvider, operation, candidates, ct);
@@ -154,23 +277,21 @@ public sealed class LiveGroups(ChangeFeed feed, IServiceProvider services, IOpti
             {
                 await foreach (var change in _changes.Reader.ReadAllAsync(_stop.Token))
                 {
-                    IReadOnlyList<JsonObject> events;
+                    IReadOnlyList<LiveText> events;
                     try
                     {
                         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                         timeout.CancelAfter(TimeSpan.FromSeconds(30));
-                        events = await owner.AnswerAsync(operation, caller, change, timeout.Token);
+                        events = (await owner.AnswerAsync(operation, caller, change, timeout.Token))
+                            .Select(e => new LiveText(e.Cursor, e.Result.ToJsonString(LiveRequests.Json))).ToList();
                     }
                     catch (Exception e) when (!_stop.IsCancellationRequested)
                     {
                         owner._log.LogError(e, "Live: answering a {Entity} change for {Field} failed", change.Entity, operation.Field);
-                        events = [new JsonObject { ["errors"] = new JsonArray(new JsonObject
-                        {
-                            ["message"] = "this event could not be answered", ["extensions"] = new JsonObject { ["code"] = "EVENT_FAILED" },
-                        }) }];
+                        events = [new LiveText(change.Last, Failed("this event could not be answered", "EVENT_FAILED"))];
                     }
-                    foreach (var text in events.Select(e => e.ToJsonString(LiveRequests.Json)))
-                        foreach (var member in Members.Keys) member.Offer(text); // one string for all: nothing copied per member
+                    foreach (var e in events)
+                        foreach (var member in Members.Keys) member.Offer(e); // one string for all: nothing copied per member
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)

@@ -13,6 +13,9 @@ using GraphQLParser.Visitors;
 
 namespace GeoProjects.Api.Live;
 
+/// <summary>One event for a subscriber: a GraphQL result and the cursor of the change it tells of.</summary>
+public sealed record LiveEvent(long Cursor, JsonObject Result);
+
 /// <summary>
 /// One subscription, prepared once: which changes it listens to, the projects it keeps (its `where` and `id`, read into
 /// the filter model), and the query that fetches each event's payload. Every event is answered by running that query
@@ -25,6 +28,8 @@ public sealed class LiveOperation
     private const string Ids = "__ids";
     private const string Changed = "__changed";
     private const string ReportKey = "__report";
+    /// <summary>The alias under which the payload query also fetches each record's global ID, to match it to its change.</summary>
+    private const string RecordKey = "__key";
 
     public required string Field { get; init; }
     /// <summary>The field's response key (its alias, or its name).</summary>
@@ -37,14 +42,17 @@ public sealed class LiveOperation
     public required Inputs Variables { get; init; }
     public IDictionary<string, object?>? Where { get; init; }
     public int? Only { get; init; }
+    /// <summary>The cursor the subscriber resumes after (its `after`), or null to start with the next change.</summary>
+    public long? After { get; init; }
     /// <summary>Shared by subscribers that would get the same answers: the document, variables and role.</summary>
     public required string GroupKey { get; init; }
 
     private static readonly Dictionary<string, (string Entity, string[] Operations)> Listens = new()
     {
-        ["projectCreated"] = ("Project", ["INSERT"]),
+        // An update that brings a project into the subscriber's view is its creation there; one that takes it out, its deletion.
+        ["projectCreated"] = ("Project", ["INSERT", "UPDATE"]),
         ["projectUpdated"] = ("Project", ["UPDATE"]),
-        ["projectDeleted"] = ("Project", ["DELETE"]),
+        ["projectDeleted"] = ("Project", ["DELETE", "UPDATE"]),
         ["progressReported"] = ("ProgressReport", ["INSERT", "UPDATE"]),
         ["zoneUpdated"] = ("Zone", ["INSERT", "UPDATE"]),
     };
@@ -88,14 +96,29 @@ public sealed class LiveOperation
         _ = Enumerable.Empty<Data.Project>().AsQueryable().Filter(ProjectSchema.Filter, where, QueryContext.Default);
         int? only = Argument(root, "id") is { } id && Json(id, withDefaults) is { } gid && JsonNode.Parse(gid)?.GetValue<string>() is { } text
             ? NodeId.Decode("Project", text) : null;
+        var after = Argument(root, "after") is { } a ? Cursor(Json(a, withDefaults)) : null;
         var payload = name == "projectDeleted" ? null : PayloadQuery(document, operation, root, name);
         return new LiveOperation
         {
             Field = name, Key = root.Alias?.Name.StringValue ?? name, Entity = entity, Operations = operations.ToHashSet(),
             PayloadText = payload, Payload = payload is null ? null : GraphQLParser.Parser.Parse(payload), Variables = variables, Where = where,
-            Only = only, GroupKey = $"{caller.Role}\n{query}\n{operationName}\n{JsonSerializer.Serialize(variables)}",
+            Only = only, After = after,
+            GroupKey = $"{caller.Role}\n{query}\n{operationName}\n{JsonSerializer.Serialize(WithoutCursor(root, variables))}",
         };
     }
+
+    /// <summary>A cursor as an event's `extensions.cursor` gives it: a revision id, as a string of digits.</summary>
+    private static long? Cursor(string? json)
+    {
+        if (json is null) return null;
+        var text = JsonNode.Parse(json)?.GetValue<string>();
+        return long.TryParse(text, System.Globalization.NumberStyles.None, null, out var cursor) ? cursor
+            : throw new ExecutionError($"'{text}' is not a cursor: pass an event's extensions.cursor") { Code = "CURSOR_INVALID" };
+    }
+
+    /// <summary>The variables without the one `after` takes: subscribers resuming from different cursors share one group.</summary>
+    private static Inputs WithoutCursor(GraphQLField root, Inputs variables) =>
+        Argument(root, "after") is GraphQLVariable v ? new Inputs(variables.Where(x => x.Key != v.Name.StringValue).ToDictionary()) : variables;
 
     private static GraphQLValue? Argument(GraphQLField field, string name) =>
         field.Arguments?.Items.FirstOrDefault(a => a.Name.StringValue == name)?.Value;
@@ -114,10 +137,10 @@ public sealed class LiveOperation
         var selection = Print(root.SelectionSet!);
         var body = field switch
         {
-            "zoneUpdated" => $"{Changed}: zones(where: {{ id: {{ in: ${Ids} }} }}) {selection}",
+            "zoneUpdated" => $"{Changed}: zones(where: {{ id: {{ in: ${Ids} }} }}) {{ {RecordKey}: id ...on Zone {selection} }}",
             "progressReported" => $"{Changed}: projects(first: 100, where: {{ id: {{ in: ${Ids} }} }}) "
                 + $"{{ nodes {{ progress {{ {ReportKey}: id ...on ProgressReport {selection} }} }} }}",
-            _ => $"{Changed}: projects(first: 100, where: {{ id: {{ in: ${Ids} }} }}) {{ nodes {selection} }}",
+            _ => $"{Changed}: projects(first: 100, where: {{ id: {{ in: ${Ids} }} }}) {{ nodes {{ {RecordKey}: id ...on Project {selection} }} }}",
         };
         var text = new StringBuilder();
         foreach (var fragment in document.Definitions.OfType<GraphQLFragmentDefinition>()) text.Append(Print(fragment)).Append('\n');
@@ -176,12 +199,25 @@ public sealed class LiveOperation
         _ => throw new ExecutionError($"unexpected value {value.Kind}") { Code = "INVALID_VALUE" },
     };
 
-    /// <summary>The keys of a change this subscriber may be told of, before its filter: for a deletion, the public's rows unless staff.</summary>
+    /// <summary>
+    /// The keys of a change this subscriber may be told of, before its filter. Staff see every project; the public sees
+    /// published ones, so for it an update that publishes a project creates it, and one that withdraws it deletes it.
+    /// </summary>
     public IReadOnlyList<int> Candidates(Change change, Caller caller)
     {
-        var keys = Field == "progressReported" ? change.Projects ?? [] : change.Ids;
-        if (Field == "projectDeleted" && !caller.Is(Role.Viewer)) keys = change.Public;
-        return Only is { } one ? keys.Where(k => k == one).ToList() : keys;
+        var staff = caller.Is(Role.Viewer);
+        bool Entered(int k) => change.Public.Contains(k) && !change.WasPublic.Contains(k);
+        bool Left(int k) => change.WasPublic.Contains(k) && !change.Public.Contains(k);
+        IEnumerable<int> keys = (Field, change.Operation) switch
+        {
+            ("progressReported", _) => change.Projects.Distinct(),
+            ("projectCreated", "UPDATE") => staff ? [] : change.Ids.Where(Entered),
+            ("projectUpdated", _) => staff ? change.Ids : change.Ids.Where(k => change.Public.Contains(k) && change.WasPublic.Contains(k)),
+            ("projectDeleted", "UPDATE") => staff ? [] : change.Ids.Where(Left),
+            ("projectDeleted", _) => staff ? change.Ids : change.Public,
+            _ => change.Ids,
+        };
+        return Only is { } one ? keys.Where(k => k == one).ToList() : keys.ToList();
     }
 
     /// <summary>The payload query's variables for these records.</summary>
@@ -194,41 +230,47 @@ public sealed class LiveOperation
     private string PayloadType => Field == "zoneUpdated" ? "Zone" : "Project";
 
     /// <summary>
-    /// Splits the payload query's answer into one event per record (errors re-pathed under the subscription's key), in the
-    /// order the records changed. A progress event is kept only for the reports that changed.
+    /// Splits the payload query's answer into one event per record (errors re-pathed under the subscription's key), each with
+    /// its change's cursor, in the order the records changed. A progress event is kept only for the reports that changed.
     /// </summary>
-    public IEnumerable<JsonObject> Events(JsonObject answer, Change change)
+    public IEnumerable<LiveEvent> Events(JsonObject answer, Change change)
     {
         var errors = answer["errors"]?.AsArray().Select(e => e!.AsObject()).ToList() ?? [];
         var changed = answer["data"]?[Changed];
         var records = changed is JsonObject connection ? connection["nodes"]?.AsArray() : changed?.AsArray();
         if (records is null)
         {
-            if (errors.Count > 0) yield return new JsonObject { ["errors"] = new JsonArray(errors.Select(e => (JsonNode)e.DeepClone()).ToArray()) };
-            yield break;
+            return errors.Count == 0 ? []
+                : [new LiveEvent(change.Last, new JsonObject { ["errors"] = new JsonArray(errors.Select(e => (JsonNode)e.DeepClone()).ToArray()) })];
         }
         var prefix = changed is JsonObject ? new[] { Changed, "nodes" } : [Changed];
+        var events = new List<LiveEvent>();
         for (var i = 0; i < records.Count; i++)
         {
             if (records[i] is not JsonObject record) continue;
             if (Field == "progressReported")
             {
-                foreach (var report in (record["progress"] as JsonArray ?? []).OfType<JsonObject>()
-                    .Where(r => ReportId(r) is { } id && change.Ids.Contains(id)))
-                {
-                    var payload = (JsonObject)report.DeepClone();
-                    payload.Remove(ReportKey);
-                    yield return Event(payload, []);
-                }
+                foreach (var report in (record["progress"] as JsonArray ?? []).OfType<JsonObject>())
+                    if (KeyOf(report, ReportKey, "ProgressReport") is { } id && change.Ids.Contains(id))
+                        events.Add(Event(change.CursorOf(id), Stripped(report, ReportKey), []));
                 continue;
             }
+            if (KeyOf(record, RecordKey, PayloadType) is not { } key || !change.Ids.Contains(key)) continue;
             var mine = errors.Where(e => PathStarts(e, [.. prefix, i.ToString()])).Select(e => Repath(e, prefix.Length + 1)).ToList();
-            yield return Event(record.DeepClone(), mine);
+            events.Add(Event(change.CursorOf(key), Stripped(record, RecordKey), mine));
         }
+        return events.OrderBy(e => e.Cursor);
     }
 
-    private static int? ReportId(JsonObject report) =>
-        report[ReportKey]?.GetValue<string>() is { } gid && Parse(gid) is ("ProgressReport", var key and <= int.MaxValue) ? (int)key : null;
+    private static JsonObject Stripped(JsonObject record, string key)
+    {
+        var payload = (JsonObject)record.DeepClone();
+        payload.Remove(key);
+        return payload;
+    }
+
+    private static int? KeyOf(JsonObject record, string alias, string type) =>
+        record[alias]?.GetValue<string>() is { } gid && Parse(gid) is var (t, key) && t == type && key <= int.MaxValue ? (int)key : null;
 
     private static (string Type, long Key)? Parse(string gid)
     {
@@ -242,13 +284,15 @@ public sealed class LiveOperation
         }
     }
 
-    public JsonObject Deleted(int key) => Event(JsonValue.Create(NodeId.Encode("Project", key)), []);
+    public LiveEvent Deleted(Change change, int key) => Event(change.CursorOf(key), JsonValue.Create(NodeId.Encode("Project", key)), []);
 
-    private JsonObject Event(JsonNode payload, IReadOnlyList<JsonObject> errors)
+    /// <summary>A GraphQL result for the subscription's field, its cursor in `extensions.cursor` (a client resumes after it).</summary>
+    private LiveEvent Event(long cursor, JsonNode payload, IReadOnlyList<JsonObject> errors)
     {
         var result = new JsonObject { ["data"] = new JsonObject { [Key] = payload } };
         if (errors.Count > 0) result["errors"] = new JsonArray(errors.Select(e => (JsonNode)e).ToArray());
-        return result;
+        result["extensions"] = new JsonObject { ["cursor"] = cursor.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        return new LiveEvent(cursor, result);
     }
 
     private static bool PathStarts(JsonObject error, string[] prefix) =>

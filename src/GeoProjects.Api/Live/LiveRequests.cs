@@ -48,8 +48,10 @@ public static class LiveRequests
         try
         {
             using var asCaller = CallerScope.Use(caller);
-            return (await LiveOperation.PrepareAsync(document, request.Query, request.OperationName, request.Variables ?? Inputs.Empty,
-                services.GetRequiredService<ISchema>(), caller), document);
+            var subscription = await LiveOperation.PrepareAsync(document, request.Query, request.OperationName,
+                request.Variables ?? Inputs.Empty, services.GetRequiredService<ISchema>(), caller);
+            if (subscription.After is { } after) await services.GetRequiredService<LiveGroups>().CheckCursorAsync(after, CancellationToken.None);
+            return (subscription, document);
         }
         catch (ExecutionError e) // QueryInputException too: a filter on a field the caller may not read, a bad value
         {
