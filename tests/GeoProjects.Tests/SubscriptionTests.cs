@@ -19,53 +19,6 @@ namespace GeoProjects.Tests;
 [Collection(EditingCollection.Name)]
 public sealed class SubscriptionTests(ApiFixture api)
 {
-    private static readonly string Client = Path.Combine(Seed.RepoRoot, "tests", "clients", "live.mjs");
-
-    private sealed class Subscriber : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly Task<string> _output;
-
-        public Subscriber(params string[] arguments)
-        {
-            _process = Process.Start(new ProcessStartInfo("node", [Client, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            _output = Task.WhenAll(_process.StandardOutput.ReadToEndAsync(), _process.StandardError.ReadToEndAsync())
-                .ContinueWith(t => string.Concat(t.Result));
-        }
-
-        /// <summary>What the client printed, one JSON object per line, once it exited.</summary>
-        public async Task<List<JsonElement>> LinesAsync()
-        {
-            var text = await _output.WaitAsync(TimeSpan.FromSeconds(60));
-            return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l =>
-            {
-                try
-                {
-                    return JsonDocument.Parse(l).RootElement.Clone();
-                }
-                catch (JsonException)
-                {
-                    throw new Xunit.Sdk.XunitException($"the client printed: {text}");
-                }
-            }).ToList();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-            _process.Dispose();
-        }
-    }
-
-    /// <summary>Waits until the server holds <paramref name="count"/> subscribers (the client's subscribe has arrived).</summary>
-    private static async Task SubscribedAsync(LiveServer server, int count = 1)
-    {
-        var live = server.Services.GetRequiredService<LiveGroups>();
-        for (var clock = Stopwatch.StartNew(); live.Subscribers < count; await Task.Delay(20))
-            if (clock.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException($"{live.Subscribers} of {count} subscribers arrived");
-    }
-
     private async Task<(string Id, int Version, decimal Total)> ProjectInAsync(string zone)
     {
         var r = await api.QueryAsync($$"""{ projects(first: 1, where: { zone: { code: { eq: "{{zone}}" } }, status: { neq: RESERVE } }) { nodes { id version totalInvestment } } }""");
@@ -89,8 +42,8 @@ public sealed class SubscriptionTests(ApiFixture api)
         await using var server = new LiveServer(api);
         var (id, version, total) = await ProjectInAsync("GZK");
         const string query = """subscription Moved($zone: String!) { projectUpdated(where: { zone: { code: { eq: $zone } } }) { id totalInvestment zone { code } } }""";
-        await using var client = new Subscriber(transport, server.Url("/graphql"), api.Token("看板", Role.Viewer), query, """{"zone":"GZK"}""");
-        await SubscribedAsync(server);
+        await using var client = new LiveClient(transport, server.Url("/graphql"), api.Token("看板", Role.Viewer), query, """{"zone":"GZK"}""");
+        await LiveClient.SubscribedAsync(server);
         await UpdateAsync(id, version, total + 1);
         try
         {
@@ -114,9 +67,9 @@ public sealed class SubscriptionTests(ApiFixture api)
         await using var server = new LiveServer(api);
         var (id, _, total) = await ProjectInAsync("DJK");
         var key = GeoProjects.Api.GraphQL.NodeId.Decode("Project", id);
-        await using var client = new Subscriber("ws", server.Url("/graphql"), api.Token("看板", Role.Viewer),
+        await using var client = new LiveClient("ws", server.Url("/graphql"), api.Token("看板", Role.Viewer),
             $$"""subscription { projectUpdated(id: "{{id}}") { id totalInvestment } }""");
-        await SubscribedAsync(server);
+        await LiveClient.SubscribedAsync(server);
         await using (var psql = await api.OpenAsync())
         await using (var update = new NpgsqlCommand($"UPDATE projects SET total_investment = total_investment + 2 WHERE id = {key}", psql))
             Assert.Equal(1, await update.ExecuteNonQueryAsync());
@@ -144,9 +97,9 @@ public sealed class SubscriptionTests(ApiFixture api)
         var (gzk, gzkVersion, gzkTotal) = await ProjectInAsync("GZK");
         var (djk, djkVersion, djkTotal) = await ProjectInAsync("DJK");
         const string inGzk = """subscription { projectUpdated(where: { zone: { code: { eq: "GZK" } } }) { id completedInvestment } }""";
-        await using var anonymous = new Subscriber("sse", server.Url("/graphql"), "", inGzk, "{}", "1", "8000");
-        await using var viewer = new Subscriber("ws", server.Url("/graphql"), api.Token("看板", Role.Viewer), inGzk, "{}", "1", "8000");
-        await SubscribedAsync(server, 2);
+        await using var anonymous = new LiveClient("sse", server.Url("/graphql"), "", inGzk, "{}", "1", "8000");
+        await using var viewer = new LiveClient("ws", server.Url("/graphql"), api.Token("看板", Role.Viewer), inGzk, "{}", "1", "8000");
+        await LiveClient.SubscribedAsync(server, 2);
         await UpdateAsync(djk, djkVersion, djkTotal + 1); // another zone: neither hears of it
         await UpdateAsync(gzk, gzkVersion, gzkTotal + 1);
         try
@@ -176,9 +129,9 @@ public sealed class SubscriptionTests(ApiFixture api)
         await using var find = new NpgsqlCommand("SELECT id FROM projects WHERE status = 'Reserve' ORDER BY id LIMIT 1", c);
         var key = (int)(await find.ExecuteScalarAsync())!;
         const string any = "subscription { projectUpdated { id } }";
-        await using var anonymous = new Subscriber("ws", server.Url("/graphql"), "", any, "{}", "1", "6000");
-        await using var viewer = new Subscriber("sse", server.Url("/graphql"), api.Token("看板", Role.Viewer), any, "{}", "1", "15000");
-        await SubscribedAsync(server, 2);
+        await using var anonymous = new LiveClient("ws", server.Url("/graphql"), "", any, "{}", "1", "6000");
+        await using var viewer = new LiveClient("sse", server.Url("/graphql"), api.Token("看板", Role.Viewer), any, "{}", "1", "15000");
+        await LiveClient.SubscribedAsync(server, 2);
         await using (var touch = new NpgsqlCommand($"UPDATE projects SET total_investment = total_investment + 1 WHERE id = {key}", c))
             await touch.ExecuteNonQueryAsync();
         try
@@ -226,7 +179,7 @@ public sealed class SubscriptionTests(ApiFixture api)
     public async Task ABadSubscriptionIsRefusedWithACodedError(string transport)
     {
         await using var server = new LiveServer(api);
-        await using var client = new Subscriber(transport, server.Url("/graphql"), "",
+        await using var client = new LiveClient(transport, server.Url("/graphql"), "",
             """subscription { projectUpdated(where: { completedInvestment: { gt: 1 } }) { id } }""");
         var lines = await client.LinesAsync();
         Assert.Contains("AUTH_NOT_AUTHENTICATED", string.Join("\n", lines.Select(l => l.GetRawText()))); // a hidden field in a filter
@@ -323,7 +276,7 @@ public sealed class SubscriptionTests(ApiFixture api)
         Assert.Equal("complete", (await ReceiveAsync(socket)).Message!.Value.GetProperty("type").GetString());
 
         await SendAsync(socket, """{"id":"s","type":"subscribe","payload":{"query":"subscription { zoneUpdated { code } }"}}""");
-        await SubscribedAsync(server);
+        await LiveClient.SubscribedAsync(server);
         await SendAsync(socket, """{"id":"s","type":"complete"}""");
         var live = server.Services.GetRequiredService<LiveGroups>();
         for (var clock = Stopwatch.StartNew(); live.Subscribers > 0 && clock.Elapsed < TimeSpan.FromSeconds(10);) await Task.Delay(20);
@@ -369,7 +322,7 @@ public sealed class SubscriptionTests(ApiFixture api)
         await SendAsync(socket, $$$"""{"type":"connection_init","payload":{"Authorization":"Bearer {{{api.Token("看板", Role.Viewer)}}}"}}""");
         await ReceiveAsync(socket);
         await SendAsync(socket, """{"id":"1","type":"subscribe","payload":{"query":"subscription { projectUpdated { id name nameEn sourceNote } }"}}""");
-        await SubscribedAsync(server);
+        await LiveClient.SubscribedAsync(server);
         // One statement changes 60 projects: 60 events at once for a queue of 2.
         const string sixty = "(SELECT id FROM projects ORDER BY id LIMIT 60)";
         await using var c = await api.OpenAsync();
@@ -400,9 +353,9 @@ public sealed class SubscriptionTests(ApiFixture api)
         var id = created.Data.GetProperty("createProject").GetProperty("project").GetProperty("id").GetString();
         try
         {
-            await using var client = new Subscriber("sse", server.Url("/graphql"), api.Token("看板", Role.Viewer),
+            await using var client = new LiveClient("sse", server.Url("/graphql"), api.Token("看板", Role.Viewer),
                 """subscription { progressReported(where: { code: { eq: "T-LIVE-PROGRESS" } }) { period completedInvestmentYtd reportedBy } }""");
-            await SubscribedAsync(server);
+            await LiveClient.SubscribedAsync(server);
             (await api.QueryAsync($$"""
                 mutation { reportProgress(input: { projectId: "{{id}}", period: "2024-03", completedInvestmentYtd: 1.25, status: UNDER_CONSTRUCTION }) {
                   progressReport { period } } }
@@ -428,8 +381,8 @@ public sealed class SubscriptionTests(ApiFixture api)
     public async Task AChangedZoneReachesEveryone()
     {
         await using var server = new LiveServer(api);
-        await using var client = new Subscriber("ws", server.Url("/graphql"), "", "subscription { zoneUpdated { code nameEn } }");
-        await SubscribedAsync(server);
+        await using var client = new LiveClient("ws", server.Url("/graphql"), "", "subscription { zoneUpdated { code nameEn } }");
+        await LiveClient.SubscribedAsync(server);
         await using var c = await api.OpenAsync();
         await using (var touch = new NpgsqlCommand("UPDATE zones SET name_en = name_en || ' (live)' WHERE code = 'LYT'", c))
             Assert.Equal(1, await touch.ExecuteNonQueryAsync());
