@@ -62,9 +62,17 @@ public sealed class LiveMapBrowserTests(ApiFixture api)
 
         try
         {
-            // The editor opens 致真's popup, edits its investment and drags its point 40 px east.
-            await editor.EvaluateAsync($"() => {{ const v = window.geoprojects.map.getView(); v.setZoom(14); v.setCenter(ol.proj.fromLonLat([{Zhizhen.X}, {Zhizhen.Y}])); }}");
-            await editor.WaitForFunctionAsync("() => window.geoprojects.renderedProjects().some(f => f.layer === 'projects' && f.id === 1)", null, new() { Timeout = 15_000 });
+            // Both look at 致真 where projects are points. The editor opens its popup, edits its investment and drags it 40 px east.
+            var closeUp = $"() => {{ const v = window.geoprojects.map.getView(); v.setZoom(14); v.setCenter(ol.proj.fromLonLat([{Zhizhen.X}, {Zhizhen.Y}])); }}";
+            const string shown = "() => window.geoprojects.renderedProjects().some(f => f.layer === 'projects' && f.id === 1)";
+            foreach (var page in new[] { editor, watcher })
+            {
+                await page.EvaluateAsync(closeUp);
+                await page.WaitForFunctionAsync(shown, null, new() { Timeout = 15_000 });
+            }
+            await watcher.WaitForTimeoutAsync(500); // the close-up's tiles have all arrived
+            var tilesFetched = 0;
+            watcher.Request += (_, request) => { if (request.Url.Contains("/tiles/")) Interlocked.Increment(ref tilesFetched); };
             await editor.WaitForTimeoutAsync(300);
             var pixel = await editor.EvaluateAsync<double[]>($"() => window.geoprojects.pixelOf({Zhizhen.X}, {Zhizhen.Y})");
             await editor.Mouse.ClickAsync((float)pixel[0], (float)pixel[1]);
@@ -87,6 +95,12 @@ public sealed class LiveMapBrowserTests(ApiFixture api)
             var moved = await api.QueryAsync($$"""{ project(id: "{{ZhizhenId}}") { version location { coordinates } } }""");
             var lon = moved.Data.GetProperty("project").GetProperty("location").GetProperty("coordinates")[0].GetDouble();
             Assert.True(lon > Zhizhen.X + 0.0001, $"the point was not moved east: {lon}");
+            // The watcher's map redrew only what the edit touched: the point is at its new place, and no tile was fetched.
+            var east = (Zhizhen.X + 0.0001).ToString(CultureInfo.InvariantCulture);
+            await watcher.WaitForFunctionAsync($"() => window.geoprojects.renderedProjects().some(f => f.id === 1 && f.center[0] > {east})",
+                null, new() { Timeout = 15_000 });
+            Assert.Equal(1, await watcher.EvaluateAsync<int>("() => window.geoprojects.renderedProjects().filter(f => f.id === 1).length"));
+            Assert.Equal(0, Volatile.Read(ref tilesFetched));
 
             // A conflict: someone else saves first; the editor sees both versions.
             await editor.EvaluateAsync("() => window.geoprojects.editProject(1)");

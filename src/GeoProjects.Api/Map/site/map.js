@@ -143,11 +143,19 @@
       }
     }),
   });
-  const projectsLayer = new ol.layer.VectorTile({ source: projectsSource, style: projectStyle, declutter: false });
+  // Live edits are drawn in place: a changed project's tile feature is hidden (superseded) and its new state drawn from
+  // liveSource, so an edit reloads no tile. Both are emptied whenever the tiles are fetched afresh.
+  const superseded = new Set();
+  const liveSource = new ol.source.Vector();
+  const projectsLayer = new ol.layer.VectorTile({
+    source: projectsSource, declutter: false,
+    style: (feature, resolution) => (superseded.has(feature.getId()) ? null : projectStyle(feature, resolution)),
+  });
+  const liveLayer = new ol.layer.Vector({ source: liveSource, style: projectStyle });
   // The features of the tiles loaded for the current filter, by tile, so tests and the console can ask what is shown.
   let loadedTiles = new Map();
   projectsSource.on('tileloadend', e => loadedTiles.set(e.tile.getTileCoord().join('/'), e.tile.getFeatures()));
-  layers.push(projectsLayer);
+  layers.push(projectsLayer, liveLayer);
   const zoneLabels = new ol.layer.Vector({ source: zonesSource, style: zoneLabelStyle, declutter: true, properties: { name: 'zone-labels' } });
   layers.push(zoneLabels);
 
@@ -217,6 +225,8 @@
     state = s;
     writeState(s);
     loadedTiles = new Map();
+    superseded.clear();
+    liveSource.clear();
     projectsSource.setUrl(tileUrl('projects', where(s)));
     popup.setPosition(undefined);
     document.getElementById('popup').classList.remove('open');
@@ -329,26 +339,68 @@
     document.getElementById('take-theirs').addEventListener('click', () => editProject(atob(input.id).split(':')[1]));
   }
 
-  // ---- live: every change anyone commits (GraphQL, OGC, import, psql) redraws the points, clusters and statistics ----
-  // graphql-ws (npm, served offline) over graphql-transport-ws; the token travels in connection_init.
+  // ---- live: every change anyone commits (GraphQL, OGC, import, psql) reaches the map, statistics and charts ----
+  // graphql-ws (npm, served offline) over graphql-transport-ws; the token travels in connection_init. Each subscription
+  // keeps its last cursor in its variables, so a reconnect resumes there and no change is missed.
   let changesSeen = 0;
   let redraw = null;
+  const touched = new Set();
   const live = graphqlWs.createClient({
     url: location.origin.replace(/^http/, 'ws') + '/graphql',
     connectionParams: signedIn ? { Authorization: 'Bearer ' + token } : {},
     retryAttempts: Infinity, shouldRetry: () => true,
   });
-  const onChange = {
-    next: () => {
+  const keyOf = id => Number(atob(id).split(':')[1]);
+  // Where projects are drawn one by one, only the projects an edit touched are redrawn (their new state, if it still
+  // matches the filter), and no tile is fetched; where tiles hold clusters, their counts change and the layer is fetched
+  // afresh.
+  async function redrawTouched() {
+    const keys = [...touched];
+    touched.clear();
+    const z = projectsSource.getTileGrid().getZForResolution(map.getView().getResolution(), projectsSource.zDirection);
+    const clustered = z < config.clusterBelowZoom
+      || [...loadedTiles].some(([key, features]) => Number(key.split('/')[0]) === z && features.some(f => f.get('layer') === 'clusters'));
+    if (clustered) {
+      superseded.clear();
+      liveSource.clear();
+      loadedTiles = new Map();
+      projectsSource.refresh();
+    } else {
+      const crs = config.crs !== 'WGS84' ? `(crs: ${config.crs})` : '';
+      const { projects } = await graphql(`query($where: ProjectFilterInput!) { projects(where: $where, first: 100) {
+        nodes { id sector totalInvestment location${crs} { coordinates } } } }`,
+        { where: { and: [where(state) ?? {}, { id: { in: keys.map(k => btoa('Project:' + k)) } }] } });
+      for (const key of keys) {
+        superseded.add(key);
+        const old = liveSource.getFeatureById(key);
+        if (old) liveSource.removeFeature(old);
+      }
+      for (const p of projects.nodes.filter(p => p.location)) {
+        const feature = new ol.Feature({ geometry: new ol.geom.Point(ol.proj.fromLonLat(p.location.coordinates)),
+          layer: 'projects', sector: p.sector, total_investment: Number(p.totalInvestment) });
+        feature.setId(keyOf(p.id));
+        liveSource.addFeature(feature);
+      }
+      projectsLayer.changed();
+    }
+    await loadStats(where(state));
+  }
+  const onChange = field => ({
+    next: result => {
       changesSeen++;
+      const value = result.data?.[field];
+      if (value) touched.add(keyOf(typeof value === 'string' ? value : value.id));
       clearTimeout(redraw); // a burst of changes (an import) redraws once
-      redraw = setTimeout(() => { projectsSource.refresh(); loadStats(where(state)); }, 200);
+      redraw = setTimeout(redrawTouched, 200);
     },
     error: e => console.warn('live updates', e), complete: () => {},
-  };
-  // Unfiltered: a project that leaves the filter must leave the map too.
-  for (const query of ['subscription { projectCreated { id } }', 'subscription { projectUpdated { id } }', 'subscription { projectDeleted }'])
-    live.subscribe({ query }, onChange);
+  });
+  // Unfiltered: a project that leaves the filter must leave the map too. Deletions include leaving the caller's view.
+  for (const [field, selection] of [['projectCreated', '{ id }'], ['projectUpdated', '{ id }'], ['projectDeleted', '']]) {
+    const payload = { query: `subscription($after: String) { ${field}(after: $after) ${selection} }`, variables: { after: null } };
+    const sink = onChange(field);
+    live.subscribe(payload, { ...sink, next: result => { payload.variables.after = result.extensions?.cursor ?? null; sink.next(result); } });
+  }
 
   showState(state);
   await loadStats(where(state));
@@ -370,9 +422,12 @@
       const extent = view.calculateExtent(map.getSize());
       // The zoom of the tiles OpenLayers renders at this resolution, fractional zooms included (its own zDirection).
       const z = projectsSource.getTileGrid().getZForResolution(view.getResolution(), projectsSource.zDirection);
-      return [...loadedTiles].filter(([key]) => Number(key.split('/')[0]) === z).flatMap(([, features]) => features)
-        .filter(f => ol.extent.intersects(f.getExtent(), extent))
-        .map(f => ({ layer: f.get('layer'), id: f.getId() ?? f.get('id') ?? f.get('project_id'), count: f.get('count') ?? 1 }));
+      const tiles = [...loadedTiles].filter(([key]) => Number(key.split('/')[0]) === z).flatMap(([, features]) => features)
+        .filter(f => !superseded.has(f.getId()));
+      const extentOf = f => (f.getGeometry?.() ?? f).getExtent(); // a tile's RenderFeature, or a live Feature
+      return [...tiles, ...liveSource.getFeatures()].filter(f => ol.extent.intersects(extentOf(f), extent))
+        .map(f => ({ layer: f.get('layer'), id: f.getId() ?? f.get('id') ?? f.get('project_id'), count: f.get('count') ?? 1,
+          center: ol.proj.toLonLat(ol.extent.getCenter(extentOf(f))) }));
     },
     pixelOf(lon, lat) { return map.getPixelFromCoordinate(ol.proj.fromLonLat([lon, lat])); },
     changesSeen: () => changesSeen,
