@@ -120,7 +120,10 @@ public sealed class ProjectImporter(GeoProjectsDb db)
             template.Replace("{file}", File).Replace("{date}", Now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
     }
 
-    /// <summary>For each relation a file names (a zone by code or name, a batch by name): the related keys by those values.</summary>
+    /// <summary>
+    /// For each relation a file names (a zone or a batch, by code or name): the related keys by those values. A value that
+    /// names several records (two batches of one name) maps to <see cref="Ambiguous"/>; a code always wins over a name.
+    /// </summary>
     private async Task<Dictionary<string, Dictionary<string, int>>> LookupsAsync(CancellationToken ct)
     {
         var lookups = new Dictionary<string, Dictionary<string, int>>();
@@ -132,7 +135,8 @@ public sealed class ProjectImporter(GeoProjectsDb db)
             {
                 var sql = $"SELECT {FlatSql.Quote(related.KeyColumn)} AS key, {FlatSql.Quote(related.Find(shown).Column!)} AS value "
                     + $"FROM {FlatSql.Quote(related.Table)}";
-                foreach (var row in await db.Database.SqlQueryRaw<RelatedKey>(sql).ToListAsync(ct)) keys.TryAdd(row.Value, row.Key);
+                var byThis = (await db.Database.SqlQueryRaw<RelatedKey>(sql).ToListAsync(ct)).GroupBy(r => r.Value);
+                foreach (var named in byThis) keys.TryAdd(named.Key, named.Select(r => r.Key).Distinct().Count() == 1 ? named.First().Key : Ambiguous);
             }
             lookups[column.Name] = keys;
         }
@@ -140,6 +144,8 @@ public sealed class ProjectImporter(GeoProjectsDb db)
     }
 
     private sealed record RelatedKey(int Key, string Value);
+
+    private const int Ambiguous = -1;
 
     private static (ValidProject? Project, List<string> Errors) Validate(
         SourceRow row, ImportMapping mapping, CoordinateSystem crs, Dictionary<string, Dictionary<string, int>> lookups, RowDefaults defaults)
@@ -184,8 +190,14 @@ public sealed class ProjectImporter(GeoProjectsDb db)
     {
         if (field.Via is { } via)
         {
-            if (lookups[field.Name].TryGetValue(v, out var key)) return key;
+            var found = lookups[field.Name].TryGetValue(v, out var key);
+            if (found && key != Ambiguous) return key;
             var by = string.Join(" or ", new[] { via.Field }.Concat(via.AlsoMatches ?? []));
+            if (found)
+            {
+                errors.Add($"{field.Name} '{v}' names several of them: give its {via.Field}");
+                return null;
+            }
             errors.Add($"{field.Name} '{v}' is not a {via.Relation} {by} that exists");
             return null;
         }

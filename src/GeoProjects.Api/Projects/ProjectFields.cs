@@ -63,10 +63,13 @@ public static class ProjectFields
             GraphTypes.Output<Project, ZoneType>(f => f.Resolve(c => c.Source.ZoneId is { } id ? ZoneLoaders.ById(c, id) : null)))
         .Shown("zone", "所属功能区 (名称) · Assigned zone (name).", new("zone", "name"), OgcApi | GeoJsonLayer | VectorTiles, new(Tile: "zone_name"))
         .Shown("zoneCode", "所属功能区编码 · Assigned zone (code).", new("zone", "code"), OgcApi)
-        .Shown("batch", "批次 (名称) · Batch (name).", new("batch", "name"), OgcApi | GeoJsonLayer | Files, new(Header: "批次", MaxLength: 200))
+        .Shown("batch", "批次 (名称) · Batch (name).", new("batch", "name"), OgcApi | GeoJsonLayer)
         .Shown("batchCode", "批次编码 · Batch (code): what a client sends back to keep or change the batch.", new("batch", "code"), OgcApi)
         .Shown("zone", "所属功能区 (编码, 导入时也可写名称) · Assigned zone (code; import also takes its name).", new("zone", "code", AlsoMatches: ["name"]),
             Files, new(Header: "所属功能区", MaxLength: 100))
+        // Files carry the batch by its code, which is unique (names need not be): an export imported back keeps it.
+        .Shown("batch", "批次 (编码, 导入时也可写名称) · Batch (code; import also takes its name when only one batch has it).",
+            new("batch", "code", AlsoMatches: ["name"]), Files, new(Header: "批次", MaxLength: 200))
         .Field("location", "项目位置 · Project location (a point; WGS84 unless crs asks for GCJ02/BD09).", p => p.Location,
             Output | Filter | OgcApi | GeoJsonLayer | VectorTiles | Files | Input,
             new(GraphQL: GraphTypes.Output<Project, NonNullGraphType<GeoJsonPointType>>(f => f.WithCrs(p => p.Location))))
