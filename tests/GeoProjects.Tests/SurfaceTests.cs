@@ -22,7 +22,7 @@ namespace GeoProjects.Tests;
 /// skipped, with the reason.
 /// </summary>
 [Collection(ApiCollection.Name)]
-public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
+public sealed partial class SurfaceTests(ApiFixture api, ITestOutputHelper output)
 {
     /// <summary>How deep the generated selections nest object types below a root field.</summary>
     private const int Depth = 3;
@@ -167,7 +167,7 @@ public sealed class SurfaceTests(ApiFixture api, ITestOutputHelper output)
         output.WriteLine(report.ToString());
         // ./test.sh prints it after the run (xunit shows a passing test's output only when asked).
         if (Environment.GetEnvironmentVariable("GEOPROJECTS_SURFACE_REPORT") is { Length: > 0 } file)
-            await File.WriteAllTextAsync(file, report.ToString());
+            await File.AppendAllTextAsync(file, report.ToString());
         Assert.True(failures.Count == 0, string.Join('\n', failures.Take(40)) + $"\n({failures.Count} failures)\n{report}");
         // Every field reachable from Query (walked through the schema, at any depth) was asked for: a new type or field
         // is covered, or fails here, never skipped unseen. Mutation payloads and errors are not reachable from Query.

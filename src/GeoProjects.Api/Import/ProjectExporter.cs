@@ -218,7 +218,7 @@ public sealed class ProjectExporter(GeoProjectsDb db)
 
     /// <summary>
     /// An Excel workbook (MiniExcel, streamed): one sheet 重大项目, the Chinese headers, amounts and coordinates as numbers,
-    /// dates as yyyy-MM-dd text, so import reads back exactly what was written.
+    /// dates as yyyy-MM-dd text, so import reads back exactly what was written; made readable by GDAL as well (QGIS).
     /// </summary>
     private async Task<int> XlsxAsync(string path, IAsyncEnumerable<Row> rows, CoordinateSystem crs, CancellationToken ct)
     {
@@ -239,6 +239,7 @@ public sealed class ProjectExporter(GeoProjectsDb db)
         }
         if (File.Exists(path)) File.Delete(path);
         await MiniExcelLibs.MiniExcel.SaveAsAsync(path, Sheet(), sheetName: "重大项目", cancellationToken: ct);
+        WorkbookForGis.Rewrite(path);
         return count;
     }
 

@@ -41,7 +41,8 @@ public static class OgcEndpoints
         "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     ];
 
-    private static readonly string[] ItemParameters = ["f", "limit", "offset", "bbox", "bbox-crs", "datetime", "properties", "sortby", "crs", "filter", "filter-lang", "filter-crs"];
+    private static readonly string[] ItemParameters =
+        ["f", "limit", "offset", "bbox", "bbox-crs", "datetime", "properties", "sortby", "crs", "filter", "filter-lang", "filter-crs", "asOf"];
 
     public static IEndpointRouteBuilder MapGeoProjectsOgc(this IEndpointRouteBuilder app)
     {
