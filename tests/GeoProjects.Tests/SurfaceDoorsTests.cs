@@ -180,4 +180,71 @@ public sealed partial class SurfaceTests
             + "combinations compared with the database, as the operator (the only caller of this door)");
         Assert.True(failures.Count == 0, string.Join('\n', failures.Take(40)) + $"\n({failures.Count} failures)");
     }
+
+    /// <summary>
+    /// The subscription door: every caller (on both transports, in turn) subscribes to projectUpdated with every stored field
+    /// the registry gives GraphQL; one edit of a published project reaches each with the database's values for that
+    /// caller, and each field the caller may not read null with its AUTH_* error, as in a query.
+    /// </summary>
+    [Fact]
+    public async Task SubscriptionPayloadsEqualTheDatabaseForEveryCaller()
+    {
+        var entity = ProjectFields.Registry;
+        var fields = entity.Fields.Where(f => f.In(Door.Output) && Stored(f)).ToList();
+        await using var server = new LiveServer(api);
+        await server.Services.GetRequiredService<ChangeFeed>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
+        await using var c = await api.OpenAsync();
+        await using var find = new NpgsqlCommand(
+            "SELECT id FROM projects WHERE status = ANY (ARRAY(SELECT status FROM access_public_statuses)) ORDER BY id LIMIT 1", c);
+        var key = (int)(await find.ExecuteScalarAsync())!;
+        var query = $$"""subscription { projectUpdated(id: "{{NodeId.Encode("Project", key)}}") { id {{string.Join(' ', fields.Select(f => f.Name))}} } }""";
+        var clients = Callers.Select((caller, i) => (caller, client: new LiveClient(i % 2 == 0 ? "ws" : "sse", server.Url("/graphql"),
+            TokenOf(caller) ?? "", query, "{}", "1", "30000"))).ToList();
+        var failures = new List<string>();
+        var combinations = 0;
+        try
+        {
+            await LiveClient.SubscribedAsync(server, clients.Count);
+            await using (var touch = new NpgsqlCommand($"UPDATE projects SET total_investment = total_investment + 1 WHERE id = {key}", c))
+                await touch.ExecuteNonQueryAsync();
+            foreach (var (caller, client) in clients)
+            {
+                var role = caller.Role ?? Role.Anonymous;
+                var truth = (await TruthAsync(entity, caller))[key];
+                var next = (await client.LinesAsync()).Where(l => l.TryGetProperty("next", out _)).Select(l => l.GetProperty("next")).ToList();
+                if (next.Count != 1)
+                {
+                    failures.Add($"{caller.Name}: {next.Count} events");
+                    continue;
+                }
+                var payload = next[0].GetProperty("data").GetProperty("projectUpdated");
+                var denied = next[0].TryGetProperty("errors", out var errors)
+                    ? errors.EnumerateArray().Where(e => e.GetProperty("extensions").GetProperty("code").GetString() is "AUTH_NOT_AUTHENTICATED"
+                        or "AUTH_NOT_AUTHORIZED").Select(e => e.GetProperty("path")[1].GetString()).ToHashSet()
+                    : [];
+                foreach (var f in fields)
+                {
+                    combinations++;
+                    var shown = payload.GetProperty(f.Name);
+                    if (role < f.Access.Read)
+                    {
+                        if (shown.ValueKind != JsonValueKind.Null || !denied.Contains(f.Name))
+                            failures.Add($"{caller.Name} · subscription {f.Name}: not hidden with an AUTH_* error");
+                        continue;
+                    }
+                    var (want, got) = (Canonical(f, truth[f.Name]), Canonical(f, Text(shown)));
+                    if (want != got) failures.Add($"{caller.Name} · subscription {f.Name}: '{got}', the database '{want}'");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var (_, client) in clients) await client.DisposeAsync();
+            await using var back = new NpgsqlCommand($"UPDATE projects SET total_investment = total_investment - 1 WHERE id = {key}", c);
+            await back.ExecuteNonQueryAsync();
+        }
+        await ReportAsync($"Subscription payloads (graphql-ws and graphql-sse in turn): {combinations} (field, caller) combinations "
+            + "compared with the database");
+        Assert.True(failures.Count == 0, string.Join('\n', failures.Take(40)) + $"\n({failures.Count} failures)");
+    }
 }

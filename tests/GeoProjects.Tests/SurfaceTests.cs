@@ -236,7 +236,8 @@ public sealed partial class SurfaceTests(ApiFixture api, ITestOutputHelper outpu
     /// <summary>
     /// Every stored field the registry gives GraphQL, OGC API – Features and /geojson, for every caller: each door shows
     /// exactly the rows the database shows that caller and, per field, the database's value; a field the caller may not
-    /// read is left out, at every door alike. (Tiles, files and subscriptions are the next doors to add here.)
+    /// read is left out, at every door alike. Vector tiles here too; files, subscriptions and the progress figures at past
+    /// dates in SurfaceDoorsTests.cs.
     /// </summary>
     [Fact]
     public async Task EveryStoredFieldEqualsTheDatabaseAtEveryDoorForEveryCaller()
