@@ -39,9 +39,9 @@ try
     if (command is not null) return await Commands.RunAsync(app, command, rest);
     await app.RefuseUnsafeServingLoginsAsync(); // no connection that would skip row-level security serves a request
 
-    // Middleware, in order (host filtering runs first, from AllowedHosts): URL and header size limits (414, 431), proxies'
-    // forwarded headers, browser security headers (CSP on pages, nosniff on all), the slow-request log, compression, bodies for
-    // bare error statuses (503 when the database is down), HEAD as GET, the IDE for browsers on GET /graphql, WebSocket upgrades
+    // Middleware, in order: URL and header size limits (414, 431), proxies' forwarded headers, browser security headers (CSP
+    // on pages, nosniff on all), the slow-request log, compression, bodies for bare error statuses (503 when the database is
+    // down), host filtering (AllowedHosts: 400), HEAD as GET, the IDE for browsers on GET /graphql, WebSocket upgrades
     // (subscriptions), routing, CORS for the endpoints that require it, bearer tokens (a bad one is a 401), then rate limits per
     // client (when on: 429).
     app.UseRequestSizeLimits();
@@ -50,6 +50,7 @@ try
     app.UseSlowRequestLog();
     app.UseResponseCompression();
     app.UseCodedErrorBodies();
+    app.UseHostFiltering();
     app.UseHeadAsGet();
     app.UseGeoProjectsIde();
     app.UseGeoProjectsWebSockets();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using GeoProjects.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
@@ -112,7 +113,9 @@ public sealed class HttpBehaviourTests(ApiFixture api)
 
         var evil = new HttpRequestMessage(HttpMethod.Get, "/ogc");
         evil.Headers.Host = "evil.example";
-        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(evil)).StatusCode);
+        using var refused = await client.SendAsync(evil);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("\"InvalidParameterValue\"", await refused.Content.ReadAsStringAsync()); // coded, as OGC's errors are: not HTML
         var evilForwarded = new HttpRequestMessage(HttpMethod.Get, "/ogc");
         evilForwarded.Headers.Add("X-Forwarded-Host", "evil.example");
         using var notForwarded = await client.SendAsync(evilForwarded);
@@ -126,8 +129,7 @@ public sealed class HttpBehaviourTests(ApiFixture api)
 
     /// <summary>
     /// Requests too large for the server get the same coded JSON body as every other error, through Kestrel itself: a URL
-    /// over 8 KB (414) and headers over 32 KB (431), at each door in its own format. A request line Kestrel cannot parse at
-    /// all (raw non-ASCII bytes) is answered by Kestrel before any of our code, with no body: README says so.
+    /// over 8 KB (414) and headers over 32 KB (431), at each door in its own format.
     /// </summary>
     [Theory]
     [InlineData("/geojson/zones?where=", 414, "URI_TOO_LONG")]
@@ -145,5 +147,31 @@ public sealed class HttpBehaviourTests(ApiFixture api)
         var body = await response.Content.ReadAsStringAsync();
         Assert.Contains(path.StartsWith("/ogc") ? "\"code\"" : code, body);
         Assert.Contains(path.StartsWith("/graphql") ? "\"errors\"" : path.StartsWith("/ogc") ? "\"description\"" : "\"error\"", body);
+    }
+
+    /// <summary>
+    /// What Kestrel itself refuses before any middleware runs gets a coded JSON body too (KestrelRejections), never an empty
+    /// one: a request line with raw non-ASCII bytes (an unencoded `?zone=古镇`), a URL over Kestrel's own 64 KB, a second
+    /// request on a kept-alive connection that is malformed. (A Host not in AllowedHosts: LinksFollowTheTrustedProxyAndUnknownHostsAreRefused.)
+    /// </summary>
+    [Theory]
+    [InlineData("GET /geojson/projects?zone=古镇 HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, "MALFORMED_REQUEST")]
+    [InlineData("GET /graphql?query={LONG} HTTP/1.1\r\nHost: localhost\r\n\r\n", 414, "URI_TOO_LONG")]
+    [InlineData("GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\nGET /ogc?q=西海岸 HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, "MALFORMED_REQUEST")]
+    public async Task WhatKestrelRefusesGetsACodedBody(string request, int status, string code)
+    {
+        await using var server = new LiveServer(api);
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(server.Origin.Host, server.Origin.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(request.Replace("{LONG}", new string('x', 70_000))));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var answer = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        var last = answer[answer.LastIndexOf("HTTP/1.1 ", StringComparison.Ordinal)..]; // the refusal follows any earlier answer
+        Assert.StartsWith($"HTTP/1.1 {status} ", last);
+        Assert.Contains("Content-Type: application/json", last);
+        var body = JsonDocument.Parse(last[(last.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]).RootElement;
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("error").GetProperty("code").GetString()));
+        if (code.Length > 0) Assert.Equal(code, body.GetProperty("error").GetProperty("code").GetString());
     }
 }

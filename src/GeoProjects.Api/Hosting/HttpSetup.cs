@@ -43,6 +43,12 @@ public static class HttpSetup
     public static IHostApplicationBuilder AddGeoProjectsHttp(this IHostApplicationBuilder builder)
     {
         builder.AddGeoProjectsCors();
+        // Host filtering (AllowedHosts) would run first and refuse in HTML; it runs after UseCodedErrorBodies instead
+        // (Program.cs), so a bad Host gets the same coded 400 as every other error.
+        var hostFilter = builder.Services.FirstOrDefault(d => d.ServiceType == typeof(IStartupFilter)
+            && d.ImplementationType?.Name == "HostFilteringStartupFilter");
+        if (hostFilter is not null) builder.Services.Remove(hostFilter);
+        builder.Services.Configure<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>(o => o.IncludeFailureMessage = false);
         var proxy = builder.Configuration.GetSection("Proxy");
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
         {
@@ -65,12 +71,13 @@ public static class HttpSetup
                 "application/vnd.mapbox-vector-tile", "application/graphql", "text/javascript", "image/svg+xml",
             ]);
         });
-        // Kestrel answers a request over its own limits before any middleware runs, with no body (its maintainers: not
-        // customisable). Its limits are set well above ours, so ours (UseRequestSizeLimits) answer first, with a coded body.
+        // Kestrel answers a request over its own limits before any middleware runs. Its limits are set well above ours, so
+        // ours (UseRequestSizeLimits) answer first, in the door's format; what Kestrel still refuses gets a coded body too.
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>
         {
             o.Limits.MaxRequestLineSize = 8 * MaxUrlBytes;
             o.Limits.MaxRequestHeadersTotalSize = 2 * MaxHeaderBytes;
+            o.UseCodedRejections();
         });
         builder.Services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
         builder.Services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
