@@ -38,7 +38,7 @@ public sealed class LiveResumeTests(ApiFixture api)
     {
         await using var find = new NpgsqlCommand("""
             SELECT p.id, p.status, (SELECT max(id) FROM revisions) FROM projects p JOIN zones z ON z.id = p.zone_id
-            WHERE z.code = 'GZK' AND p.status = ANY (ARRAY(SELECT status FROM access_public_statuses)) ORDER BY p.id LIMIT 1
+            WHERE z.code = 'GZK' AND p.status = ANY (ARRAY(SELECT status FROM access_public_statuses)) ORDER BY p.id DESC LIMIT 1
             """, c);
         await using var r = await find.ExecuteReaderAsync();
         await r.ReadAsync();
@@ -118,7 +118,7 @@ public sealed class LiveResumeTests(ApiFixture api)
         // Two published projects of GZK; the second withdrawn to the reserve list (hidden from the public) before the cursor.
         await using var find = new NpgsqlCommand("""
             SELECT p.id, p.status FROM projects p JOIN zones z ON z.id = p.zone_id
-            WHERE z.code = 'GZK' AND p.status = ANY (ARRAY(SELECT status FROM access_public_statuses)) ORDER BY p.id OFFSET 1 LIMIT 1
+            WHERE z.code = 'GZK' AND p.status = ANY (ARRAY(SELECT status FROM access_public_statuses)) ORDER BY p.id DESC OFFSET 1 LIMIT 1
             """, c);
         var (reserve, status) = await ReadAsync(find);
         await ExecuteAsync(c, $"UPDATE projects SET status = 'Reserve' WHERE id = {reserve}");

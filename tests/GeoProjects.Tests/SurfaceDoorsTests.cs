@@ -195,7 +195,7 @@ public sealed partial class SurfaceTests
         await server.Services.GetRequiredService<ChangeFeed>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
         await using var c = await api.OpenAsync();
         await using var find = new NpgsqlCommand(
-            "SELECT id FROM projects WHERE status = ANY (ARRAY(SELECT status FROM access_public_statuses)) ORDER BY id LIMIT 1", c);
+            "SELECT id FROM projects WHERE status = ANY (ARRAY(SELECT status FROM access_public_statuses)) ORDER BY id DESC LIMIT 1", c);
         var key = (int)(await find.ExecuteScalarAsync())!;
         var query = $$"""subscription { projectUpdated(id: "{{NodeId.Encode("Project", key)}}") { id {{string.Join(' ', fields.Select(f => f.Name))}} } }""";
         var clients = Callers.Select((caller, i) => (caller, client: new LiveClient(i % 2 == 0 ? "ws" : "sse", server.Url("/graphql"),

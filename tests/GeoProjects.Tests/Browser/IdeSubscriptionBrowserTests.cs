@@ -22,12 +22,16 @@ public sealed class IdeSubscriptionBrowserTests(ApiFixture api)
         await page.Keyboard.PressAsync("Control+A");
         await page.Keyboard.TypeAsync("subscription Watch { projectUpdated { code totalInvestment } }");
         await page.GetByText("Watch: Subscription").WaitForAsync(new() { Timeout = 15_000 }); // the IDE took the new document
-        await page.GetByText("Run", new() { Exact = true }).ClickAsync();
         var live = browser.Services.GetRequiredService<GeoProjects.Api.Live.LiveGroups>();
-        // Waits for the server to hold the subscription (bounded: under the whole suite's load the IDE's socket has taken
-        // longer than 15 s to open on a 2-core machine).
-        for (var clock = System.Diagnostics.Stopwatch.StartNew(); live.Subscribers < 1; await Task.Delay(50))
-            if (clock.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("Banana Cake Pop did not subscribe within 60 s");
+        // Runs it until the server holds the subscription: under the whole suite's load on 2 cores the IDE's socket has
+        // taken longer than 15 s to open, and a Run clicked before the IDE settled was lost. At most three Runs, 25 s each.
+        for (var attempt = 1; live.Subscribers < 1; attempt++)
+        {
+            if (attempt > 3) throw new TimeoutException("Banana Cake Pop did not subscribe after three Runs of 25 s");
+            await page.GetByText("Run", new() { Exact = true }).ClickAsync();
+            for (var clock = System.Diagnostics.Stopwatch.StartNew(); live.Subscribers < 1 && clock.Elapsed < TimeSpan.FromSeconds(25);)
+                await Task.Delay(50);
+        }
 
         var r = await api.QueryAsync("""{ project(id: "UHJvamVjdDox") { version totalInvestment } }""");
         var (version, total) = (r.Data.GetProperty("project").GetProperty("version").GetInt32(), r.Data.GetProperty("project").GetProperty("totalInvestment").GetDecimal());
