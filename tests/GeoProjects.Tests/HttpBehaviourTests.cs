@@ -157,7 +157,8 @@ public sealed class HttpBehaviourTests(ApiFixture api)
     [Theory]
     [InlineData("GET /geojson/projects?zone=古镇 HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, "MALFORMED_REQUEST")]
     [InlineData("GET /graphql?query={LONG} HTTP/1.1\r\nHost: localhost\r\n\r\n", 414, "URI_TOO_LONG")]
-    [InlineData("GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\nGET /ogc?q=西海岸 HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, "MALFORMED_REQUEST")]
+    [InlineData("GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\nGET /ogc?q=西海岸 HTTP/1.1\r\nHost: localhost\r\n\r\n", 400,
+        "MALFORMED_REQUEST")]
     public async Task WhatKestrelRefusesGetsACodedBody(string request, int status, string code)
     {
         await using var server = new LiveServer(api);

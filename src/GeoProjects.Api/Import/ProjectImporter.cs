@@ -136,7 +136,8 @@ public sealed class ProjectImporter(GeoProjectsDb db)
                 var sql = $"SELECT {FlatSql.Quote(related.KeyColumn)} AS key, {FlatSql.Quote(related.Find(shown).Column!)} AS value "
                     + $"FROM {FlatSql.Quote(related.Table)}";
                 var byThis = (await db.Database.SqlQueryRaw<RelatedKey>(sql).ToListAsync(ct)).GroupBy(r => r.Value);
-                foreach (var named in byThis) keys.TryAdd(named.Key, named.Select(r => r.Key).Distinct().Count() == 1 ? named.First().Key : Ambiguous);
+                foreach (var named in byThis)
+                    keys.TryAdd(named.Key, named.Select(r => r.Key).Distinct().Count() == 1 ? named.First().Key : Ambiguous);
             }
             lookups[column.Name] = keys;
         }

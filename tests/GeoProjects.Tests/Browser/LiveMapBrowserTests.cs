@@ -63,7 +63,8 @@ public sealed class LiveMapBrowserTests(ApiFixture api)
         try
         {
             // Both look at 致真 where projects are points. The editor opens its popup, edits its investment and drags it 40 px east.
-            var closeUp = $"() => {{ const v = window.geoprojects.map.getView(); v.setZoom(14); v.setCenter(ol.proj.fromLonLat([{Zhizhen.X}, {Zhizhen.Y}])); }}";
+            var closeUp = "() => { const v = window.geoprojects.map.getView(); v.setZoom(14); "
+                + $"v.setCenter(ol.proj.fromLonLat([{Zhizhen.X}, {Zhizhen.Y}])); }}";
             const string shown = "() => window.geoprojects.renderedProjects().some(f => f.layer === 'projects' && f.id === 1)";
             foreach (var page in new[] { editor, watcher })
             {

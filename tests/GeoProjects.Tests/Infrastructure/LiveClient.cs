@@ -18,7 +18,8 @@ public sealed class LiveClient : IAsyncDisposable
 
     public LiveClient(params string[] arguments)
     {
-        _process = Process.Start(new ProcessStartInfo("node", [Client, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        _process = Process.Start(new ProcessStartInfo("node", [Client, .. arguments])
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
         _output = Task.WhenAll(_process.StandardOutput.ReadToEndAsync(), _process.StandardError.ReadToEndAsync())
             .ContinueWith(t => string.Concat(t.Result));
     }
