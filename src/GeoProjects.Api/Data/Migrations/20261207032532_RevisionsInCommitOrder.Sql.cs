@@ -8,7 +8,8 @@ namespace GeoProjects.Api.Data.Migrations
         /// committed. Without it, a slower transaction could commit id 9 after id 10 was read, and a reader past 10 would miss
         /// it. The price: the moment from a transaction's first revision to its commit is one writer at a time (writes of
         /// different projects wait for each other's commit, not for each other's work); an open psql transaction that wrote
-        /// holds the others' writes until it ends.
+        /// holds the others' writes until it ends. Measured (bench/results/revision-lock-2026-12-07.md): within noise at 8
+        /// concurrent writers, up to a tenth of throughput at 16, on a durable cluster.
         /// </summary>
         private static class Sql
         {
