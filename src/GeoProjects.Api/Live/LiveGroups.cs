@@ -95,6 +95,7 @@ public sealed class LiveSubscriber(Caller caller, int queueLength)
 
     private void Write(string text)
     {
+        if (_left.IsCancellationRequested) return; // it left: nothing to send, and not a slow consumer
         if (!_events.Writer.TryWrite(text)) Drop();
     }
 
