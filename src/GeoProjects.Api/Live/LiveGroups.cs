@@ -33,6 +33,8 @@ public sealed class LiveOptions
     /// without a cursor (REPLAY_TOO_LONG). Below QueueLength: a replay fits its queue.
     /// </summary>
     public int MaxReplay { get; set; } = 5_000;
+    /// <summary>How long answering one change for a group may take (its filter and payload query); past it, EVENT_FAILED.</summary>
+    public int EventTimeoutSeconds { get; set; } = 30;
 }
 
 /// <summary>
@@ -282,7 +284,7 @@ public sealed class LiveGroups(ChangeFeed feed, IServiceProvider services, IOpti
                     try
                     {
                         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+                        timeout.CancelAfter(TimeSpan.FromSeconds(owner.Options.EventTimeoutSeconds));
                         events = (await owner.AnswerAsync(operation, caller, change, timeout.Token))
                             .Select(e => new LiveText(e.Cursor, e.Result.ToJsonString(LiveRequests.Json))).ToList();
                     }
