@@ -53,6 +53,11 @@ public static class DatabaseSeeder
         // A migration may rewrite or summarize every row (a million projects take minutes): no client-side timeout either.
         owner.Database.SetCommandTimeout(TimeSpan.Zero);
         await owner.Database.MigrateAsync(ct);
+        // Then the programmable design in db/ (functions, triggers, policies), each file again when its content changed.
+        var owned = (NpgsqlConnection)owner.Database.GetDbConnection();
+        await owner.Database.OpenConnectionAsync(ct);
+        await DatabaseScripts.ApplyAsync(owned, ct);
+        await owner.Database.CloseConnectionAsync();
         await WriteAccessPolicyAsync(owner, ct);
         if (connection.ApiPassword is { } password)
         {
