@@ -29,7 +29,7 @@ public static class DataSetup
     public const string ConnectionName = "GeoProjects";
     public const string ReadConnectionName = "GeoProjectsRead";
     public const string ApiConnectionName = "GeoProjectsApi";
-    /// <summary>The role the API logs in as: it owns nothing and cannot bypass row-level security (made by the RowLevelSecurity migration).</summary>
+    /// <summary>The role the API logs in as: it owns nothing and cannot bypass row-level security (db/roles.sql).</summary>
     public const string ApiRole = "geoprojects_api";
     private const string Reads = "reads", Writes = "writes";
 

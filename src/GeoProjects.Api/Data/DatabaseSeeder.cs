@@ -52,9 +52,16 @@ public static class DatabaseSeeder
         await using var owner = new GeoProjectsDb(options.Options);
         // A migration may rewrite or summarize every row (a million projects take minutes): no client-side timeout either.
         owner.Database.SetCommandTimeout(TimeSpan.Zero);
+        var owned = (NpgsqlConnection)owner.Database.GetDbConnection();
+        if (await owner.Database.CanConnectAsync(ct))
+        {
+            // A database the squashed migrations made is marked as at the baseline; one they left halfway stops here.
+            await owner.Database.OpenConnectionAsync(ct);
+            await PreviousMigrations.UpgradeHistoryAsync(owned, ct);
+            await owner.Database.CloseConnectionAsync();
+        }
         await owner.Database.MigrateAsync(ct);
         // Then the programmable design in db/ (functions, triggers, policies), each file again when its content changed.
-        var owned = (NpgsqlConnection)owner.Database.GetDbConnection();
         await owner.Database.OpenConnectionAsync(ct);
         await DatabaseScripts.ApplyAsync(owned, ct);
         await owner.Database.CloseConnectionAsync();

@@ -108,7 +108,7 @@ public sealed class Project
 
 /// <summary>
 /// 项目统计汇总: the projects' count and summed investment per combination of the statistics' dimensions, kept current by
-/// a statement trigger on every write (migration Summaries); read-only here. Row-level security shows it as it shows projects.
+/// a statement trigger on every write (db/triggers/projects.sql); read-only here. Row-level security shows it as it shows projects.
 /// </summary>
 public sealed class ProjectSummary
 {

@@ -63,6 +63,7 @@ public static class PrivateCluster
             var line = x switch
             {
                 ConfigurationProblem p => p.Message,
+                PreviousMigrations.NotUpgradable n => $"migrate: {n.Message}",
                 Microsoft.Extensions.Options.OptionsValidationException o => $"configuration: {o.Message}",
                 Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.InvalidCatalogName } p =>
                     $"{p.MessageText}: create it with `GeoProjects.Api migrate` (./run.sh does)",

@@ -18,7 +18,8 @@ public sealed record Change(string Entity, string Operation, int[] Ids, long[] C
 }
 
 /// <summary>
-/// Reads the change log — the revisions table, whose ids follow commit order (migration RevisionsInCommitOrder) — after a
+/// Reads the change log — the revisions table, whose ids follow commit order (geoprojects_revisions_in_commit_order in
+/// db/functions/revisions.sql) — after a
 /// cursor. The change feed reads it when PostgreSQL announces a commit and after it reconnects, a resuming subscriber
 /// reads what it missed: one source, so both see the same changes in the same order.
 /// </summary>

@@ -13,8 +13,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace GeoProjects.Api.Data.Migrations
 {
     [DbContext(typeof(GeoProjectsDb))]
-    [Migration("20261201061908_RevisionsComputedOnce")]
-    partial class RevisionsComputedOnce
+    [Migration("20261207044141_Baseline")]
+    partial class Baseline
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -321,11 +321,12 @@ namespace GeoProjects.Api.Data.Migrations
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_projects_status");
 
-                    b.HasIndex("TotalInvestment")
-                        .HasDatabaseName("ix_projects_total_investment");
+                    b.HasIndex("TotalInvestment", "Id")
+                        .IsDescending(true, false)
+                        .HasDatabaseName("ix_projects_total_investment_id");
 
-                    b.HasIndex("ZoneId")
-                        .HasDatabaseName("ix_projects_zone_id");
+                    b.HasIndex("ZoneId", "Id")
+                        .HasDatabaseName("ix_projects_zone_id_id");
 
                     b.ToTable("projects", null, t =>
                         {
@@ -345,6 +346,12 @@ namespace GeoProjects.Api.Data.Migrations
                         .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("code");
 
                     b.Property<DateOnly>("Date")
                         .HasColumnType("date")
@@ -382,6 +389,10 @@ namespace GeoProjects.Api.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_project_batches");
+
+                    b.HasIndex("Code")
+                        .IsUnique()
+                        .HasDatabaseName("ix_project_batches_code");
 
                     b.HasIndex("Date")
                         .HasDatabaseName("ix_project_batches_date");
