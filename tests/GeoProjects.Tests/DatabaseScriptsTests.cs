@@ -47,6 +47,9 @@ public sealed class DatabaseScriptsTests(ApiFixture api)
                 Assert.Equal(DatabaseScripts.All.Select(s => (s.Name, DatabaseScripts.Checksum(s.Sql))).Order(),
                     first.Select(r => (r.Key, r.Value.Checksum)).Order());
                 Assert.Contains("policies/projects.sql", first.Keys);
+                // What pg_dump cannot show is applied too: PostGIS's spatial predicates marked LEAKPROOF (their indexes under RLS).
+                Assert.Equal(1, await CountAsync(c,
+                    "SELECT count(*) FROM pg_proc WHERE oid = 'st_within(geometry,geometry)'::regprocedure AND proleakproof"));
                 await using var sabotage = new NpgsqlCommand("""
                     DROP POLICY projects_read ON projects;
                     DROP TRIGGER projects_next_version ON projects;
