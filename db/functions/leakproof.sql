@@ -1,3 +1,4 @@
+-- Runs at every migrate: a restore (pg_restore) does not carry these marks.
 -- Under row-level security PostgreSQL uses a filter as an index condition (ahead of the policy) only when its function is
 -- LEAKPROOF; PostGIS marks none, so every spatial filter and tile would scan the table. These can fail only on invalid
 -- geometry, which the API refuses in filters and CHECK constraints refuse in stored rows (locations, sites, zones), and

@@ -15,6 +15,8 @@ namespace GeoProjects.Api.Data;
 public static class DatabaseScripts
 {
     private const string Prefix = "db/";
+    /// <summary>A script that begins so is run at every migrate (what a restore loses, as LEAKPROOF marks on PostGIS's functions).</summary>
+    private const string EveryTime = "-- Runs at every migrate";
     private static readonly string[] Order = ["roles.sql", "functions/", "triggers/", "policies/"];
 
     /// <summary>The scripts in the order they are applied: (db/-relative name, SQL).</summary>
@@ -59,7 +61,7 @@ public static class DatabaseScripts
         foreach (var (name, sql) in All)
         {
             var checksum = Checksum(sql);
-            if (applied.GetValueOrDefault(name) == checksum) continue;
+            if (applied.GetValueOrDefault(name) == checksum && !sql.StartsWith(EveryTime, StringComparison.Ordinal)) continue;
             await ExecuteAsync(connection, tx, sql, ct);
             await using var record = new NpgsqlCommand("""
                 INSERT INTO geoprojects_scripts (name, checksum) VALUES ($1, $2)
