@@ -102,8 +102,9 @@ public static class DataSetup
         o.UseNpgsql(source, npg => npg.UseNetTopologySuite()).UseSnakeCaseNamingConvention()
             // A failed statement is the caller's to report: expected ones become coded answers, unexpected ones are logged
             // once with the request's context (GraphQLSetup, UseCodedErrorBodies). EF Core would log each again as an error.
+            // A lost connection is an outage, told once by DatabaseAvailability, not once per request.
             .ConfigureWarnings(w => w.Log((CoreEventId.QueryIterationFailed, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug),
-                (CoreEventId.SaveChangesFailed, LogLevel.Debug)));
+                (CoreEventId.SaveChangesFailed, LogLevel.Debug), (RelationalEventId.ConnectionError, LogLevel.Debug)));
 
     /// <summary>A pool that serves requests, built once: each physical connection checks its login before it is used (ServingLogins).</summary>
     private static NpgsqlDataSource ServingDataSource(ServingConnection serving, int statementTimeoutMs)

@@ -73,6 +73,9 @@ public static class GraphQLSetup
                         ("QUERY_TOO_LARGE", $"the request is too large for the database: {p.MessageText}"),
                     _ => (null, null),
                 };
+                if (code == GeoProjects.Api.Hosting.DatabaseAvailability.Code && ctx.Context?.RequestServices is { } services)
+                    GeoProjects.Api.Hosting.DatabaseAvailability.ReportOutage(
+                        services.GetRequiredService<ILoggerFactory>().CreateLogger("GeoProjects.Database"), ctx.OriginalException);
                 if (code is not null) ctx.Exception = new ExecutionError(message!) { Code = code };
                 else if (ctx.OriginalException is not OperationCanceledException) ctx.Exception = Unexpected(ctx);
             }));

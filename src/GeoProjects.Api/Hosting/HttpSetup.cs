@@ -136,11 +136,14 @@ public static class HttpSetup
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
+            // An outage is logged once (DatabaseAvailability), not as a stack trace per request.
+            SuppressDiagnosticsCallback = c => DatabaseAvailability.IsUnavailable(c.Exception),
             ExceptionHandler = http =>
             {
                 var error = http.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
                 if (error is not null && DatabaseAvailability.IsUnavailable(error))
                 {
+                    DatabaseAvailability.ReportOutage(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("GeoProjects.Database"), error);
                     http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                     http.Response.Headers.RetryAfter = "5";
                     return WriteAsync(http, DatabaseAvailability.Code, "the database is unavailable; retry shortly");

@@ -153,6 +153,26 @@ public static class DatabaseAvailability
 {
     public const string Code = "DATABASE_UNAVAILABLE";
 
+    private static long _downSince; // Stopwatch ticks of the first failure of this outage; 0 while the database answers
+
+    /// <summary>The first request that finds the database gone tells the log, once per outage (the others answer 503 quietly).</summary>
+    public static void ReportOutage(ILogger log, Exception e)
+    {
+        if (Interlocked.CompareExchange(ref _downSince, System.Diagnostics.Stopwatch.GetTimestamp(), 0) != 0) return;
+        log.LogWarning("The database is unavailable ({Reason}); requests answer 503 DATABASE_UNAVAILABLE until it is back",
+            Innermost(e).Message);
+    }
+
+    /// <summary>Something reached the database again (the change feed's reconnect): the end of an outage is told once.</summary>
+    public static void ReportRecovery(ILogger log)
+    {
+        var since = Interlocked.Exchange(ref _downSince, 0);
+        if (since != 0)
+            log.LogInformation("The database is reachable again after {Seconds:0.0} s", System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalSeconds);
+    }
+
+    private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
+
     public static bool IsUnavailable(Exception e)
     {
         for (Exception? x = e; x is not null; x = x.InnerException)

@@ -51,7 +51,9 @@ public sealed class ChangeFeed(DatabaseConnection database, ILogger<ChangeFeed> 
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 if (_listening.Task.IsCompleted) _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-                log.LogWarning("Change feed: {Problem}; listening again in {Delay} s", e.Message, delay.TotalSeconds);
+                // The first failure of an outage is worth a line; the retries after it are not (the recovery is told once).
+                log.Log(delay == TimeSpan.FromSeconds(1) ? LogLevel.Warning : LogLevel.Debug,
+                    "Change feed: {Problem}; listening again in {Delay} s", e.Message, delay.TotalSeconds);
                 await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
             }
@@ -74,6 +76,7 @@ public sealed class ChangeFeed(DatabaseConnection database, ILogger<ChangeFeed> 
         await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection)) await listen.ExecuteNonQueryAsync(ct);
         if (Position < 0) Interlocked.Exchange(ref _position, await ChangeLog.LastAsync(connection, ct)); // news from here on
         connected();
+        DatabaseAvailability.ReportRecovery(log);
         log.LogInformation("Change feed listening on {Channel} after cursor {Cursor}", Channel, Position);
         await CatchUpAsync(connection, ct); // what was committed while it was away
         _listening.TrySetResult();

@@ -5,6 +5,7 @@ using GeoProjects.Api.Data;
 using GeoProjects.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace GeoProjects.Tests;
@@ -19,6 +20,7 @@ namespace GeoProjects.Tests;
 public sealed class DatabaseOutageTests : IAsyncLifetime
 {
     private readonly ScratchCluster _cluster = new("fast");
+    private readonly LogCollector _logs = new();
     private WebApplicationFactory<Program> _app = null!;
 
     private static readonly string[] Doors =
@@ -31,7 +33,8 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
     {
         var server = await _cluster.StartAsync();
         var database = new NpgsqlConnectionStringBuilder(server) { Database = "geoprojects_outage" }.ConnectionString;
-        _app = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseEnvironment("Production").UseSetting("ConnectionStrings:GeoProjects", database));
+        _app = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseEnvironment("Production")
+            .UseSetting("ConnectionStrings:GeoProjects", database).ConfigureLogging(l => l.AddProvider(_logs)));
         await DatabaseSeeder.MigrateAndSeedAsync(_app.Services);
     }
 
@@ -94,12 +97,51 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         stop.Cancel();
         await load;
 
+        // The log tells the outage once and its end once (the change feed's reconnect), with no stack trace per request.
+        for (var wait = Stopwatch.StartNew(); !_logs.Any("The database is reachable again") && wait.Elapsed < TimeSpan.FromSeconds(40);)
+            await Task.Delay(200);
+        Assert.Equal(1, _logs.Count("The database is unavailable"));
+        Assert.Equal(1, _logs.Count("The database is reachable again"));
+        Assert.Empty(_logs.Entries.Where(e => e.Level >= LogLevel.Warning && e.Exception is not null).Select(e => $"{e.Category}: {e.Message}"));
+
         Assert.NotEmpty(seen);
         foreach (var (status, body, took) in seen)
         {
             Assert.True(status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"{(int)status} {body}");
             Assert.DoesNotContain("POSTGRES", body);
             Assert.True(took < TimeSpan.FromSeconds(6), $"{took.TotalSeconds:0.0} s");
+        }
+    }
+}
+
+/// <summary>What the service logged, kept in memory for a test to count.</summary>
+public sealed class LogCollector : ILoggerProvider
+{
+    public sealed record Entry(string Category, LogLevel Level, string Message, Exception? Exception);
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Entry> _entries = new();
+
+    public IReadOnlyCollection<Entry> Entries => _entries;
+
+    public int Count(string start) => _entries.Count(e => e.Message.StartsWith(start, StringComparison.Ordinal));
+
+    public bool Any(string start) => Count(start) > 0;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<Entry> entries) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel)) entries.Enqueue(new Entry(category, logLevel, formatter(state, exception), exception));
         }
     }
 }
