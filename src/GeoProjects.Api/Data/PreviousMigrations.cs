@@ -40,6 +40,9 @@ public static class PreviousMigrations
     {
         await using var tx = await connection.BeginTransactionAsync(ct);
         var history = await ScalarAsync<bool>(connection, tx, "SELECT to_regclass('\"__EFMigrationsHistory\"') IS NOT NULL", ct);
+        if (history) // two migrates at once: the second reads the history the first wrote
+            await using (var lockHistory = new NpgsqlCommand("LOCK TABLE \"__EFMigrationsHistory\" IN EXCLUSIVE MODE", connection, tx))
+                await lockHistory.ExecuteNonQueryAsync(ct);
         var applied = history ? await ListAsync(connection, tx, ct) : [];
         if (applied.Count == 0)
         {
