@@ -52,6 +52,18 @@ public static class ChangeLog
         return reader.GetInt64(0);
     }
 
+    /// <summary>How many changes came after <paramref name="after"/>, counting at most <paramref name="limit"/>.</summary>
+    public static async Task<int> CountAfterAsync(NpgsqlConnection connection, long after, int limit, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT count(*)::int FROM (SELECT 1 FROM revisions WHERE id > @after LIMIT @limit) r", connection);
+        command.Parameters.AddWithValue("after", after);
+        command.Parameters.AddWithValue("limit", limit);
+        CallerSettings.Prepend(command, Reader);
+        await using var reader = await CallerSettings.Skip(await command.ExecuteReaderAsync(ct), ct);
+        await reader.ReadAsync(ct);
+        return reader.GetInt32(0);
+    }
+
     /// <summary>Up to <paramref name="limit"/> revisions after <paramref name="after"/> (through <paramref name="until"/>), as runs.</summary>
     public static async Task<(IReadOnlyList<Change> Changes, long Last, int Read)> ReadAsync(
         NpgsqlConnection connection, long after, long until, int limit, CancellationToken ct)

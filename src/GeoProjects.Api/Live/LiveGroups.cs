@@ -182,8 +182,7 @@ public sealed class LiveGroups(ChangeFeed feed, IServiceProvider services, IOpti
         var last = await ChangeLog.LastAsync(connection, ct);
         if (after > last)
             throw LiveRequests.Refused("CURSOR_INVALID", $"cursor {after} is ahead of the change log (its last cursor is {last})");
-        var (_, _, read) = await ChangeLog.ReadAsync(connection, after, last, options.Value.MaxReplay + 1, ct);
-        if (read > options.Value.MaxReplay)
+        if (await ChangeLog.CountAfterAsync(connection, after, options.Value.MaxReplay + 1, ct) > options.Value.MaxReplay)
             throw LiveRequests.Refused("REPLAY_TOO_LONG",
                 $"more than {options.Value.MaxReplay} changes since cursor {after}: query afresh, then subscribe without `after`");
     }

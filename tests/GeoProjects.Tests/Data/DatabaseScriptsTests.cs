@@ -12,10 +12,6 @@ namespace GeoProjects.Tests;
 [Collection(ApiCollection.Name)]
 public sealed class DatabaseScriptsTests(ApiFixture api)
 {
-    private static Task<(int Exit, string Output)> MigrateAsync(string connectionString) =>
-        ServerProcess.CommandAsync(Path.GetTempPath(), new Dictionary<string, string?> { ["ConnectionStrings__GeoProjects"] = connectionString },
-            "migrate");
-
     private static async Task<Dictionary<string, (string Checksum, DateTime At)>> RecordedAsync(NpgsqlConnection c)
     {
         await using var read = new NpgsqlCommand("SELECT name, checksum, applied_at FROM geoprojects_scripts", c);
@@ -37,7 +33,7 @@ public sealed class DatabaseScriptsTests(ApiFixture api)
         var database = new NpgsqlConnectionStringBuilder(api.ConnectionString) { Database = api.Database + "_scripts" };
         try
         {
-            var (exit, log) = await MigrateAsync(database.ConnectionString);
+            var (exit, log) = await ServerProcess.MigrateAsync(database.ConnectionString);
             Assert.True(exit == 0, log);
             Dictionary<string, (string Checksum, DateTime At)> first;
             await using (var c = new NpgsqlConnection(database.ConnectionString))
@@ -57,7 +53,7 @@ public sealed class DatabaseScriptsTests(ApiFixture api)
                     """, c);
                 await sabotage.ExecuteNonQueryAsync();
             }
-            (exit, log) = await MigrateAsync(database.ConnectionString);
+            (exit, log) = await ServerProcess.MigrateAsync(database.ConnectionString);
             Assert.True(exit == 0, log);
             await using (var c = new NpgsqlConnection(database.ConnectionString))
             {

@@ -98,10 +98,6 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         }
     }
 
-    private static Task<(int Exit, string Output)> MigrateAsync(string connectionString) =>
-        ServerProcess.CommandAsync(Path.GetTempPath(), new Dictionary<string, string?> { ["ConnectionStrings__GeoProjects"] = connectionString },
-            "migrate");
-
     private async Task DropAsync(string suffix)
     {
         NpgsqlConnection.ClearAllPools();
@@ -125,7 +121,7 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
             var before = await TablesAsync(previous, history: false);
             Assert.True(int.Parse(before["revisions"].Split(':')[0]) > 3000, before["revisions"]);
             Assert.True(int.Parse(before["progress_reports"].Split(':')[0]) > 0, before["progress_reports"]);
-            var (exit, log) = await MigrateAsync(previous);
+            var (exit, log) = await ServerProcess.MigrateAsync(previous);
             Assert.True(exit == 0, log);
             Assert.Equal(before, await TablesAsync(previous, history: false)); // every row of every table, revisions included
             Assert.Equal(PreviousMigrations.Baseline, await HistoryAsync(previous));
@@ -145,7 +141,7 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
             var halfway = await RestoredAsync("halfway");
             await ExecuteAsync(halfway, $"DELETE FROM \"__EFMigrationsHistory\" WHERE migration_id = '{PreviousMigrations.Ids[^1]}'");
             var before = await TablesAsync(halfway);
-            var (exit, log) = await MigrateAsync(halfway);
+            var (exit, log) = await ServerProcess.MigrateAsync(halfway);
             Assert.Equal(2, exit);
             Assert.Contains("migrate changes nothing", log);
             Assert.Contains(PreviousMigrations.Ids[^2], log); // where it stopped
@@ -167,7 +163,7 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
             await ExecuteAsync(api.ConnectionString,
                 $"DROP DATABASE IF EXISTS \"{api.Database}_stranger\"; CREATE DATABASE \"{api.Database}_stranger\"");
             await ExecuteAsync(stranger, "CREATE TABLE projects (id int PRIMARY KEY, name text); INSERT INTO projects VALUES (1, 'kept')");
-            var (exit, log) = await MigrateAsync(stranger);
+            var (exit, log) = await ServerProcess.MigrateAsync(stranger);
             Assert.Equal(2, exit);
             Assert.Contains("no migration history", log);
             Assert.Equal(new Dictionary<string, string> { ["projects"] = (await TablesAsync(stranger))["projects"] }, await TablesAsync(stranger));

@@ -53,6 +53,11 @@ public sealed class ServerProcess : IAsyncDisposable
     /// Runs one of the app's commands (migrate, export …) as a process in <paramref name="workingDirectory"/>, with the
     /// environment given (a null value removes a variable; ConnectionStrings__GeoProjects is never inherited).
     /// </summary>
+    /// <summary>`GeoProjects.Api migrate` on a database (created when missing), with extra settings when given.</summary>
+    public static Task<(int Exit, string Output)> MigrateAsync(string connectionString, IDictionary<string, string>? settings = null) =>
+        CommandAsync(Path.GetTempPath(), (settings ?? new Dictionary<string, string>()).ToDictionary(kv => kv.Key, kv => (string?)kv.Value)
+            .Append(new("ConnectionStrings__GeoProjects", connectionString)).ToDictionary(), "migrate");
+
     public static async Task<(int Exit, string Output)> CommandAsync(
         string workingDirectory, IDictionary<string, string?> environment, params string[] arguments)
     {

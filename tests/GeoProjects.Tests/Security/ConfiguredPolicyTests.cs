@@ -25,18 +25,13 @@ public sealed class ConfiguredPolicyTests(ApiFixture api)
         ["Auth__SigningKey"] = ApiFixture.SigningKey,
     };
 
-    private static Task<(int Exit, string Output)> MigrateAsync(string connectionString, IDictionary<string, string> settings) =>
-        ServerProcess.CommandAsync(Path.GetTempPath(),
-            settings.ToDictionary(kv => kv.Key, kv => (string?)kv.Value).Append(new("ConnectionStrings__GeoProjects", connectionString))
-                .ToDictionary(), "migrate");
-
     [Fact]
     public async Task AConfiguredPolicyHoldsAtEveryDoorAndInTheDatabase()
     {
         var database = new NpgsqlConnectionStringBuilder(api.ConnectionString) { Database = api.Database + "_policy" };
         try
         {
-            var (exit, log) = await MigrateAsync(database.ConnectionString, Policy);
+            var (exit, log) = await ServerProcess.MigrateAsync(database.ConnectionString, Policy);
             Assert.True(exit == 0, log);
             await using var server = await ServerProcess.StartAsync(database.ConnectionString, Policy);
             using var anonymous = new HttpClient { BaseAddress = server.Origin };
@@ -94,7 +89,7 @@ public sealed class ConfiguredPolicyTests(ApiFixture api)
     [InlineData("Access__Mutations__dropEverything", "admin", "Access:Mutations: there is no mutation 'dropEverything'")]
     public async Task AMisspeltPolicyStopsMigrateWithOneLine(string key, string value, string message)
     {
-        var (exit, output) = await MigrateAsync(api.ConnectionString, new Dictionary<string, string> { [key] = value });
+        var (exit, output) = await ServerProcess.MigrateAsync(api.ConnectionString, new Dictionary<string, string> { [key] = value });
         Assert.Equal(2, exit);
         Assert.Contains(message, output);
         Assert.DoesNotContain("   at ", output); // no stack trace
