@@ -55,7 +55,8 @@ public static class ChangeLog
     /// <summary>How many changes came after <paramref name="after"/>, counting at most <paramref name="limit"/>.</summary>
     public static async Task<int> CountAfterAsync(NpgsqlConnection connection, long after, int limit, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("SELECT count(*)::int FROM (SELECT 1 FROM revisions WHERE id > @after LIMIT @limit) r", connection);
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*)::int FROM (SELECT 1 FROM revisions WHERE id > @after LIMIT @limit) r", connection);
         command.Parameters.AddWithValue("after", after);
         command.Parameters.AddWithValue("limit", limit);
         CallerSettings.Prepend(command, Reader);
