@@ -43,14 +43,16 @@ public static class DatabaseScripts
 
     public static string Checksum(string sql) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sql.ReplaceLineEndings("\n"))));
 
-    /// <summary>Applies the scripts whose content changed since they were last applied; returns their names.</summary>
-    public static async Task<IReadOnlyList<string>> ApplyAsync(NpgsqlConnection connection, CancellationToken ct)
+    /// <summary>
+    /// Applies the scripts whose content changed since they were last applied, in the caller's transaction (migrate's), and
+    /// returns their names.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> ApplyAsync(NpgsqlTransaction tx, CancellationToken ct)
     {
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        var connection = tx.Connection!;
         await ExecuteAsync(connection, tx, """
             CREATE TABLE IF NOT EXISTS geoprojects_scripts (
               name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
-            LOCK TABLE geoprojects_scripts IN EXCLUSIVE MODE; -- two migrates at once: one waits, then finds nothing to do
             SET LOCAL check_function_bodies = false; -- functions may name each other in any order, as pg_dump's output does
             """, ct);
         var applied = new Dictionary<string, string>();
@@ -72,7 +74,6 @@ public static class DatabaseScripts
             await record.ExecuteNonQueryAsync(ct);
             changed.Add(name);
         }
-        await tx.CommitAsync(ct);
         return changed;
     }
 

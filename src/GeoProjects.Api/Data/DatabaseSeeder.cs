@@ -3,6 +3,10 @@ using GeoProjects.Api.Fields;
 using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Projects;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using NetTopologySuite.Geometries;
 using Npgsql;
@@ -44,48 +48,51 @@ public static class DatabaseSeeder
         log.LogInformation("Seeded {Zones} zones, {Batches} batches and {Projects} projects from {Dir}", zones.Count, batches.Count, await db.Projects.CountAsync(ct), dir);
     }
 
-    /// <summary>Migrations run as the tables' owner; then the API's login gets the password kept for it, if one is.</summary>
+    /// <summary>
+    /// `migrate` is one transaction, as the tables' owner: the migrations, then the programmable design in db/ (functions,
+    /// triggers, policies: each file again when its content changed), the configured access policy and the API login's
+    /// password. Whatever fails, nothing is changed; two migrates at once take turns.
+    /// </summary>
     private static async Task MigrateAsOwnerAsync(DatabaseConnection connection, CancellationToken ct)
     {
-        var options = (DbContextOptionsBuilder<GeoProjectsDb>)DataSetup.Configure(
-            new DbContextOptionsBuilder<GeoProjectsDb>(), connection.Value, statementTimeoutMs: 0);
-        await using var owner = new GeoProjectsDb(options.Options);
+        var options = DataSetup.Configure(new DbContextOptionsBuilder<GeoProjectsDb>(), connection.Value, statementTimeoutMs: 0)
+            // EF Core runs the migrations in the transaction it is given, instead of one of its own per migration.
+            .ConfigureWarnings(w => w.Ignore(RelationalEventId.MigrationsUserTransactionWarning));
+        await using var owner = new GeoProjectsDb((DbContextOptions<GeoProjectsDb>)options.Options);
         // A migration may rewrite or summarize every row (a million projects take minutes): no client-side timeout either.
         owner.Database.SetCommandTimeout(TimeSpan.Zero);
-        var owned = (NpgsqlConnection)owner.Database.GetDbConnection();
-        if (await owner.Database.CanConnectAsync(ct))
-        {
-            // A database the squashed migrations made is marked as at the baseline; one they left halfway stops here.
-            await owner.Database.OpenConnectionAsync(ct);
-            await PreviousMigrations.UpgradeHistoryAsync(owned, ct);
-            await owner.Database.CloseConnectionAsync();
-        }
+        var creator = owner.GetService<IRelationalDatabaseCreator>();
+        if (!await creator.ExistsAsync(ct)) await creator.CreateAsync(ct);
+        await using var tx = await owner.Database.BeginTransactionAsync(ct);
+        await owner.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({MigrateLock})", ct);
+        // A database the squashed migrations made is marked as at the baseline; one they left halfway stops here.
+        await PreviousMigrations.UpgradeHistoryAsync((NpgsqlTransaction)tx.GetDbTransaction(), ct);
+        // EF Core reads its history by trying (an error would end the transaction): the table is made first, in the transaction.
+        await owner.Database.ExecuteSqlRawAsync(owner.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), ct);
         await owner.Database.MigrateAsync(ct);
-        // Then the programmable design in db/ (functions, triggers, policies), each file again when its content changed.
-        await owner.Database.OpenConnectionAsync(ct);
-        await DatabaseScripts.ApplyAsync(owned, ct);
-        await owner.Database.CloseConnectionAsync();
+        await DatabaseScripts.ApplyAsync((NpgsqlTransaction)tx.GetDbTransaction(), ct);
         await WriteAccessPolicyAsync(owner, ct);
         if (connection.ApiPassword is { } password)
         {
-            await using var tx = await owner.Database.BeginTransactionAsync(ct);
             // ALTER ROLE takes no parameters: the password travels as one into a setting, and format(%L) quotes it.
             await owner.Database.ExecuteSqlRawAsync("SELECT set_config('geoprojects.api_password', {0}, true)", [password], ct);
             await owner.Database.ExecuteSqlRawAsync($"""
                 DO $$ BEGIN EXECUTE format('ALTER ROLE {DataSetup.ApiRole} PASSWORD %L', current_setting('geoprojects.api_password')); END $$
                 """, ct);
-            await tx.CommitAsync(ct);
         }
+        await tx.CommitAsync(ct);
     }
+
+    /// <summary>The advisory lock a migrate holds to its end ("GeoMigr" in ASCII): a second one waits, then finds nothing to do.</summary>
+    private const long MigrateLock = 0x47656F4D696772;
 
     /// <summary>
     /// The configured access policy's parts that the database enforces (Security/AccessPolicy.cs): which statuses the public
-    /// reads, and each field's least role to write. Replaced whole, in one transaction, at every `migrate`.
+    /// reads, and each field's least role to write. Replaced whole at every `migrate`.
     /// </summary>
-    private static async Task WriteAccessPolicyAsync(GeoProjectsDb owner, CancellationToken ct)
+    private static async Task WriteAccessPolicyAsync(DbContext owner, CancellationToken ct)
     {
         var writes = Security.AccessPolicy.FieldWrites().ToList();
-        await using var tx = await owner.Database.BeginTransactionAsync(ct);
         await owner.Database.ExecuteSqlRawAsync("""
             DELETE FROM access_public_statuses;
             INSERT INTO access_public_statuses SELECT unnest({0}::text[]);
@@ -94,7 +101,6 @@ public static class DatabaseSeeder
             """,
             [Security.AccessPolicy.PublicStatuses.Select(s => s.ToString()).ToArray(), writes.Select(w => w.Table).ToArray(),
                 writes.Select(w => w.Column).ToArray(), writes.Select(w => w.Role).ToArray()], ct);
-        await tx.CommitAsync(ct);
     }
 
     /// <summary>Refuses an API login that would skip row-level security (ServingLogins: the rule every serving connection is held to).</summary>

@@ -36,13 +36,10 @@ public static class PreviousMigrations
     public sealed class NotUpgradable(string message) : Exception(message);
 
     /// <summary>Marks a database the previous migrations completed as at the baseline; refuses one they left halfway or never made.</summary>
-    public static async Task UpgradeHistoryAsync(NpgsqlConnection connection, CancellationToken ct)
+    public static async Task UpgradeHistoryAsync(NpgsqlTransaction tx, CancellationToken ct)
     {
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        var connection = tx.Connection!;
         var history = await ScalarAsync<bool>(connection, tx, "SELECT to_regclass('\"__EFMigrationsHistory\"') IS NOT NULL", ct);
-        if (history) // two migrates at once: the second reads the history the first wrote
-            await using (var lockHistory = new NpgsqlCommand("LOCK TABLE \"__EFMigrationsHistory\" IN EXCLUSIVE MODE", connection, tx))
-                await lockHistory.ExecuteNonQueryAsync(ct);
         var applied = history ? await ListAsync(connection, tx, ct) : [];
         if (applied.Count == 0)
         {
@@ -66,7 +63,6 @@ public static class PreviousMigrations
             rewrite.Parameters.Add(new() { Value = typeof(Microsoft.EntityFrameworkCore.DbContext).Assembly.GetName().Version!.ToString(3) });
             await rewrite.ExecuteNonQueryAsync(ct);
         }
-        await tx.CommitAsync(ct);
     }
 
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection c, NpgsqlTransaction tx, string sql, CancellationToken ct)

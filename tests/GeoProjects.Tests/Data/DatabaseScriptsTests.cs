@@ -7,7 +7,8 @@ namespace GeoProjects.Tests;
 /// <summary>
 /// db/ is the database's programmable design, current state: `migrate` applies every file and records its checksum, runs
 /// a file again when its content differs from what was applied (here: a policy and a trigger removed behind its back,
-/// their records made stale), and touches nothing when nothing changed.
+/// their records made stale), and touches nothing when nothing changed; a script that fails changes nothing (one transaction
+/// with the migrations).
 /// </summary>
 [Collection(ApiCollection.Name)]
 public sealed class DatabaseScriptsTests(ApiFixture api)
@@ -65,6 +66,30 @@ public sealed class DatabaseScriptsTests(ApiFixture api)
                 var reapplied = second.Where(r => r.Value.At != first[r.Key].At).Select(r => r.Key).Order().ToList();
                 // the others were unchanged; leakproof.sql runs every time (a restore loses what it sets)
                 Assert.Equal(["functions/leakproof.sql", "policies/projects.sql", "triggers/projects.sql"], reapplied);
+                // A script that fails (here its record is refused, after the trigger file ran) leaves everything as it was.
+                await using var refuse = new NpgsqlCommand("""
+                    DROP POLICY projects_read ON projects;
+                    UPDATE geoprojects_scripts SET checksum = 'stale' WHERE name IN ('policies/projects.sql', 'functions/access.sql');
+                    ALTER TABLE geoprojects_scripts ADD CONSTRAINT refuse_access CHECK (name <> 'functions/access.sql' OR checksum = 'stale');
+                    """, c);
+                await refuse.ExecuteNonQueryAsync();
+            }
+            (exit, log) = await ServerProcess.MigrateAsync(database.ConnectionString);
+            Assert.True(exit != 0, log);
+            await using (var c = new NpgsqlConnection(database.ConnectionString))
+            {
+                await c.OpenAsync();
+                Assert.Equal(0, await CountAsync(c, "SELECT count(*) FROM pg_policy WHERE polname = 'projects_read'"));
+                Assert.Equal(2, await CountAsync(c, "SELECT count(*) FROM geoprojects_scripts WHERE checksum = 'stale'"));
+                await using var allow = new NpgsqlCommand("ALTER TABLE geoprojects_scripts DROP CONSTRAINT refuse_access", c);
+                await allow.ExecuteNonQueryAsync();
+            }
+            (exit, log) = await ServerProcess.MigrateAsync(database.ConnectionString);
+            Assert.True(exit == 0, log);
+            await using (var c = new NpgsqlConnection(database.ConnectionString))
+            {
+                await c.OpenAsync();
+                Assert.Equal(1, await CountAsync(c, "SELECT count(*) FROM pg_policy WHERE polname = 'projects_read'"));
             }
         }
         finally
