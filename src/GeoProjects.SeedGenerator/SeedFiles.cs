@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using GeoProjects.Api.Projects;
 using NetTopologySuite.Geometries;
 
 namespace GeoProjects.SeedGenerator;
@@ -147,7 +148,7 @@ public static class SeedFiles
                 w.WriteString("sector", p.Sector);
                 WriteOpt(w, "industryChain", p.Chain);
                 w.WriteString("status", p.Status);
-                w.WriteNumber("totalInvestment", p.Total);
+                w.WriteNumber(ProjectFields.Registry.Measure.Name, p.Total);
                 WriteOpt(w, "annualPlannedInvestment", p.AnnualPlan);
                 WriteOpt(w, "completedInvestment", p.Completed);
                 WriteOpt(w, "landAreaMu", p.LandMu);

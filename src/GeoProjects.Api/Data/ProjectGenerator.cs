@@ -16,8 +16,9 @@ namespace GeoProjects.Api.Data;
 /// </summary>
 public sealed class ProjectGenerator(GeoProjectsDb db, DatabaseConnection database)
 {
-    private const string Columns = "code, name, sector, industry_chain, status, total_investment, annual_planned_investment, completed_investment, "
-        + "land_area_mu, start_date, batch_id, zone_id, location, data_source, source_note";
+    /// <summary>The columns COPY fills, in the order each row is written (the measure: a project's total, the others drawn from it).</summary>
+    private static readonly string Columns = $"code, name, sector, industry_chain, status, {Projects.ProjectFields.Registry.Measure.Column}, "
+        + "annual_planned_investment, completed_investment, land_area_mu, start_date, batch_id, zone_id, location, data_source, source_note";
 
     // Shandong province, roughly (lon 114.8–122.7, lat 34.4–38.4).
     private static readonly Envelope Shandong = new(114.8, 122.7, 34.4, 38.4);

@@ -43,6 +43,9 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
 
     public RegistryField Find(string name) => _fields.First(f => f.Name == name);
 
+    /// <summary>The field the statistics and the map's clusters sum (declared with a <see cref="FieldOptions.Sum"/>).</summary>
+    public RegistryField Measure => _fields.Single(f => f.SumDescription is not null);
+
     /// <summary>The fields a door shows, in registry order.</summary>
     public IEnumerable<RegistryField> In(Door door) => _fields.Where(f => f.In(door));
 
@@ -118,7 +121,7 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
             Nullable = o.Nullable ?? CanBeNull(type, property),
             Doors = doors, Header = o.Header, TileAttribute = TileName(name, doors, o), DbfName = o.Dbf, GraphQL = o.GraphQL,
             Generated = o.Generated, ImportDefault = o.ImportDefault, MaxLength = o.MaxLength, NonNegative = o.NonNegative, Temporal = o.Temporal,
-            Reads = ReadsOf(accessor), Sql = o.Sql,
+            Reads = ReadsOf(accessor), Sql = o.Sql, SumDescription = o.Sum,
         };
     }
 
@@ -278,7 +281,7 @@ public sealed class EntityFields<T>(string typeName, string table) : IEntityFiel
 public sealed record FieldOptions(
     string? Header = null, string? Column = null, string? Tile = null, string? Dbf = null, int? MaxLength = null, bool NonNegative = false,
     bool Generated = false, string? ImportDefault = null, bool Temporal = false, bool? Nullable = null,
-    Func<QueryingTypes, FieldType>? GraphQL = null, Func<string, string>? Sql = null);
+    Func<QueryingTypes, FieldType>? GraphQL = null, Func<string, string>? Sql = null, string? Sum = null);
 
 
 /// <summary>EF Core's mapping takes column names and lengths from the registry, so the SQL doors and the model agree.</summary>

@@ -96,6 +96,11 @@ public sealed record RegistryField
     public bool NonNegative { get; init; }
     /// <summary>OGC's temporal property (the `datetime` parameter filters on it).</summary>
     public bool Temporal { get; init; }
+    /// <summary>
+    /// The entity's measure: summed per group by the statistics (under the field's name), per cell by the map's clusters
+    /// (under its tile attribute) and sizing the map's symbols. The description of its sum.
+    /// </summary>
+    public string? SumDescription { get; init; }
     public FieldAccess Access { get; init; } = FieldAccess.Everyone;
 
     public bool In(Door door) => (Doors & door) != 0;

@@ -46,6 +46,7 @@ public static class MapEndpoints
                 center = new[] { 119.98, 35.86 },
                 zoom = 10,
                 fields = PopupFields(),
+                measure = new { field = ProjectFields.Registry.Measure.Name, tile = ProjectFields.Registry.Measure.TileAttribute },
             });
         });
         if (Directory.Exists(folder))
@@ -67,7 +68,7 @@ public static class MapEndpoints
             : null,
     }).ToArray();
 
-    /// <summary>"总投资 (亿元) · Total investment in 亿元 (…)." → "总投资 (亿元) · Total investment in 亿元": the first sentence, no trailing period.</summary>
+    /// <summary>"项目名称 · Project name (Chinese)." → "项目名称 · Project name": the first sentence, no parenthesis or trailing period.</summary>
     private static string Label(string description)
     {
         var end = description.IndexOfAny(['(', ';', '.'], description.IndexOf(" · ", StringComparison.Ordinal) + 3);

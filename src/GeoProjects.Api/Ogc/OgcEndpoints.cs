@@ -259,7 +259,7 @@ public static class OgcEndpoints
             .ToList();
     }
 
-    /// <summary>`sortby=-totalInvestment,+name` → GraphQL's order input ([{ totalInvestment: DESC }, { name: ASC }]).</summary>
+    /// <summary>`sortby=-startDate,+name` → GraphQL's order input ([{ startDate: DESC }, { name: ASC }]).</summary>
     private static List<object?>? SortBy(string? text, OgcCollection c)
     {
         if (text is null) return null;

@@ -40,7 +40,7 @@ public static class ProjectFields
             new(Header: "产业链", Dbf: "chain", MaxLength: 50))
         .Field("status", "项目状态 · Lifecycle status.", p => p.Status, Everywhere, new(Header: "项目状态"))
         .Field("totalInvestment", "总投资 (亿元) · Total investment in 亿元 (1 亿元 = 10⁸ CNY).", p => p.TotalInvestment, Everywhere,
-            new(Header: "总投资(亿元)", Dbf: "total_inv", NonNegative: true))
+            new(Header: "总投资(亿元)", Dbf: "total_inv", NonNegative: true, Sum: "总投资合计 (亿元) · Sum of total investment in 亿元."))
         .Computed("annualPlannedInvestment", "年度计划投资 (亿元, asOf 所在年度) · The annual planned investment for the year of `asOf`, in 亿元.",
             Progress.Planned, Query | OgcApi | GeoJsonLayer,
             new(Sql: ProgressFigures.PlannedSql, GraphQL: FiguresOutput(f => f.Planned)))

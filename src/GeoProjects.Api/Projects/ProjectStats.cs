@@ -41,7 +41,8 @@ public sealed class ProjectStatsGroup
 {
     public StatsKey Key { get; set; } = new();
     public int Count { get; set; }
-    public decimal TotalInvestment { get; set; }
+    /// <summary>The sum of the projects' measure (ProjectFields.Registry.Measure), shown under that field's name.</summary>
+    public decimal Measure { get; set; }
     public decimal? AnnualPlannedInvestment { get; set; }
     public decimal? CompletedInvestment { get; set; }
     // Bounding box of the group's locations (min/max of ST_X/ST_Y); null for an empty total.
@@ -102,19 +103,37 @@ public static class ProjectStatsQueries
         {
             (null, 0) => await Aggregate(projects, p => 1, _ => new StatsKey(), context, progress, box).ToListAsync(ct),
             (null, _) => await Aggregate(projects, KeySelector<Project>(groupBy, ProjectKeys), k => k, context, progress, box).ToListAsync(ct),
-            (_, 0) => await summary.GroupBy(s => 1).Select(g => new ProjectStatsGroup
-            {
-                Key = new StatsKey(), Count = g.Sum(s => s.Count), TotalInvestment = g.Sum(s => s.TotalInvestment),
-            }).ToListAsync(ct),
-            _ => await summary.GroupBy(KeySelector<ProjectSummary>(groupBy, SummaryKeys)).Select(g => new ProjectStatsGroup
-            {
-                Key = g.Key, Count = g.Sum(s => s.Count), TotalInvestment = g.Sum(s => s.TotalInvestment),
-            }).ToListAsync(ct),
+            (_, 0) => await SummaryTotals(summary, s => 1, _ => new StatsKey()).ToListAsync(ct),
+            _ => await SummaryTotals(summary, KeySelector<ProjectSummary>(groupBy, SummaryKeys), k => k).ToListAsync(ct),
         };
         // Without groupBy the answer is one total, also when nothing matches.
         if (groupBy.Count == 0 && groups.Count == 0) groups.Add(new ProjectStatsGroup { AnnualPlannedInvestment = 0, CompletedInvestment = 0 });
-        return groups.OrderByDescending(g => g.TotalInvestment).ThenByDescending(g => g.Count).ToList();
+        return groups.OrderByDescending(g => g.Measure).ThenByDescending(g => g.Count).ToList();
     }
+
+    /// <summary>The measure of a project, and the summary's column of the same name holding its sums.</summary>
+    private static readonly LambdaExpression ProjectMeasure = ProjectFields.Registry.Measure.Member();
+    private static readonly LambdaExpression SummaryMeasure = Member<ProjectSummary>(ProjectFields.Registry.Measure.Property!.Name);
+
+    private static LambdaExpression Member<T>(string name)
+    {
+        var x = Expression.Parameter(typeof(T), "x");
+        return Expression.Lambda(Expression.Property(x, name), x);
+    }
+
+    /// <summary>Count and summed measure per group, from the summary.</summary>
+    private static IQueryable<ProjectStatsGroup> SummaryTotals<TKey>(
+        IQueryable<ProjectSummary> summary, Expression<Func<ProjectSummary, TKey>> key, Expression<Func<TKey, StatsKey>> statsKey)
+    {
+        Expression<Func<IGrouping<TKey, ProjectSummary>, StatsKey, Func<ProjectSummary, decimal>, ProjectStatsGroup>> totals =
+            (g, k, measure) => new ProjectStatsGroup { Key = k, Count = g.Sum(s => s.Count), Measure = g.Sum(s => measure(s)) };
+        var group = totals.Parameters[0];
+        var body = FilterTranslator.Inline(totals, group, GroupKey(statsKey, group), SummaryMeasure);
+        return summary.GroupBy(key).Select(Expression.Lambda<Func<IGrouping<TKey, ProjectSummary>, ProjectStatsGroup>>(new InvokeInliner().Visit(body), group));
+    }
+
+    private static Expression GroupKey<TKey>(Expression<Func<TKey, StatsKey>> statsKey, ParameterExpression group) =>
+        FilterTranslator.Replace(statsKey, Expression.Property(group, "Key"));
 
     /// <summary>Totals of each zone's assigned projects, for every zone of a level in one statement.</summary>
     public static BatchLoader<int, ProjectStatsGroup> ZoneStats(IResolveFieldContext c)
@@ -142,12 +161,12 @@ public static class ProjectStatsQueries
         IQueryable<Project> projects, Expression<Func<Project, TKey>> key, Expression<Func<TKey, StatsKey>> statsKey, QueryContext context,
         bool progress, bool box)
     {
-        Expression<Func<IGrouping<TKey, Project>, StatsKey, Func<Project, decimal?>, Func<Project, decimal?>, ProjectStatsGroup>> every =
-            (g, k, planned, completed) => new ProjectStatsGroup
+        Expression<Func<IGrouping<TKey, Project>, StatsKey, Func<Project, decimal>, Func<Project, decimal?>, Func<Project, decimal?>, ProjectStatsGroup>>
+            every = (g, k, measure, planned, completed) => new ProjectStatsGroup
             {
                 Key = k,
                 Count = g.Count(),
-                TotalInvestment = g.Sum(p => p.TotalInvestment),
+                Measure = g.Sum(p => measure(p)),
                 AnnualPlannedInvestment = g.Sum(p => planned(p)),
                 CompletedInvestment = g.Sum(p => completed(p)),
                 MinX = g.Min(p => (double?)p.Location.X),
@@ -159,8 +178,7 @@ public static class ProjectStatsQueries
         var wanted = all.Bindings.Where(b => (progress || !ProgressMembers.Contains(b.Member.Name)) && (box || !BoxMembers.Contains(b.Member.Name)));
         var aggregates = Expression.Lambda(Expression.MemberInit(all.NewExpression, wanted), every.Parameters);
         var group = aggregates.Parameters[0];
-        var body = FilterTranslator.Inline(aggregates, group, FilterTranslator.Replace(statsKey, Expression.Property(group, nameof(IGrouping<TKey, Project>.Key))),
-            Progress.Planned(context), Progress.Completed(context));
+        var body = FilterTranslator.Inline(aggregates, group, GroupKey(statsKey, group), ProjectMeasure, Progress.Planned(context), Progress.Completed(context));
         body = new InvokeInliner().Visit(body);
         return projects.GroupBy(key).Select(Expression.Lambda<Func<IGrouping<TKey, Project>, ProjectStatsGroup>>(body, group));
     }
@@ -187,11 +205,11 @@ public static class ProjectStatsQueries
         var period = Expression.Convert(Expression.Property(Expression.Property(x, nameof(Reported.Report)), nameof(ProgressReport.Period)), typeof(DateOnly?));
         var key = Expression.Lambda<Func<Reported, StatsKey>>(
             Expression.MemberInit(init.NewExpression, [.. init.Bindings, Expression.Bind(typeof(StatsKey).GetProperty(nameof(StatsKey.Period))!, period)]), x);
-        var groups = await rows.GroupBy(key).Select(g => new ProjectStatsGroup
+        Expression<Func<IGrouping<StatsKey, Reported>, Func<Project, decimal>, ProjectStatsGroup>> month = (g, measure) => new ProjectStatsGroup
         {
             Key = g.Key,
             Count = g.Count(),
-            TotalInvestment = g.Sum(r => r.Project.TotalInvestment),
+            Measure = g.Sum(r => measure(r.Project)),
             AnnualPlannedInvestment = g.Sum(r => r.Project.Plans.Where(a => a.Year == r.Report.Period.Year)
                 .Select(a => (decimal?)a.PlannedInvestment).FirstOrDefault()),
             CompletedInvestment = g.Sum(r => (decimal?)r.Report.CompletedInvestmentYtd),
@@ -199,8 +217,12 @@ public static class ProjectStatsQueries
             MinY = g.Min(r => (double?)r.Project.Location.Y),
             MaxX = g.Max(r => (double?)r.Project.Location.X),
             MaxY = g.Max(r => (double?)r.Project.Location.Y),
-        }).ToListAsync(ct);
-        return groups.OrderBy(g => g.Key.Period).ThenByDescending(g => g.TotalInvestment).ToList();
+        };
+        var group = month.Parameters[0];
+        var totals = Expression.Lambda<Func<IGrouping<StatsKey, Reported>, ProjectStatsGroup>>(
+            new InvokeInliner().Visit(FilterTranslator.Inline(month, group, ProjectMeasure)), group);
+        var groups = await rows.GroupBy(key).Select(totals).ToListAsync(ct);
+        return groups.OrderBy(g => g.Key.Period).ThenByDescending(g => g.Measure).ToList();
     }
 
     /// <summary>Each dimension's key as a project has it, and as the summary stores it.</summary>
@@ -263,7 +285,8 @@ public sealed class ProjectStatsGroupType : ObjectGraphType<ProjectStatsGroup>
         Field<StringGraphType>("period").Description("分组键: 月份 (YYYY-MM) · Group key: the month (with groupBy PERIOD).")
             .Resolve(c => c.Source.Key.Period is { } month ? ProgressReporting.Month(month) : null);
         Field(x => x.Count).Description("项目数 · Number of projects.");
-        Field(x => x.TotalInvestment).Description("总投资合计 (亿元) · Sum of total investment in 亿元.");
+        var measure = ProjectFields.Registry.Measure;
+        Field(measure.Name, x => x.Measure).Description(measure.SumDescription);
         Field(x => x.AnnualPlannedInvestment, nullable: true).Description("年度计划投资合计 (亿元) · Sum of annual planned investment in 亿元.");
         Field(x => x.CompletedInvestment, nullable: true).Description("完成投资合计 (亿元) · Sum of completed investment in 亿元.");
         Field<DecimalScalar>("completionRate").Description("完成率 = 完成投资合计 / 年度计划合计 · Completed over annual planned, summed over the group.").Resolve(c => c.Source.CompletionRate);

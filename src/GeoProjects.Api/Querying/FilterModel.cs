@@ -11,7 +11,7 @@ public sealed class FilterField
 {
     public required string Name { get; init; }
     public required string Description { get; init; }
-    /// <summary>entity => member, e.g. <c>p => p.TotalInvestment</c>; computed per request for fields that depend on it.</summary>
+    /// <summary>entity => member, e.g. <c>p => p.Name</c>; computed per request for fields that depend on it.</summary>
     public required Func<QueryContext, LambdaExpression> Accessor { get; init; }
     public required FilterOperand Operand { get; init; }
     /// <summary>The filter of the related entity, for <see cref="FilterOperand.Object"/>.</summary>

@@ -46,7 +46,7 @@ public static class SortTranslator
         foreach (var item in order ?? [])
         {
             if (item is not IDictionary<string, object?> d)
-                throw new QueryInputException("SORT_INVALID", "each order item must be an input object such as { totalInvestment: DESC }");
+                throw new QueryInputException("SORT_INVALID", "each order item must be an input object such as { name: ASC }");
             Collect(sort, d, p, keys, p, context);
         }
         keys.Add(new SortKey(tieBreaker, false)); // a total order, so cursors are stable

@@ -133,30 +133,33 @@ public static class TileEndpoints
         var projects = ProjectFields.Registry;
         var location = request.InCrs(FlatSql.Column(FlatSql.Geometry(projects, Door.VectorTiles)), "tile_crs");
         return $$"""
-            , m AS (SELECT ST_Transform({{location}}, 3857) AS g, {{FlatSql.Column(projects.Find("totalInvestment"))}} AS investment,
+            , m AS (SELECT ST_Transform({{location}}, 3857) AS g, {{FlatSql.Column(projects.Measure)}} AS measure,
                            q.{{FlatSql.Quote(projects.KeyColumn)}} AS id FROM q),
             c AS (
-              SELECT count(*) AS n, sum(investment) AS total, sum(ST_X(g)) AS sx, sum(ST_Y(g)) AS sy, sum(id::bigint) AS sid
+              SELECT count(*) AS n, sum(measure) AS total, sum(ST_X(g)) AS sx, sum(ST_Y(g)) AS sy, sum(id::bigint) AS sid
               FROM m GROUP BY geoprojects_cluster_cell(ST_X(g) + 20037508.342789244, @tile_z),
                               geoprojects_cluster_cell(20037508.342789244 - ST_Y(g), @tile_z))
             {{ClusterLayer}}
             """;
     }
 
-    /// <summary>The cluster layer from the pyramid's cells (q): the same sums, already made.</summary>
-    private const string PyramidSql = $"""
-        , c AS (SELECT sum(q.count) AS n, sum(q.total_investment) AS total, sum(q.sum_x) AS sx, sum(q.sum_y) AS sy, sum(q.sum_id) AS sid
-                FROM q GROUP BY q.cx, q.cy)
-        {ClusterLayer}
-        """;
+    /// <summary>The projects' measure (summed per cluster): its column, in the projects and in the pyramid, and its tile attribute.</summary>
+    private static readonly RegistryField Measure = ProjectFields.Registry.Measure;
 
-    /// <summary>Clusters (c: count n, investment, coordinate and id sums per cell) as the `clusters` layer; a cell of one project names it.</summary>
-    private const string ClusterLayer = """
+    /// <summary>Clusters (c: count n, measure, coordinate and id sums per cell) as the `clusters` layer; a cell of one project names it.</summary>
+    private static readonly string ClusterLayer = $"""
         SELECT ST_AsMVT(t.*, 'clusters', 4096, 'geom') FROM (
           SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(sx / n, sy / n), 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 0, true) AS geom,
-                 n::integer AS count, total::float8 AS total_investment, CASE WHEN n = 1 THEN sid::integer END AS project_id
+                 n::integer AS count, total::float8 AS {FlatSql.Quote(Measure.TileAttribute!)}, CASE WHEN n = 1 THEN sid::integer END AS project_id
           FROM c) t
         WHERE t.geom IS NOT NULL
+        """;
+
+    /// <summary>The cluster layer from the pyramid's cells (q): the same sums, already made.</summary>
+    private static readonly string PyramidSql = $"""
+        , c AS (SELECT sum(q.count) AS n, sum(q.{FlatSql.Quote(Measure.Column!)}) AS total, sum(q.sum_x) AS sx, sum(q.sum_y) AS sy, sum(q.sum_id) AS sid
+                FROM q GROUP BY q.cx, q.cy)
+        {ClusterLayer}
         """;
 
     /// <summary>
@@ -227,7 +230,7 @@ public static class TileEndpoints
                     maxzoom = TileAddress.MaxZoom,
                     fields = new Dictionary<string, string>
                     {
-                        ["count"] = "Number: 项目数 projects in the cell", ["total_investment"] = "Number: 总投资合计 summed investment, 亿元",
+                        ["count"] = "Number: 项目数 projects in the cell", [Measure.TileAttribute!] = $"Number: {Measure.SumDescription}",
                         ["project_id"] = "Number: the project's key when the cluster holds one project",
                     } },
             ]

@@ -14,6 +14,9 @@
   const SECTORS = Object.entries(fieldInfo.sector.values).map(([key, label]) => [key, split(label).zh, split(label).en, SECTOR_COLORS[key] ?? '#555']);
   const STATUSES = Object.entries(fieldInfo.status.values).map(([key, label]) => [key, split(label).zh, split(label).en]);
   const sectorInfo = Object.fromEntries(SECTORS.map(([key, zh, en, color]) => [key, { zh, en, color }]));
+  // The measure (the registry's summed field): filtered by range, sized on the map, summed in the charts and clusters.
+  const MEASURE = config.measure.field;
+  const MEASURE_TILE = config.measure.tile;
 
   // Signed in, the map asks with the caller's bearer token and shows what the caller may see (the reserve list, progress).
   // The token stays in this tab (sessionStorage), never in the URL, so a shared link never carries it.
@@ -55,7 +58,7 @@
     const investment = {};
     if (s.min !== '') investment.gte = Number(s.min);
     if (s.max !== '') investment.lte = Number(s.max);
-    if (Object.keys(investment).length) w.totalInvestment = investment;
+    if (Object.keys(investment).length) w[MEASURE] = investment;
     if (s.zone) w.zone = { code: { eq: s.zone } };
     return Object.keys(w).length ? w : null;
   }
@@ -107,7 +110,7 @@
       });
     }
     const sector = sectorInfo[feature.get('sector')] || { color: '#555' };
-    const radius = Math.round(4 + 3 * Math.sqrt(feature.get('total_investment') || 0));
+    const radius = Math.round(4 + 3 * Math.sqrt(feature.get(MEASURE_TILE) || 0));
     const key = feature.get('sector') + radius;
     return styleCache[key] ??= new ol.style.Style({
       image: new ol.style.Circle({ radius, fill: new ol.style.Fill({ color: sector.color + 'cc' }), stroke: new ol.style.Stroke({ color: '#fff', width: 1.5 }) }),
@@ -181,18 +184,18 @@
   });
   async function loadStats(w) {
     const data = await graphql(`query($where: ProjectFilterInput) {
-      bySector: projectStats(where: $where, groupBy: [SECTOR]) { sector count totalInvestment }
-      byZone: projectStats(where: $where, groupBy: [ZONE]) { zone { name } count totalInvestment }
-      total: projectStats(where: $where) { count totalInvestment } }`, { where: w });
+      bySector: projectStats(where: $where, groupBy: [SECTOR]) { sector count ${MEASURE} }
+      byZone: projectStats(where: $where, groupBy: [ZONE]) { zone { name } count ${MEASURE} }
+      total: projectStats(where: $where) { count ${MEASURE} } }`, { where: w });
     chart('chart-sector', bars('投资 · 行业 (亿元) · Investment by sector', data.bySector.map(g => sectorInfo[g.sector]?.zh ?? g.sector),
-      data.bySector.map(g => Number(g.totalInvestment)), data.bySector.map(g => sectorInfo[g.sector]?.color ?? '#555')));
+      data.bySector.map(g => Number(g[MEASURE])), data.bySector.map(g => sectorInfo[g.sector]?.color ?? '#555')));
     chart('chart-zone', bars('投资 · 功能区 (亿元) · Investment by zone', data.byZone.map(g => g.zone?.name ?? '区外 · outside'),
-      data.byZone.map(g => Number(g.totalInvestment))));
+      data.byZone.map(g => Number(g[MEASURE]))));
     if (signedIn) await loadProgressCharts(w);
     const body = document.querySelector('#stats tbody');
-    body.innerHTML = data.bySector.map(g => `<tr data-sector="${g.sector}"><td><span class="swatch" style="background:${sectorInfo[g.sector]?.color}"></span>${sectorInfo[g.sector]?.zh ?? g.sector} <small>${sectorInfo[g.sector]?.en ?? ''}</small></td><td class="num">${g.count}</td><td class="num">${Number(g.totalInvestment).toFixed(2)}</td></tr>`).join('');
+    body.innerHTML = data.bySector.map(g => `<tr data-sector="${g.sector}"><td><span class="swatch" style="background:${sectorInfo[g.sector]?.color}"></span>${sectorInfo[g.sector]?.zh ?? g.sector} <small>${sectorInfo[g.sector]?.en ?? ''}</small></td><td class="num">${g.count}</td><td class="num">${Number(g[MEASURE]).toFixed(2)}</td></tr>`).join('');
     const t = data.total[0];
-    document.querySelector('#stats tfoot').innerHTML = `<tr><td>合计 · Total</td><td class="num" id="total-count">${t.count}</td><td class="num" id="total-investment">${Number(t.totalInvestment).toFixed(2)}</td></tr>`;
+    document.querySelector('#stats tfoot').innerHTML = `<tr><td>合计 · Total</td><td class="num" id="total-count">${t.count}</td><td class="num" id="total-investment">${Number(t[MEASURE]).toFixed(2)}</td></tr>`;
   }
 
   // Progress and warnings are staff figures: charted for a signed-in caller (the server refuses them to the public).
@@ -284,7 +287,7 @@
   }) }));
   // Dragging moves a WGS84 point: offered when the map itself is WGS84 (a GCJ-02/BD-09 basemap shifts what is shown).
   if (config.crs === 'WGS84') map.addInteraction(new ol.interaction.Translate({ layers: l => l.getSource() === editSource }));
-  const EDITED = `id version name totalInvestment status sector location { coordinates }`;
+  const EDITED = `id version name ${MEASURE} status sector location { coordinates }`;
   const option = (values, selected) => Object.entries(values).map(([key, label]) =>
     `<option value="${key}" ${key === selected ? 'selected' : ''}>${escapeHtml(split(label).zh)}</option>`).join('');
   async function editProject(id) {
@@ -294,7 +297,7 @@
     document.getElementById('popup-content').innerHTML = `
       <form id="edit-form"><h3>编辑 · Edit <small>v${project.version}</small></h3>
         <label>名称 · Name <input name="name" value="${escapeHtml(project.name)}" required maxlength="200"></label>
-        <label>总投资 (亿元) <input name="totalInvestment" type="number" min="0" step="0.01" value="${project.totalInvestment}"></label>
+        <label>${escapeHtml(split(fieldInfo[MEASURE].label).zh)} <input name="${MEASURE}" type="number" min="0" step="0.01" value="${project[MEASURE]}"></label>
         <label>状态 · Status <select name="status">${option(fieldInfo.status.values, project.status)}</select></label>
         <label>行业 · Sector <select name="sector">${option(fieldInfo.sector.values, project.sector)}</select></label>
         <p class="note">${config.crs === 'WGS84' ? '拖动蓝点可移动位置 · Drag the blue point to move it.' : ''}</p>
@@ -304,7 +307,7 @@
       event.preventDefault();
       const form = new FormData(event.target);
       const moved = ol.proj.toLonLat(editSource.getFeatures()[0].getGeometry().getCoordinates());
-      const input = { id: project.id, expectedVersion: project.version, name: form.get('name'), totalInvestment: Number(form.get('totalInvestment')),
+      const input = { id: project.id, expectedVersion: project.version, name: form.get('name'), [MEASURE]: Number(form.get(MEASURE)),
         status: form.get('status'), sector: form.get('sector') };
       if (Math.abs(moved[0] - project.location.coordinates[0]) > 1e-7 || Math.abs(moved[1] - project.location.coordinates[1]) > 1e-7)
         input.location = { type: 'Point', coordinates: moved.map(c => Math.round(c * 1e7) / 1e7) };
@@ -328,7 +331,7 @@
   // Someone saved first: both versions side by side, the fields that differ marked; keep yours on top of theirs, or take theirs.
   async function showConflict(input, currentVersion) {
     const { project: theirs } = await graphql(`query($id: ID!) { project(id: $id) { ${EDITED} } }`, { id: input.id });
-    const rows = ['name', 'totalInvestment', 'status', 'sector'].map(f => `<tr class="${String(theirs[f]) !== String(input[f]) ? 'differs' : ''}">
+    const rows = ['name', MEASURE, 'status', 'sector'].map(f => `<tr class="${String(theirs[f]) !== String(input[f]) ? 'differs' : ''}">
       <td>${escapeHtml(split(fieldInfo[f]?.label ?? f).zh)}</td><td>${escapeHtml(input[f])}</td><td>${escapeHtml(theirs[f])}</td></tr>`).join('');
     document.getElementById('edit-result').innerHTML = `<div id="conflict">
       <strong>冲突 · Conflict:</strong> v${input.expectedVersion} → v${currentVersion}
@@ -368,7 +371,7 @@
     } else {
       const crs = config.crs !== 'WGS84' ? `(crs: ${config.crs})` : '';
       const { projects } = await graphql(`query($where: ProjectFilterInput!) { projects(where: $where, first: 100) {
-        nodes { id sector totalInvestment location${crs} { coordinates } } } }`,
+        nodes { id sector ${MEASURE} location${crs} { coordinates } } } }`,
         { where: { and: [where(state) ?? {}, { id: { in: keys.map(k => btoa('Project:' + k)) } }] } });
       for (const key of keys) {
         superseded.add(key);
@@ -377,7 +380,7 @@
       }
       for (const p of projects.nodes.filter(p => p.location)) {
         const feature = new ol.Feature({ geometry: new ol.geom.Point(ol.proj.fromLonLat(p.location.coordinates)),
-          layer: 'projects', sector: p.sector, total_investment: Number(p.totalInvestment) });
+          layer: 'projects', sector: p.sector, [MEASURE_TILE]: Number(p[MEASURE]) });
         feature.setId(keyOf(p.id));
         liveSource.addFeature(feature);
       }
