@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Hosting;
 using GeoProjects.Api.Projects;
 using GeoProjects.Api.Security;
@@ -236,15 +237,8 @@ public sealed class LiveGroups(ChangeFeed feed, IServiceProvider services, IOpti
         using var asCaller = CallerScope.Use(caller);
         var keys = await MatchingAsync(scope.ServiceProvider, operation, candidates, ct);
         if (keys.Count == 0) return [];
-        var result = await scope.ServiceProvider.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(o =>
-        {
-            o.Query = operation.PayloadText;
-            o.Document = operation.Payload;
-            o.Variables = operation.PayloadVariables(keys);
-            o.RequestServices = scope.ServiceProvider;
-            o.CancellationToken = ct;
-        });
-        var json = scope.ServiceProvider.GetRequiredService<IGraphQLTextSerializer>().Serialize(result);
+        var json = await new CallerOperation(operation.PayloadText!, operation.PayloadVariables(keys), operation.Payload)
+            .RunAsync(scope.ServiceProvider, caller, ct);
         return operation.Events(JsonNode.Parse(json)!.AsObject(), change).ToList();
     }
 

@@ -72,7 +72,8 @@ public static class LiveRequests
     {
         if (subscription is null)
         {
-            await next(await ExecuteOnceAsync(services, request, document, caller, ct));
+            var operation = new CallerOperation(request.Query!, request.Variables, document, request.OperationName);
+            await next(await operation.RunInOwnScopeAsync(services, caller, ct));
             return true;
         }
         var (subscriber, membership) = services.GetRequiredService<LiveGroups>().Join(subscription, caller);
@@ -93,34 +94,5 @@ public static class LiveRequests
             }
             return !subscriber.Dropped.IsCancellationRequested;
         }
-    }
-
-    private static async Task<string> ExecuteOnceAsync(
-        IServiceProvider services, LiveRequest request, GraphQLDocument document, Caller caller, CancellationToken ct)
-    {
-        await using var scope = services.CreateAsyncScope();
-        using var asCaller = CallerScope.Use(caller);
-        // The same wall-time limit as over HTTP: an operation sent over a socket holds a core no longer.
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        limit.CancelAfter(services.GetRequiredService<IOptions<GraphQLOptions>>().Value.ExecutionTimeoutMs);
-        ExecutionResult result;
-        try
-        {
-            result = await scope.ServiceProvider.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(o =>
-            {
-                o.Query = request.Query;
-                o.Document = document;
-                o.OperationName = request.OperationName;
-                o.Variables = request.Variables;
-                o.RequestServices = scope.ServiceProvider;
-                o.CancellationToken = limit.Token;
-            });
-        }
-        catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
-        {
-            var timeout = new ExecutionError("the operation took longer than the configured timeout") { Code = "EXECUTION_TIMEOUT" };
-            result = new ExecutionResult { Errors = [timeout] };
-        }
-        return scope.ServiceProvider.GetRequiredService<IGraphQLTextSerializer>().Serialize(result);
     }
 }

@@ -210,15 +210,9 @@ public static class OgcWrites
               errors { __typename ... on Error { message } ... on ValidationError { problems { path code message } } } } }
             """;
         var serializer = http.RequestServices.GetRequiredService<IGraphQLTextSerializer>();
-        var result = await http.RequestServices.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(o =>
-        {
-            o.Query = query;
-            o.Variables = serializer.Deserialize<Inputs>(new JsonObject { ["input"] = input }.ToJsonString());
-            o.RequestServices = http.RequestServices;
-            o.CancellationToken = http.RequestAborted;
-            o.User = http.User;
-        });
-        var answer = JsonNode.Parse(serializer.Serialize(result))!.AsObject();
+        var variables = serializer.Deserialize<Inputs>(new JsonObject { ["input"] = input }.ToJsonString());
+        var json = await new CallerOperation(query, variables).RunAsync(http.RequestServices, Caller.Current, http.RequestAborted);
+        var answer = JsonNode.Parse(json)!.AsObject();
         if (answer["errors"]?[0] is JsonObject failure)
         {
             var code = failure["extensions"]?["code"]?.ToString();

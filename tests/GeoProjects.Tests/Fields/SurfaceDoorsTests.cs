@@ -28,13 +28,7 @@ public sealed partial class SurfaceTests
             await File.AppendAllTextAsync(file, note + "\n");
     }
 
-    private static HttpClient As(ApiFixture api, string? token)
-    {
-        var client = api.CreateAnonymousClient();
-        if (token is { Length: > 0 })
-            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    private static HttpClient As(ApiFixture api, string? token) => api.ClientAs(token);
 
     /// <summary>
     /// The oracle of the progress figures, written apart from the API's: the plan of the date's year, and the latest report

@@ -258,9 +258,7 @@ public sealed partial class SurfaceTests(ApiFixture api, ITestOutputHelper outpu
         var combinations = 0;
         foreach (var caller in Callers)
         {
-            using var client = api.CreateAnonymousClient();
-            if (TokenOf(caller) is { Length: > 0 } token)
-                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var client = api.ClientAs(TokenOf(caller));
             var readerRole = caller.Role ?? Role.Anonymous;
             foreach (var entity in Mapped)
             {
@@ -365,8 +363,7 @@ public sealed partial class SurfaceTests(ApiFixture api, ITestOutputHelper outpu
         Assert.Equal(JsonValueKind.Null, update.Data.GetProperty("updateProject").GetProperty("errors").ValueKind);
         Assert.Equal(before, (await api.DataFingerprintAsync(), await RevisionsAsync()));
 
-        using var client = api.CreateAnonymousClient();
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var client = api.ClientAs(token);
         var item = $"/ogc/collections/projects/items/{key}";
         var feature = await client.GetStringAsync(item);
         foreach (var method in new[] { HttpMethod.Patch, HttpMethod.Put })

@@ -43,10 +43,13 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token("tests", GeoProjects.Api.Security.Role.Viewer));
     }
 
-    public HttpClient CreateAnonymousClient()
+    public HttpClient CreateAnonymousClient() => ClientAs("");
+
+    /// <summary>A client that asks as the caller <paramref name="token"/> names; "" or null is anonymous (no Authorization header).</summary>
+    public HttpClient ClientAs(string? token)
     {
         var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = null;
+        client.DefaultRequestHeaders.Authorization = string.IsNullOrEmpty(token) ? null : new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 
@@ -83,14 +86,12 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Posts a GraphQL request (as a viewer, unless <paramref name="token"/> is given; "" is anonymous); returns the status and body.</summary>
     public async Task<GraphQLResponse> QueryAsync(string query, object? variables = null, string? accept = null, string? token = null)
     {
-        using var client = CreateClient();
+        using var client = token is null ? CreateClient() : ClientAs(token);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
         {
             Content = new StringContent(JsonSerializer.Serialize(new { query, variables }), Encoding.UTF8, "application/json"),
         };
         if (accept is not null) request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse(accept));
-        if (token is "") client.DefaultRequestHeaders.Authorization = null; // "" asks anonymously
-        else if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await client.SendAsync(request);
         return await GraphQLResponse.ReadAsync(response);
     }

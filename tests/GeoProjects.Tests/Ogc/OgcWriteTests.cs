@@ -17,12 +17,7 @@ public sealed class OgcWriteTests(ApiFixture api)
 {
     private const string Items = "/ogc/collections/projects/items";
 
-    private HttpClient As(Role? role, params string[] zones)
-    {
-        var client = api.CreateAnonymousClient();
-        if (role is { } r) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", api.Token($"qgis-{r}", r, zones));
-        return client;
-    }
+    private HttpClient As(Role? role, params string[] zones) => api.ClientAs(role is { } r ? api.Token($"qgis-{r}", r, zones) : "");
 
     private static HttpContent Feature(object properties, double lon, double lat, string type = "application/geo+json") =>
         new StringContent(JsonSerializer.Serialize(new

@@ -192,12 +192,7 @@ public sealed class PermissionMatrixTests(ApiFixture api) : IAsyncLifetime
             await Allowed(_published, $"{PublicField}: 1"), await Allowed(_published, "batchId: null"));
     }
 
-    private HttpClient Client(Role role)
-    {
-        var client = api.CreateAnonymousClient();
-        if (TokenOf(role) is { Length: > 0 } token) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    private HttpClient Client(Role role) => api.ClientAs(TokenOf(role));
 
     private async Task<Cell> TilesAsync(Role role)
     {

@@ -16,12 +16,7 @@ public sealed class PermissionTests(ApiFixture api)
     private const string Hidden = "completedInvestment";
     private static readonly string HiddenFilter = Uri.EscapeDataString("{\"completedInvestment\":{\"gt\":0}}");
 
-    private HttpClient Client(Role? role)
-    {
-        var client = api.CreateAnonymousClient();
-        if (role is { } r) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", api.Token($"matrix-{r}", r));
-        return client;
-    }
+    private HttpClient Client(Role? role) => api.ClientAs(TokenOf(role));
 
     /// <summary>The token of a caller; "" is anonymous (no Authorization header).</summary>
     private string TokenOf(Role? role) => role is { } r ? api.Token($"matrix-{r}", r) : "";
