@@ -49,17 +49,13 @@ BEGIN
 END $$;
 
 -- One statement's revisions, each row's JSON built once (OFFSET 0 keeps the subquery from being inlined three times);
--- then one NOTIFY per 100 changed rows wakes the change feeds, which read the revisions themselves (Live/ChangeLog.cs).
+-- then a NOTIFY wakes the change feeds.
 CREATE OR REPLACE FUNCTION geoprojects_record_revisions() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
 DECLARE
   geometries text[] := TG_ARGV[1:];
-  ids integer[];
-  public_flags boolean[];
-  projects integer[];
-  first integer;
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO revisions (entity, entity_id, version, operation, changed_by, correlation_id, changes, record)
@@ -77,36 +73,10 @@ BEGIN
     SELECT TG_ARGV[0], (r ->> 'id')::int, (r ->> 'version')::int, TG_OP, geoprojects_actor(), geoprojects_correlation_id(), '[]'::jsonb, r
     FROM (SELECT geoprojects_row(to_jsonb(o), geometries) AS r FROM old_rows o OFFSET 0) x;
   END IF;
-  -- Which rows: the inserted, the really changed (their version moved), the deleted.
-  IF TG_OP = 'INSERT' THEN
-    ids := ARRAY(SELECT id FROM new_rows ORDER BY id);
-  ELSIF TG_OP = 'UPDATE' THEN
-    ids := ARRAY(SELECT n.id FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE n.version <> o.version ORDER BY n.id);
-  ELSE
-    ids := ARRAY(SELECT id FROM old_rows ORDER BY id);
-  END IF;
-  IF cardinality(ids) = 0 THEN RETURN NULL; END IF;
-  -- Which of them the public may see (as the row was, for a delete), as flags in the ids' order: the subscribers'
-  -- filter for deletions. (Separate statements: a transition table this operation lacks may not even be named.)
-  IF TG_TABLE_NAME = 'projects' AND TG_OP = 'DELETE' THEN
-    public_flags := ARRAY(SELECT status = ANY (ARRAY(SELECT status FROM access_public_statuses)) FROM old_rows ORDER BY id);
-  ELSIF TG_TABLE_NAME = 'projects' THEN
-    public_flags := ARRAY(SELECT n.status = ANY (ARRAY(SELECT status FROM access_public_statuses))
-      FROM new_rows n JOIN unnest(ids) AS k(id) ON k.id = n.id ORDER BY n.id);
-  ELSIF TG_TABLE_NAME IN ('zones', 'project_batches') THEN
-    public_flags := array_fill(true, ARRAY[cardinality(ids)]);
-  ELSIF TG_TABLE_NAME = 'progress_reports' AND TG_OP = 'DELETE' THEN
-    projects := ARRAY(SELECT project_id FROM old_rows ORDER BY id);
-  ELSIF TG_TABLE_NAME = 'progress_reports' THEN
-    projects := ARRAY(SELECT n.project_id FROM new_rows n JOIN unnest(ids) AS k(id) ON k.id = n.id ORDER BY n.id);
-  END IF;
-  -- Slices of the ordered arrays, so a million-row import costs linear time (a lookup per id would be quadratic).
-  FOR i IN 0 .. (cardinality(ids) - 1) / 100 LOOP
-    first := i * 100 + 1;
-    PERFORM pg_notify('geoprojects_changes', json_build_object('entity', TG_ARGV[0], 'op', TG_OP, 'ids', ids[first : first + 99],
-      'public', ARRAY(SELECT x FROM unnest(ids[first : first + 99], public_flags[first : first + 99]) AS u(x, f) WHERE f),
-      'projects', projects[first : first + 99])::text);
-  END LOOP;  RETURN NULL;
+  -- A bare NOTIFY (PostgreSQL sends identical ones once per transaction, at commit): the change feeds read what changed,
+  -- and who may see it, from the revisions after their cursor (Live/ChangeLog.cs).
+  IF FOUND THEN PERFORM pg_notify('geoprojects_changes', ''); END IF;
+  RETURN NULL;
 END $$;
 
 -- Revisions cannot be altered or removed.

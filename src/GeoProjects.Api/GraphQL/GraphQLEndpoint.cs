@@ -274,7 +274,7 @@ public static class GraphQLEndpoint
     /// <summary>A coded error in the media type the client accepts (application/json when that is all it takes).</summary>
     private static IResult Error(HttpContext http, int status, string code, string message)
     {
-        var body = new { errors = new[] { new { message, extensions = new { code } } } };
+        var body = ErrorBodies.GraphQL(code, message);
         var contentType = (ResponseFormat.Of(http.Request) ?? ResponseFormat.Standard).ContentType;
         return Results.Json(body, statusCode: status, contentType: contentType);
     }

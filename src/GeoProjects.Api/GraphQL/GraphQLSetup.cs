@@ -74,8 +74,7 @@ public static class GraphQLSetup
                     _ => (null, null),
                 };
                 if (code == GeoProjects.Api.Hosting.DatabaseAvailability.Code && ctx.Context?.RequestServices is { } services)
-                    GeoProjects.Api.Hosting.DatabaseAvailability.ReportOutage(
-                        services.GetRequiredService<ILoggerFactory>().CreateLogger("GeoProjects.Database"), ctx.OriginalException);
+                    GeoProjects.Api.Hosting.DatabaseAvailability.ReportOutage(services, ctx.OriginalException);
                 if (code is not null) ctx.Exception = new ExecutionError(message!) { Code = code };
                 else if (ctx.OriginalException is not OperationCanceledException) ctx.Exception = Unexpected(ctx);
             }));

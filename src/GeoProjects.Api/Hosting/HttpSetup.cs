@@ -143,7 +143,7 @@ public static class HttpSetup
                 var error = http.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
                 if (error is not null && DatabaseAvailability.IsUnavailable(error))
                 {
-                    DatabaseAvailability.ReportOutage(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("GeoProjects.Database"), error);
+                    DatabaseAvailability.ReportOutage(http.RequestServices, error);
                     http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                     http.Response.Headers.RetryAfter = "5";
                     return WriteAsync(http, DatabaseAvailability.Code, "the database is unavailable; retry shortly");
@@ -178,11 +178,29 @@ public static class HttpSetup
     private static Task WriteAsync(HttpContext http, string code, string message)
     {
         var path = http.Request.Path;
-        object body = path.StartsWithSegments("/ogc")
-            ? new { code = http.Response.StatusCode switch { 401 => "Unauthorized", 404 => "NotFound", 405 => "MethodNotAllowed", 503 => "ServiceUnavailable", >= 500 => "ServerError", _ => "InvalidParameterValue" }, description = message }
-            : path.StartsWithSegments("/graphql")
-                ? new { errors = new[] { new { message, extensions = new { code } } } }
-                : new { error = new { code, message } };
+        object body = path.StartsWithSegments("/ogc") ? ErrorBodies.Ogc(http.Response.StatusCode, message)
+            : path.StartsWithSegments("/graphql") ? ErrorBodies.GraphQL(code, message)
+            : ErrorBodies.Map(code, message);
         return http.Response.WriteAsJsonAsync(body);
     }
+}
+
+/// <summary>An error's body in each door's shape: OGC's exception, GraphQL's errors, the map doors' (tiles, GeoJSON, files) error.</summary>
+public static class ErrorBodies
+{
+    public static object Ogc(int status, string message) => new { code = OgcCode(status), description = message };
+
+    public static object GraphQL(string code, string message) => new { errors = new[] { new { message, extensions = new { code } } } };
+
+    public static object Map(string code, string message) => new { error = new { code, message } };
+
+    /// <summary>Every door's shape at once, for an answer whose door is unknown (a request Kestrel could not read).</summary>
+    public static object Every(int status, string code, string message) =>
+        new { error = new { code, message }, errors = new[] { new { message, extensions = new { code } } }, code = OgcCode(status), description = message };
+
+    private static string OgcCode(int status) => status switch
+    {
+        401 => "Unauthorized", 404 => "NotFound", 405 => "MethodNotAllowed", 503 => "ServiceUnavailable", >= 500 => "ServerError",
+        _ => "InvalidParameterValue",
+    };
 }

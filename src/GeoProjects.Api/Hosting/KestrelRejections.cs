@@ -48,7 +48,8 @@ public static class KestrelRejections
     {
         if (!written.StartsWith("HTTP/1.1 4"u8) || written.Length < 16 || !written.EndsWith("\r\n\r\n"u8)
             || written.IndexOf(EmptyBody) < 0 || written.IndexOf(Closing) < 0) return null;
-        var (code, message) = Encoding.ASCII.GetString(written[9..12]) switch
+        var status = Encoding.ASCII.GetString(written[9..12]);
+        var (code, message) = status switch
         {
             "400" => ("MALFORMED_REQUEST", "the request line or headers could not be parsed: percent-encode non-ASCII characters in "
                 + "the URL (RFC 3986, as browsers do) and send well-formed headers"),
@@ -59,13 +60,7 @@ public static class KestrelRejections
             _ => (null, null),
         };
         if (code is null) return null;
-        var body = JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            error = new { code, message },
-            errors = new[] { new { message, extensions = new { code } } },
-            code = code is "REQUEST_TIMEOUT" or "REQUEST_TOO_LARGE" ? code : "InvalidParameterValue",
-            description = message,
-        });
+        var body = JsonSerializer.SerializeToUtf8Bytes(ErrorBodies.Every(int.Parse(status), code, message!));
         var head = Encoding.ASCII.GetString(written[..^2]).Replace("\r\nContent-Length: 0\r\n",
             $"\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {body.Length}\r\n", StringComparison.Ordinal);
         return [.. Encoding.ASCII.GetBytes(head + "\r\n"), .. body];

@@ -156,10 +156,10 @@ public static class DatabaseAvailability
     private static long _downSince; // Stopwatch ticks of the first failure of this outage; 0 while the database answers
 
     /// <summary>The first request that finds the database gone tells the log, once per outage (the others answer 503 quietly).</summary>
-    public static void ReportOutage(ILogger log, Exception e)
+    public static void ReportOutage(IServiceProvider services, Exception e)
     {
         if (Interlocked.CompareExchange(ref _downSince, System.Diagnostics.Stopwatch.GetTimestamp(), 0) != 0) return;
-        log.LogWarning("The database is unavailable ({Reason}); requests answer 503 DATABASE_UNAVAILABLE until it is back",
+        services.GetRequiredService<ILoggerFactory>().CreateLogger("GeoProjects.Database").LogWarning("The database is unavailable ({Reason}); requests answer 503 DATABASE_UNAVAILABLE until it is back",
             Innermost(e).Message);
     }
 

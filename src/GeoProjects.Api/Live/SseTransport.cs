@@ -1,3 +1,4 @@
+using GeoProjects.Api.Hosting;
 using System.Text;
 using GeoProjects.Api.Security;
 using GraphQL.Transport;
@@ -22,7 +23,7 @@ public static class SseTransport
         var live = http.RequestServices.GetRequiredService<LiveGroups>();
         using var slot = http.RequestServices.GetRequiredService<LiveConnections>().Enter(http);
         if (slot is null)
-            return Results.Json(new { error = new { code = "TOO_MANY_CONNECTIONS", message = "this client has too many live connections open" } },
+            return Results.Json(ErrorBodies.Map("TOO_MANY_CONNECTIONS", "this client has too many live connections open"),
                 statusCode: StatusCodes.Status429TooManyRequests);
         var caller = Caller.Current;
         var request = new LiveRequest(graphQL.Query ?? "", graphQL.OperationName, graphQL.Variables);

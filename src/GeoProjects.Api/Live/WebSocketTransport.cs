@@ -1,3 +1,4 @@
+using GeoProjects.Api.Hosting;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text;
@@ -49,7 +50,7 @@ public sealed class WebSocketTransport
         {
             http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
             await http.Response.WriteAsJsonAsync(
-                new { error = new { code = "TOO_MANY_CONNECTIONS", message = "this client has too many live connections open" } });
+                ErrorBodies.Map("TOO_MANY_CONNECTIONS", "this client has too many live connections open"));
             return;
         }
         var offered = http.WebSockets.WebSocketRequestedProtocols;

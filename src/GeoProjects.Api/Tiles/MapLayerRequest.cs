@@ -1,3 +1,4 @@
+using GeoProjects.Api.Hosting;
 using System.Security.Cryptography;
 using System.Text;
 using GeoProjects.Api.Crs;
@@ -43,7 +44,7 @@ public sealed record MapLayerRequest(IDictionary<string, object?>? Where, Coordi
     public string CrsName => Crs.ToString().ToUpperInvariant();
 
     public static IResult BadRequest(QueryInputException e) =>
-        Results.Json(new { error = new { code = e.Code, message = e.Message } }, statusCode: StatusCodes.Status400BadRequest);
+        Results.Json(ErrorBodies.Map(e.Code!, e.Message), statusCode: StatusCodes.Status400BadRequest);
 
     /// <summary>
     /// The ETag of a response: the database's data version (bumped by triggers on every write), the day the
