@@ -195,8 +195,10 @@ public static class ErrorBodies
     public static object Map(string code, string message) => new { error = new { code, message } };
 
     /// <summary>Every door's shape at once, for an answer whose door is unknown (a request Kestrel could not read).</summary>
-    public static object Every(int status, string code, string message) =>
-        new { error = new { code, message }, errors = new[] { new { message, extensions = new { code } } }, code = OgcCode(status), description = message };
+    public static object Every(int status, string code, string message) => new
+    {
+        error = new { code, message }, errors = new[] { new { message, extensions = new { code } } }, code = OgcCode(status), description = message,
+    };
 
     private static string OgcCode(int status) => status switch
     {

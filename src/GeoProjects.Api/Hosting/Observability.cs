@@ -159,7 +159,8 @@ public static class DatabaseAvailability
     public static void ReportOutage(IServiceProvider services, Exception e)
     {
         if (Interlocked.CompareExchange(ref _downSince, System.Diagnostics.Stopwatch.GetTimestamp(), 0) != 0) return;
-        services.GetRequiredService<ILoggerFactory>().CreateLogger("GeoProjects.Database").LogWarning("The database is unavailable ({Reason}); requests answer 503 DATABASE_UNAVAILABLE until it is back",
+        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("GeoProjects.Database");
+        log.LogWarning("The database is unavailable ({Reason}); requests answer 503 DATABASE_UNAVAILABLE until it is back",
             Innermost(e).Message);
     }
 

@@ -129,7 +129,8 @@ public static class ProjectStatsQueries
             (g, k, measure) => new ProjectStatsGroup { Key = k, Count = g.Sum(s => s.Count), Measure = g.Sum(s => measure(s)) };
         var group = totals.Parameters[0];
         var body = FilterTranslator.Inline(totals, group, GroupKey(statsKey, group), SummaryMeasure);
-        return summary.GroupBy(key).Select(Expression.Lambda<Func<IGrouping<TKey, ProjectSummary>, ProjectStatsGroup>>(new InvokeInliner().Visit(body), group));
+        var select = Expression.Lambda<Func<IGrouping<TKey, ProjectSummary>, ProjectStatsGroup>>(new InvokeInliner().Visit(body), group);
+        return summary.GroupBy(key).Select(select);
     }
 
     private static Expression GroupKey<TKey>(Expression<Func<TKey, StatsKey>> statsKey, ParameterExpression group) =>
@@ -161,8 +162,8 @@ public static class ProjectStatsQueries
         IQueryable<Project> projects, Expression<Func<Project, TKey>> key, Expression<Func<TKey, StatsKey>> statsKey, QueryContext context,
         bool progress, bool box)
     {
-        Expression<Func<IGrouping<TKey, Project>, StatsKey, Func<Project, decimal>, Func<Project, decimal?>, Func<Project, decimal?>, ProjectStatsGroup>>
-            every = (g, k, measure, planned, completed) => new ProjectStatsGroup
+        Expression<Func<IGrouping<TKey, Project>, StatsKey, Func<Project, decimal>, Func<Project, decimal?>, Func<Project, decimal?>,
+            ProjectStatsGroup>> every = (g, k, measure, planned, completed) => new ProjectStatsGroup
             {
                 Key = k,
                 Count = g.Count(),
@@ -178,7 +179,8 @@ public static class ProjectStatsQueries
         var wanted = all.Bindings.Where(b => (progress || !ProgressMembers.Contains(b.Member.Name)) && (box || !BoxMembers.Contains(b.Member.Name)));
         var aggregates = Expression.Lambda(Expression.MemberInit(all.NewExpression, wanted), every.Parameters);
         var group = aggregates.Parameters[0];
-        var body = FilterTranslator.Inline(aggregates, group, GroupKey(statsKey, group), ProjectMeasure, Progress.Planned(context), Progress.Completed(context));
+        var body = FilterTranslator.Inline(
+            aggregates, group, GroupKey(statsKey, group), ProjectMeasure, Progress.Planned(context), Progress.Completed(context));
         body = new InvokeInliner().Visit(body);
         return projects.GroupBy(key).Select(Expression.Lambda<Func<IGrouping<TKey, Project>, ProjectStatsGroup>>(body, group));
     }
