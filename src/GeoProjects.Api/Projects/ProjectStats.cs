@@ -298,7 +298,7 @@ public sealed class ProjectStatsGroupType : ObjectGraphType<ProjectStatsGroup>
             .WithCrs(g => g is { MinX: { } w, MinY: { } s, MaxX: { } e, MaxY: { } n }
                 ? GeoJson.Factory.CreatePolygon([new(w, s), new(e, s), new(e, n), new(w, n), new(w, s)]) : null);
         // A total reveals what its field does (one project's, when the filter picks one): read by whoever reads the field.
-        foreach (var total in (string[])["annualPlannedInvestment", "completedInvestment", "completionRate"])
+        foreach (var total in (string[])[measure.Name, "annualPlannedInvestment", "completedInvestment", "completionRate"])
             Fields.Single(f => f.Name.Equals(total, StringComparison.OrdinalIgnoreCase)) // named by the converter later
                 .Require(ProjectFields.Registry.Find(total).Access.Read);
     }

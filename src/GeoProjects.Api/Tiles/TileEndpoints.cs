@@ -7,6 +7,7 @@ using GeoProjects.Api.GraphQL;
 using Microsoft.EntityFrameworkCore;
 using GeoProjects.Api.Projects;
 using GeoProjects.Api.Querying;
+using GeoProjects.Api.Security;
 using GeoProjects.Api.Zones;
 using Microsoft.Extensions.Options;
 using NetTopologySuite.Geometries;
@@ -57,8 +58,8 @@ public static class TileEndpoints
                     .CountAsync(http.RequestAborted)
                 : await cells.SumAsync(c => c.Count, http.RequestAborted)) > o.MaxFeatures;
             if (clustered && cells is not null)
-                return (byte[]?)await FlatSql.ScalarAroundAsync(db, cells, PyramidSql, parameters, http.RequestAborted);
-            var sql = clustered ? ClusterSql(request) : LayerSql("projects", ProjectFields.Registry, request);
+                return (byte[]?)await FlatSql.ScalarAroundAsync(db, cells, PyramidSql(MeasureShown), parameters, http.RequestAborted);
+            var sql = clustered ? ClusterSql(request, MeasureShown) : LayerSql("projects", ProjectFields.Registry, request);
             return (byte[]?)await FlatSql.ScalarAroundAsync(db, rows, sql, parameters, http.RequestAborted);
         });
 
@@ -128,7 +129,7 @@ public static class TileEndpoints
     /// no cluster straddles two tiles and counts add up; the centre is the mean of the cell's points. Its attributes are
     /// aggregates (count, summed investment), described in TileJSON below.
     /// </summary>
-    private static string ClusterSql(MapLayerRequest request)
+    private static string ClusterSql(MapLayerRequest request, bool measure)
     {
         var projects = ProjectFields.Registry;
         var location = request.InCrs(FlatSql.Column(FlatSql.Geometry(projects, Door.VectorTiles)), "tile_crs");
@@ -139,27 +140,31 @@ public static class TileEndpoints
               SELECT count(*) AS n, sum(measure) AS total, sum(ST_X(g)) AS sx, sum(ST_Y(g)) AS sy, sum(id::bigint) AS sid
               FROM m GROUP BY geoprojects_cluster_cell(ST_X(g) + 20037508.342789244, @tile_z),
                               geoprojects_cluster_cell(20037508.342789244 - ST_Y(g), @tile_z))
-            {{ClusterLayer}}
+            {{ClusterLayer(measure)}}
             """;
     }
 
     /// <summary>The projects' measure (summed per cluster): its column, in the projects and in the pyramid, and its tile attribute.</summary>
     private static readonly RegistryField Measure = ProjectFields.Registry.Measure;
 
+    /// <summary>A cluster's sum shows its projects' measure (a cell of one project, that project's): for whoever may read it.</summary>
+    private static bool MeasureShown => Measure.ReadableBy(Caller.Current);
+
     /// <summary>Clusters (c: count n, measure, coordinate and id sums per cell) as the `clusters` layer; a cell of one project names it.</summary>
-    private static readonly string ClusterLayer = $"""
+    private static string ClusterLayer(bool measure) => $"""
         SELECT ST_AsMVT(t.*, 'clusters', 4096, 'geom') FROM (
           SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(sx / n, sy / n), 3857), ST_TileEnvelope(@tile_z, @tile_x, @tile_y), 4096, 0, true) AS geom,
-                 n::integer AS count, total::float8 AS {FlatSql.Quote(Measure.TileAttribute!)}, CASE WHEN n = 1 THEN sid::integer END AS project_id
+                 n::integer AS count,{(measure ? $" total::float8 AS {FlatSql.Quote(Measure.TileAttribute!)}," : "")}
+                 CASE WHEN n = 1 THEN sid::integer END AS project_id
           FROM c) t
         WHERE t.geom IS NOT NULL
         """;
 
     /// <summary>The cluster layer from the pyramid's cells (q): the same sums, already made.</summary>
-    private static readonly string PyramidSql = $"""
+    private static string PyramidSql(bool measure) => $"""
         , c AS (SELECT sum(q.count) AS n, sum(q.{FlatSql.Quote(Measure.Column!)}) AS total, sum(q.sum_x) AS sx, sum(q.sum_y) AS sy, sum(q.sum_id) AS sid
                 FROM q GROUP BY q.cx, q.cy)
-        {ClusterLayer}
+        {ClusterLayer(measure)}
         """;
 
     /// <summary>
@@ -203,6 +208,15 @@ public static class TileEndpoints
             _ => $"String: {f.Description}",
         });
 
+    /// <summary>TileJSON's description of the cluster layer's attributes (the summed measure for whoever may read it).</summary>
+    private static Dictionary<string, string> ClusterFields()
+    {
+        var fields = new Dictionary<string, string> { ["count"] = "Number: 项目数 projects in the cell" };
+        if (MeasureShown) fields[Measure.TileAttribute!] = $"Number: {Measure.SumDescription}";
+        fields["project_id"] = "Number: the project's key when the cluster holds one project";
+        return fields;
+    }
+
     private sealed record ExtentRow(double? MinX, double? MinY, double? MaxX, double? MaxY);
 
     private static async Task<IResult> TileJsonAsync(HttpContext http, string layer, TileOptions options)
@@ -228,11 +242,7 @@ public static class TileEndpoints
                 new { id = "clusters", description = "项目聚合 · Projects aggregated on a grid of 8×8 cells per tile: below the cluster zoom, "
                     + $"and in a tile that would hold more than {options.MaxFeatures} points", minzoom = 0,
                     maxzoom = TileAddress.MaxZoom,
-                    fields = new Dictionary<string, string>
-                    {
-                        ["count"] = "Number: 项目数 projects in the cell", [Measure.TileAttribute!] = $"Number: {Measure.SumDescription}",
-                        ["project_id"] = "Number: the project's key when the cluster holds one project",
-                    } },
+                    fields = ClusterFields() },
             ]
             :
             [

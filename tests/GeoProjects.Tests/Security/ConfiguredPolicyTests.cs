@@ -9,8 +9,8 @@ using Npgsql;
 namespace GeoProjects.Tests;
 
 /// <summary>
-/// The policy is configuration, not code: a deployment that publishes only started projects, keeps 建设单位 internal and
-/// leaves progress reports to admins gets exactly that at GraphQL (SDL, fields, rows, mutations), GeoJSON, OGC and in
+/// The policy is configuration, not code: a deployment that publishes only started projects, keeps 建设单位 and the
+/// investment (its sums with it) internal and leaves progress reports to admins gets exactly that at GraphQL (SDL, fields, rows, mutations), GeoJSON, OGC and in
 /// the database's own policies; a misspelt policy stops `migrate` with one clear line.
 /// </summary>
 [Collection(ApiCollection.Name)]
@@ -21,6 +21,7 @@ public sealed class ConfiguredPolicyTests(ApiFixture api)
         ["Access__PublicStatuses__0"] = "STARTED", ["Access__PublicStatuses__1"] = "UNDER_CONSTRUCTION",
         ["Access__PublicStatuses__2"] = "COMPLETED", ["Access__PublicStatuses__3"] = "IN_OPERATION",
         ["Access__Fields__Project__developer__Read"] = "viewer",
+        ["Access__Fields__Project__totalInvestment__Read"] = "viewer",
         ["Access__Mutations__reportProgress"] = "admin",
         ["Auth__SigningKey"] = ApiFixture.SigningKey,
     };
@@ -62,6 +63,14 @@ public sealed class ConfiguredPolicyTests(ApiFixture api)
             Assert.All(features.RootElement.GetProperty("features").EnumerateArray(),
                 f => Assert.False(f.GetProperty("properties").TryGetProperty("developer", out _)));
 
+            // The measure made staff-only takes its sums along: statistics, and the clusters' attribute and TileJSON entry.
+            var stats = await PostAsync(anonymous, "{ projectStats { count totalInvestment } }");
+            Assert.Equal("AUTH_NOT_AUTHENTICATED", stats.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+            var staffStats = await PostAsync(viewer, "{ projectStats { count totalInvestment } }");
+            Assert.True(staffStats.GetProperty("data").GetProperty("projectStats")[0].GetProperty("totalInvestment").GetDecimal() > 0);
+            Assert.Equal((false, false), await ClusterMeasureAsync(anonymous));
+            Assert.Equal((true, true), await ClusterMeasureAsync(viewer));
+
             // Mutations: progress reports are an admin's; an editor in its own zone is refused, with the caller's status.
             using var editor = new HttpClient { BaseAddress = server.Origin };
             editor.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", api.Token("policy-editor", Role.Editor, "GZK"));
@@ -93,6 +102,19 @@ public sealed class ConfiguredPolicyTests(ApiFixture api)
         Assert.Equal(2, exit);
         Assert.Contains(message, output);
         Assert.DoesNotContain("   at ", output); // no stack trace
+    }
+
+    /// <summary>Whether the clusters of the tile over 古镇口 (z 5) carry total_investment, and whether TileJSON lists it.</summary>
+    private static async Task<(bool InTile, bool InTileJson)> ClusterMeasureAsync(HttpClient client)
+    {
+        await using var stream = await client.GetStreamAsync("/tiles/projects/5/26/12.mvt");
+        var tile = new NetTopologySuite.IO.VectorTiles.Mapbox.MapboxTileReader().Read(stream, new NetTopologySuite.IO.VectorTiles.Tiles.Tile(26, 12, 5));
+        var clusters = tile.Layers.Single(l => l.Name == "clusters").Features;
+        Assert.NotEmpty(clusters);
+        using var tileJson = JsonDocument.Parse(await client.GetStringAsync("/tiles/projects.json"));
+        var fields = tileJson.RootElement.GetProperty("vector_layers").EnumerateArray().Single(l => l.GetProperty("id").GetString() == "clusters")
+            .GetProperty("fields");
+        return (clusters.All(f => f.Attributes.Exists("total_investment")), fields.TryGetProperty("total_investment", out _));
     }
 
     private static StringContent Json(string query) => new(JsonSerializer.Serialize(new { query }), Encoding.UTF8, "application/json");
