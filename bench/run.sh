@@ -16,7 +16,8 @@ results=${RESULTS:-bench/results}
 db=${BENCH_DB:-geoprojects_bench}
 gp_port=${BENCH_PORT:-5181}; sql_port=$((gp_port + 1)); pg_port=$((gp_port + 2)); nocache_port=$((gp_port + 3))
 gpw_port=$((gp_port + 4)); pgw_port=$((gp_port + 5)) # the concurrent-editor scenario's writers
-for p in $gp_port $sql_port $pg_port $nocache_port $gpw_port $pgw_port; do
+own_port=$((gp_port + 6)) # the hand-written SQL as the tables' owner: no row-level security, the physical reference
+for p in $gp_port $sql_port $pg_port $nocache_port $gpw_port $pgw_port $own_port; do
   if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "bench: port $p is in use (BENCH_PORT moves the three servers)" >&2; exit 1; fi
 done
 connections=${CONNECTIONS:-16}
@@ -49,10 +50,13 @@ ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning "$ap
 # A second GeoProjects with its tile cache off measures tile rendering itself.
 ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning Tiles__CacheMegabytes=0 "$api" --urls http://127.0.0.1:$nocache_port >/dev/null 2>&1 & pids+=($!); nocache_pid=$!
 ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning bench/GeoProjects.Bench/bin/Release/net10.0/GeoProjects.Bench --urls http://127.0.0.1:$sql_port >/dev/null 2>&1 & pids+=($!)
+ConnectionStrings__GeoProjects="$GEOPROJECTS_SERVER;Database=$db" Logging__LogLevel__Default=Warning \
+  bench/GeoProjects.Bench/bin/Release/net10.0/GeoProjects.Bench --urls http://127.0.0.1:$own_port >/dev/null 2>&1 & pids+=($!)
 (cd bench/postgraphile && exec node_modules/.bin/postgraphile -c "postgres://bench_reader@127.0.0.1:$port/$db" --host 127.0.0.1 --port $pg_port \
   --schema public --append-plugins @graphile-contrib/pg-simplify-inflector,@graphile/postgis,postgraphile-plugin-connection-filter,@graphile/pg-aggregates \
   --disable-query-log --disable-graphiql >/dev/null 2>&1) & pids+=($!); pg_pid=$!
-for url in http://127.0.0.1:$gp_port/graphql?sdl http://127.0.0.1:$nocache_port/graphql?sdl http://127.0.0.1:$sql_port/stats http://127.0.0.1:$pg_port/graphql; do
+for url in http://127.0.0.1:$gp_port/graphql?sdl http://127.0.0.1:$nocache_port/graphql?sdl http://127.0.0.1:$sql_port/stats \
+    http://127.0.0.1:$own_port/stats http://127.0.0.1:$pg_port/graphql; do
   for _ in $(seq 1 60); do curl -s -o /dev/null -X "$( [ "${url##*/}" = graphql ] && echo POST || echo GET)" -H 'Content-Type: application/json' -d '{"query":"{__typename}"}' "$url" && break; sleep 0.5; done
 done
 
@@ -108,6 +112,7 @@ row() { # scenario, system, measurement, reference measurement
 headline_url="http://127.0.0.1:$sql_port/headline?zone=%E5%8F%A4%E9%95%87%E5%8F%A3%E6%A0%B8%E5%BF%83%E5%8C%BA&sector=AdvancedManufacturing&min=10&max=50"
 check "hand-written SQL (headline)" "$headline_url" ""
 for s in nested stats; do check "hand-written SQL ($s)" "http://127.0.0.1:$sql_port/$s" ""; done
+for s in "${headline_url#http://*/}" nested stats "${tiles%%,*}"; do check "hand-written SQL as owner (${s%%\?*})" "http://127.0.0.1:$own_port/${s#/}" ""; done
 check "hand-written SQL (tile)" "http://127.0.0.1:$sql_port${tiles%%,*}" ""
 check "GeoProjects (tile)" "http://127.0.0.1:$gp_port${tiles%%,*}" ""
 check "GeoProjects, tile cache off (tile)" "http://127.0.0.1:$nocache_port${tiles%%,*}" ""
@@ -132,6 +137,7 @@ declare -A m
 # anonymous runs (published rows only; the policy is evaluated either way), so both meet a server equally warm.
 viewer="Bearer $(ConnectionStrings__GeoProjects="$reader" "$api" token --sub "bench viewer" --role viewer --ttl 2h)"
 m[h_sql]=$(measure "$headline_url" PATHS="/${headline_url#http://*/}")
+m[h_own]=$(measure "${headline_url/:$sql_port/:$own_port}" PATHS="/${headline_url#http://*/}")
 allocated() { python3 bench/probe.py metric http://127.0.0.1:$gp_port/metrics dotnet_gc_heap_total_allocated; }
 served() { python3 bench/probe.py metric http://127.0.0.1:$gp_port/metrics 'http_server_request_duration_seconds_count{'; }
 a0=$(allocated); r0=$(served)
@@ -140,18 +146,22 @@ bytes_per_request=$(python3 -c "print(round(($(allocated) - $a0) / max(1, $(serv
 m[h_gpv]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body h_gp "$q_headline")" AUTH="$viewer")
 m[h_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body h_pg "$p_headline")")
 m[n_sql]=$(measure http://127.0.0.1:$sql_port/nested PATHS=/nested)
+m[n_own]=$(measure http://127.0.0.1:$own_port/nested PATHS=/nested)
 m[n_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body n_gp "$q_nested")")
 m[n_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body n_pg "$p_nested")")
 m[s_sql]=$(measure http://127.0.0.1:$sql_port/stats PATHS=/stats)
+m[s_own]=$(measure http://127.0.0.1:$own_port/stats PATHS=/stats)
 m[s_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$(body s_gp "$q_stats")")
 m[s_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$(body s_pg "$p_stats")")
 m[s2_sql]=$(measure http://127.0.0.1:$sql_port/stats PATHS=/stats?min=10)
+m[s2_own]=$(measure http://127.0.0.1:$own_port/stats PATHS=/stats?min=10)
 m[s2_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$tmp/s2_gp.json")
 m[s2_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$tmp/s2_pg.json")
 m[d_first]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$tmp/first.json")
 m[d_gp]=$(measure http://127.0.0.1:$gp_port/graphql BODY_FILE="$tmp/deep.json")
 m[d_pg]=$(measure http://127.0.0.1:$pg_port/graphql BODY_FILE="$tmp/pg_deep.json")
 m[t_sql]=$(measure http://127.0.0.1:$sql_port/ PATHS="$tiles")
+m[t_own]=$(measure http://127.0.0.1:$own_port/ PATHS="$tiles")
 m[t_gp]=$(measure http://127.0.0.1:$nocache_port/ PATHS="$tiles")
 m[t_gpv]=$(measure http://127.0.0.1:$nocache_port/ PATHS="$tiles" AUTH="$viewer")
 m[t_hit]=$(measure http://127.0.0.1:$gp_port/ PATHS="$tiles")
@@ -267,24 +277,30 @@ out="$results/$(date -u +%Y-%m-%d)-$count.md"
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -sr); PostgreSQL $(psql_admin postgres 'SHOW server_version' | cut -d' ' -f1), PostGIS on the private cluster;"
   echo "wrk -t2 -c$connections -d${duration}s after a ${warmup}s unmeasured warm-up, on the same machine. Ratios are against the hand-written SQL (through Npgsql, over HTTP)."
   echo "Every system reads through row-level security (GeoProjects as geoprojects_api, the hand-written SQL and PostGraphile as bench_reader, none"
-  echo "with a role setting, so all see the published projects); the viewer rows send a token and see every project."
+  echo "with a role setting, so all see the published projects); the viewer rows send a token and see every project. The hand-written SQL prepares its"
+  echo "statements; its rows as the tables' owner skip row-level security (the owner sees every project): the physical reference, and what the policies cost."
   echo
   echo "| scenario | system | req/s | p50 ms | p99 ms | p50 ÷ SQL | p99 ÷ SQL | req/s ÷ SQL | non-2xx | timeouts (10 s) |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
   row "headline (古镇口核心区, sector, 10–50 亿, first 50)" "hand-written SQL" "${m[h_sql]}" "${m[h_sql]}"
+  row "" "hand-written SQL as the tables' owner (no policies)" "${m[h_own]}" "${m[h_sql]}"
   row "" "GeoProjects" "${m[h_gp]}" "${m[h_sql]}"
   row "" "GeoProjects, as a viewer (token)" "${m[h_gpv]}" "${m[h_sql]}"
   row "" "PostGraphile v4" "${m[h_pg]}" "${m[h_sql]}"
   row "nested (zones → 20 projects → batch)" "hand-written SQL" "${m[n_sql]}" "${m[n_sql]}"
+  row "" "hand-written SQL as the tables' owner (no policies)" "${m[n_own]}" "${m[n_sql]}"
   row "" "GeoProjects" "${m[n_gp]}" "${m[n_sql]}"
   row "" "PostGraphile v4" "${m[n_pg]}" "${m[n_sql]}"
   row "stats (sector × zone; GeoProjects: zones' own filter, from the summary)" "hand-written SQL GROUP BY" "${m[s_sql]}" "${m[s_sql]}"
+  row "" "hand-written SQL as the tables' owner (no policies)" "${m[s_own]}" "${m[s_sql]}"
   row "" "GeoProjects" "${m[s_gp]}" "${m[s_sql]}"
   row "" "PostGraphile v4 (pg-aggregates)" "${m[s_pg]}" "${m[s_sql]}"
   row "stats, investment ≥ 10 (a GROUP BY for all)" "hand-written SQL GROUP BY" "${m[s2_sql]}" "${m[s2_sql]}"
+  row "" "hand-written SQL as the tables' owner (no policies)" "${m[s2_own]}" "${m[s2_sql]}"
   row "" "GeoProjects" "${m[s2_gp]}" "${m[s2_sql]}"
   row "" "PostGraphile v4 (pg-aggregates)" "${m[s2_pg]}" "${m[s2_sql]}"
   row "tiles (12 tiles, z8/z12/z14)" "direct ST_AsMVT SQL" "${m[t_sql]}" "${m[t_sql]}"
+  row "" "direct ST_AsMVT SQL as the tables' owner (no policies)" "${m[t_own]}" "${m[t_sql]}"
   row "" "GeoProjects, rendered (tile cache off)" "${m[t_gp]}" "${m[t_sql]}"
   row "" "GeoProjects, rendered as a viewer (token)" "${m[t_gpv]}" "${m[t_sql]}"
   row "" "GeoProjects, repeated → server tile cache" "${m[t_hit]}" "${m[t_sql]}"

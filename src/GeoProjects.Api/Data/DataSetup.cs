@@ -109,10 +109,24 @@ public static class DataSetup
     /// <summary>A pool that serves requests, built once: each physical connection checks its login before it is used (ServingLogins).</summary>
     private static NpgsqlDataSource ServingDataSource(ServingConnection serving, int statementTimeoutMs)
     {
-        var source = new NpgsqlDataSourceBuilder(WithStatementTimeout(serving.ConnectionString, statementTimeoutMs));
+        var source = new NpgsqlDataSourceBuilder(Prepared(WithStatementTimeout(serving.ConnectionString, statementTimeoutMs)));
         source.UseNetTopologySuite();
         source.UsePhysicalConnectionInitializer(c => ServingLogins.Verify(c, serving.Name), c => ServingLogins.VerifyAsync(c, serving.Name));
         return source.Build();
+    }
+
+    /// <summary>
+    /// Serving connections prepare what they run often (Npgsql's automatic preparation): under row-level security planning
+    /// is a large share of a small query's time, and a prepared statement is planned once per connection. The caller's
+    /// settings are transaction-local and nothing else is left on a session (temporary tables drop at commit), so a
+    /// returned connection is not reset (no DISCARD ALL per checkout). A connection string that sets either keeps its own.
+    /// </summary>
+    private static string Prepared(string connectionString)
+    {
+        var cs = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)) (cs.MaxAutoPrepare, cs.AutoPrepareMinUsages) = (64, 2);
+        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase)) cs.NoResetOnClose = true;
+        return cs.ConnectionString;
     }
 
     private static string WithStatementTimeout(string connectionString, int statementTimeoutMs)

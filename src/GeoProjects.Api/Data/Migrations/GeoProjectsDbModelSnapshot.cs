@@ -325,6 +325,9 @@ namespace GeoProjects.Api.Data.Migrations
                     b.HasIndex("ZoneId", "Id")
                         .HasDatabaseName("ix_projects_zone_id_id");
 
+                    b.HasIndex("ZoneId", "Sector", "TotalInvestment")
+                        .HasDatabaseName("ix_projects_zone_id_sector_total_investment");
+
                     b.ToTable("projects", null, t =>
                         {
                             t.HasComment("重大项目 · major investment projects");
