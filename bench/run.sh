@@ -16,7 +16,7 @@ results=${RESULTS:-bench/results}
 db=${BENCH_DB:-geoprojects_bench}
 gp_port=${BENCH_PORT:-5181}; sql_port=$((gp_port + 1)); pg_port=$((gp_port + 2)); nocache_port=$((gp_port + 3))
 gpw_port=$((gp_port + 4)); pgw_port=$((gp_port + 5)) # the concurrent-editor scenario's writers
-own_port=$((gp_port + 6)) # the hand-written SQL as the tables' owner: no row-level security, the physical reference
+own_port=$((gp_port + 7)) # (+6 is start-up's) the hand-written SQL as the tables' owner: no row-level security, the physical reference
 for p in $gp_port $sql_port $pg_port $nocache_port $gpw_port $pgw_port $own_port; do
   if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "bench: port $p is in use (BENCH_PORT moves the three servers)" >&2; exit 1; fi
 done
