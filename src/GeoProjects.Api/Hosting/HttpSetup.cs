@@ -194,10 +194,14 @@ public static class ErrorBodies
 
     public static object Map(string code, string message) => new { error = new { code, message } };
 
-    /// <summary>Every door's shape at once, for an answer whose door is unknown (a request Kestrel could not read).</summary>
+    /// <summary>
+    /// Every door's shape at once, for an answer whose door is unknown (a request Kestrel could not read). OGC has no
+    /// exception type for a timeout or an oversized request: those keep their own code there too.
+    /// </summary>
     public static object Every(int status, string code, string message) => new
     {
-        error = new { code, message }, errors = new[] { new { message, extensions = new { code } } }, code = OgcCode(status), description = message,
+        error = new { code, message }, errors = new[] { new { message, extensions = new { code } } },
+        code = status is 408 or 413 ? code : OgcCode(status), description = message,
     };
 
     private static string OgcCode(int status) => status switch

@@ -43,26 +43,23 @@ public static class ChangeLog
         """;
 
     /// <summary>The last cursor now (0 before the first change).</summary>
-    public static async Task<long> LastAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand("SELECT coalesce(max(id), 0) FROM revisions", connection);
-        CallerSettings.Prepend(command, Reader);
-        await using var reader = await CallerSettings.Skip(await command.ExecuteReaderAsync(ct), ct);
-        await reader.ReadAsync(ct);
-        return reader.GetInt64(0);
-    }
+    public static Task<long> LastAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        ScalarAsync<long>(connection, "SELECT coalesce(max(id), 0) FROM revisions", ct);
 
     /// <summary>How many changes came after <paramref name="after"/>, counting at most <paramref name="limit"/>.</summary>
-    public static async Task<int> CountAfterAsync(NpgsqlConnection connection, long after, int limit, CancellationToken ct)
+    public static Task<int> CountAfterAsync(NpgsqlConnection connection, long after, int limit, CancellationToken ct) =>
+        ScalarAsync<int>(connection, "SELECT count(*)::int FROM (SELECT 1 FROM revisions WHERE id > @after LIMIT @limit) r", ct,
+            new("after", after), new("limit", limit));
+
+    /// <summary>One value, read as the change log's reader (its settings batched before the statement).</summary>
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, CancellationToken ct, params NpgsqlParameter[] parameters)
     {
-        await using var command = new NpgsqlCommand(
-            "SELECT count(*)::int FROM (SELECT 1 FROM revisions WHERE id > @after LIMIT @limit) r", connection);
-        command.Parameters.AddWithValue("after", after);
-        command.Parameters.AddWithValue("limit", limit);
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddRange(parameters);
         CallerSettings.Prepend(command, Reader);
         await using var reader = await CallerSettings.Skip(await command.ExecuteReaderAsync(ct), ct);
         await reader.ReadAsync(ct);
-        return reader.GetInt32(0);
+        return reader.GetFieldValue<T>(0);
     }
 
     /// <summary>Up to <paramref name="limit"/> revisions after <paramref name="after"/> (through <paramref name="until"/>), as runs.</summary>

@@ -5,9 +5,6 @@ using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Hosting;
 using GeoProjects.Api.Projects;
 using GeoProjects.Api.Security;
-using GraphQL;
-using GraphQL.Types;
-using GraphQL.Transport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 

@@ -6,8 +6,6 @@ using GeoProjects.Api.Fields;
 using GeoProjects.Api.GraphQL;
 using GeoProjects.Api.Security;
 using GraphQL;
-using GraphQL.Types;
-using GraphQL.Transport;
 using Microsoft.EntityFrameworkCore;
 
 namespace GeoProjects.Api.Ogc;
