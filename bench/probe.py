@@ -5,6 +5,7 @@
   coalesce GP PATH                 16 simultaneous first requests for one tile: the cache counters' change
   metric URL NAME                  the sum of a Prometheus metric's samples
   deep GP PG TMP TOTAL CURSOR_ROW  body files for the first page and a page 90 % deep (GeoProjects and PostGraphile)
+  sql GP BODY_FILE                 "statements round_trips" one request of the body sends, from GeoProjects' own metrics
 """
 import base64
 import json
@@ -103,6 +104,38 @@ def metric(url, name):
     print(f"{total:.0f}")
 
 
+def scrape(url, *names):
+    """The sums of Prometheus metrics' samples, by name prefix."""
+    totals = dict.fromkeys(names, 0.0)
+    with urllib.request.urlopen(url, timeout=30) as r:
+        for line in r.read().decode().splitlines():
+            for name in names:
+                if line.startswith(name) and not line.startswith("#"):
+                    totals[name] += float(line.rsplit(" ", 1)[1])
+    return totals
+
+
+def sql(gp, body_file):
+    """One request's statements and round trips: the operation histograms' sums before and after it (the server is
+    otherwise idle; the exporter caches a scrape for 300 ms, so wait until the operation count has moved by one)."""
+    metrics = gp.replace("/graphql", "/metrics")
+    names = ("geoprojects_graphql_operation_sql_statements_sum", "geoprojects_graphql_operation_sql_round_trips_sum",
+             "geoprojects_graphql_operation_sql_round_trips_count")
+    time.sleep(0.4)
+    before = scrape(metrics, *names)
+    with open(body_file, "rb") as f:
+        request = urllib.request.Request(gp, f.read(), {"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=120).read()
+    for _ in range(20):
+        time.sleep(0.4)
+        after = scrape(metrics, *names)
+        if after[names[2]] - before[names[2]] >= 1:
+            break
+    if after[names[2]] - before[names[2]] != 1:
+        raise SystemExit("bench: another GraphQL operation ran while counting statements")
+    print(f"{after[names[0]] - before[names[0]]:.0f} {after[names[1]] - before[names[1]]:.0f}")
+
+
 def post(url, query, variables=None):
     data = json.dumps({"query": query, "variables": variables or {}}).encode()
     request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
@@ -137,4 +170,4 @@ def deep(gp, pg, tmp, total, row):
 
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
-    {"sweep": sweep, "coalesce": coalesce, "metric": metric, "deep": deep}[command](*args)
+    {"sweep": sweep, "coalesce": coalesce, "metric": metric, "deep": deep, "sql": sql}[command](*args)

@@ -131,6 +131,14 @@ deep_row=$(psql "postgresql://bench_reader@127.0.0.1:$port/$db" -qtAX -c \
   "SELECT total_investment || ',' || id FROM projects ORDER BY total_investment DESC, id OFFSET $((visible * 9 / 10 - 1)) LIMIT 1")
 python3 bench/probe.py deep http://127.0.0.1:$gp_port/graphql http://127.0.0.1:$pg_port/graphql "$tmp" "$visible" "$deep_row"
 
+# What one request of each GraphQL scenario sends to the database, from the server's own metrics, while nothing else runs.
+declare -A sql
+for s in h_gp n_gp s_gp s2_gp; do sql[$s]=$(python3 bench/probe.py sql http://127.0.0.1:$gp_port/graphql "$tmp/$s.json"); done
+sql[d_gp]=$(python3 bench/probe.py sql http://127.0.0.1:$gp_port/graphql "$tmp/deep.json")
+# The filtered statistics alone (the median of five requests one after another): the target is a latency, not a rate.
+s2_alone_ms=$(for _ in 1 2 3 4 5; do curl -s -o /dev/null -w '%{time_total}\n' -X POST -H 'Content-Type: application/json' \
+  --data @"$tmp/s2_gp.json" http://127.0.0.1:$gp_port/graphql; done | sort -n | sed -n 3p | awk '{printf "%.0f", $1 * 1000}')
+
 echo "== measuring (${warmup}s warm-up + ${duration}s each, $connections connections)" >&2
 declare -A m
 # What row-level security costs: the headline and tiles with a viewer's token (every row visible) right after the same
@@ -271,6 +279,12 @@ import=$(env -u ConnectionStrings__GeoProjects BENCH_DB=${db}_import bench/impor
 
 mkdir -p "$results"
 out="$results/$(date -u +%Y-%m-%d)-$count.md"
+# The figures the targets table reads, one record each (values may span lines).
+fig() { printf '%s=%s\x1e' "$1" "$2" >> "$tmp/figures"; }
+for k in "${!m[@]}"; do fig "$k" "${m[$k]}"; done
+for k in "${!sql[@]}"; do fig "sql_$k" "${sql[$k]}"; done
+fig allocated_kb "$bytes_per_request"; fig s2_alone_ms "$s2_alone_ms"; fig sweep "$sweep"; fig import "$import"
+fig live "$l_gp"; fig startup "$startup"
 {
   echo "## Benchmark: $count projects, $(date -u +%Y-%m-%d)"
   echo
@@ -279,6 +293,10 @@ out="$results/$(date -u +%Y-%m-%d)-$count.md"
   echo "Every system reads through row-level security (GeoProjects as geoprojects_api, the hand-written SQL and PostGraphile as bench_reader, none"
   echo "with a role setting, so all see the published projects); the viewer rows send a token and see every project. The hand-written SQL prepares its"
   echo "statements; its rows as the tables' owner skip row-level security (the owner sees every project): the physical reference, and what the policies cost."
+  echo
+  echo "Targets (issue 31), this run's figures; the tables below have the measurements they come from."
+  echo
+  python3 bench/targets.py "$tmp/figures" "$count"
   echo
   echo "| scenario | system | req/s | p50 ms | p99 ms | p50 ÷ SQL | p99 ÷ SQL | req/s ÷ SQL | non-2xx | timeouts (10 s) |"
   echo "|---|---|---|---|---|---|---|---|---|---|"

@@ -122,11 +122,11 @@ public static class GraphQLEndpoint
         var options = http.RequestServices.GetRequiredService<IOptions<GraphQLOptions>>().Value;
         try
         {
-            var (query, document) = Prepare(http, request, options, allowMutations);
-            if (SelectedOperation(document, request.OperationName)?.Operation == OperationType.Subscription)
+            var document = Prepare(http, request, options, allowMutations);
+            if (SelectedOperation(document.Document, request.OperationName)?.Operation == OperationType.Subscription)
                 throw new RequestRejectedException(StatusCodes.Status406NotAcceptable, "NOT_ACCEPTABLE",
                     "a subscription is a stream: send Accept: text/event-stream, or subscribe over a WebSocket (graphql-transport-ws)");
-            return await RunAsync(http, request, query, document, options, format);
+            return await RunAsync(http, request, document, options, format);
         }
         catch (RequestRejectedException e)
         {
@@ -155,12 +155,14 @@ public static class GraphQLEndpoint
         }
     }
 
-    /// <summary>The request's document, resolved (trusted, persisted or sent), parsed and checked; or a refusal.</summary>
-    private static (string Query, GraphQLDocument Document) Prepare(HttpContext http, GraphQLRequest request, GraphQLOptions options, bool allowMutations)
+    private sealed record PreparedDocument(string Query, GraphQLDocument Document, bool Validated);
+
+    /// <summary>The request's document, resolved (trusted, persisted or sent), parsed and checked (or known); or a refusal.</summary>
+    private static PreparedDocument Prepare(HttpContext http, GraphQLRequest request, GraphQLOptions options, bool allowMutations)
     {
         var services = http.RequestServices;
         var query = services.GetRequiredService<PersistedDocuments>().Resolve(request.Query, request.DocumentId, request.Extensions);
-        var document = DocumentGuard.Parse(query, options);
+        var (document, validated) = services.GetRequiredService<ValidatedDocuments>().Parse(query, options);
         var kind = SelectedOperation(document, request.OperationName)?.Operation;
         if (!allowMutations && kind is OperationType.Mutation or OperationType.Subscription)
         {
@@ -172,29 +174,31 @@ public static class GraphQLEndpoint
         if (kind is OperationType.Mutation && schema.Mutation is null || kind is OperationType.Subscription && schema.Subscription is null)
             throw new RequestRejectedException(StatusCodes.Status400BadRequest, "OPERATION_NOT_SUPPORTED",
                 $"this schema has no {kind.ToString()!.ToLowerInvariant()} type; only queries are served");
-        return (query, document);
+        return new PreparedDocument(query, document, validated);
     }
 
     /// <summary>Runs a checked document under one token that the disconnect, the timeout and the shutdown all cancel.</summary>
     private static async Task<IResult> RunAsync(
-        HttpContext http, GraphQLRequest request, string query, GraphQLDocument document, GraphQLOptions options, ResponseFormat format)
+        HttpContext http, GraphQLRequest request, PreparedDocument document, GraphQLOptions options, ResponseFormat format)
     {
         var services = http.RequestServices;
         var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         cancel.CancelAfter(options.ExecutionTimeoutMs);
-        var selected = SelectedOperation(document, request.OperationName);
+        var selected = SelectedOperation(document.Document, request.OperationName);
         var (operationName, operationType) = ((string?)selected?.Name?.Value ?? "anonymous", (selected?.Operation ?? OperationType.Query).ToString().ToLowerInvariant());
         using var activity = Telemetry.Activities.StartActivity($"GraphQL {operationType} {operationName}");
-        var statements = SqlStatementCounter.Measure();
+        var sql = SqlStatementCounter.Measure();
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         ExecutionResult result;
         try
         {
             result = await services.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(o =>
             {
-                o.Query = query;
-                o.Document = document;
+                o.Query = document.Query;
+                o.Document = document.Document;
+                // A known document skips the document-only rules; the complexity analyzer is added back (GraphQLSetup).
+                if (document.Validated) o.ValidationRules = [];
                 o.OperationName = request.OperationName;
                 o.Variables = request.Variables;
                 o.Extensions = request.Extensions;
@@ -216,8 +220,10 @@ public static class GraphQLEndpoint
             // Client-chosen names: OpenTelemetry caps a metric's distinct tag sets (2 000), so they cannot grow memory without bound.
             var tags = new TagList { { "graphql.operation.name", operationName }, { "graphql.operation.type", operationType } };
             Telemetry.GraphQLDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
-            Telemetry.GraphQLStatements.Record(statements.Value, tags);
+            Telemetry.GraphQLStatements.Record(sql.Statements, tags);
+            Telemetry.GraphQLRoundTrips.Record(sql.RoundTrips, tags);
         }
+        if (!document.Validated && result.Executed) services.GetRequiredService<ValidatedDocuments>().Validated(document.Query, document.Document);
         return Respond(http, result, options, format);
     }
 
@@ -232,8 +238,18 @@ public static class GraphQLEndpoint
         var status = unavailable ? 503 : format.Legacy ? 200 : !result.Executed ? 400
             : result.Data is null && result.Errors is { Count: > 0 } errors ? NullDataStatus(http, errors) : 200;
         CapErrors(result, options.MaxErrors); // after the status: it is decided by every error, not the first few
-        var serializer = http.RequestServices.GetRequiredService<IGraphQLTextSerializer>();
-        return Results.Text(serializer.Serialize(result), format.ContentType, statusCode: status);
+        return new SerializedResult(result, format.ContentType, status);
+    }
+
+    /// <summary>The result serialized straight into the response body: no intermediate string of the whole answer.</summary>
+    private sealed class SerializedResult(ExecutionResult result, string contentType, int status) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.StatusCode = status;
+            http.Response.ContentType = contentType;
+            return http.RequestServices.GetRequiredService<IGraphQLTextSerializer>().WriteAsync(http.Response.Body, result, http.RequestAborted);
+        }
     }
 
     /// <summary>

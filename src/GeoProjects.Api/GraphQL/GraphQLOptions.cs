@@ -45,6 +45,9 @@ public sealed class GraphQLOptions
     /// </summary>
     public int ExecutionTimeoutMs { get; set; } = 15_000;
 
+    /// <summary>Validated documents kept by their text (<see cref="ValidatedDocuments"/>), as their total length in characters.</summary>
+    public int DocumentCacheCharacters { get; set; } = 4_000_000;
+
     /// <summary>Automatic persisted queries (Apollo's protocol): how many hash → document entries are kept.</summary>
     public int PersistedQueryCacheSize { get; set; } = 1_000;
     /// <summary>

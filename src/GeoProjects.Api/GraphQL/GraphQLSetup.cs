@@ -35,6 +35,7 @@ public static class GraphQLSetup
         services.AddHttpContextAccessor(); // mutations name the actor (the token's subject) and the request id for the revisions
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<RequestLoaders>();
+        services.AddSingleton<ValidatedDocuments>();
         // GraphQL.NET's generic enum type is not in our assembly, so AddGraphTypes does not register it.
         services.AddTransient(typeof(EnumerationGraphType<>));
         services.AddGraphQL(b => b

@@ -33,7 +33,9 @@ public static class Telemetry
     public static readonly Histogram<double> GraphQLDuration = Meter.CreateHistogram<double>(
         "geoprojects.graphql.operation.duration", "s", "GraphQL operations, by operation name and type");
     public static readonly Histogram<long> GraphQLStatements = Meter.CreateHistogram<long>(
-        "geoprojects.graphql.operation.sql_statements", "{statement}", "SQL statements one GraphQL operation sent");
+        "geoprojects.graphql.operation.sql_statements", "{statement}", "SQL statements one GraphQL operation sent (the caller's settings included)");
+    public static readonly Histogram<long> GraphQLRoundTrips = Meter.CreateHistogram<long>(
+        "geoprojects.graphql.operation.sql_round_trips", "{round_trip}", "Round trips to the database one GraphQL operation made");
     public static readonly Counter<long> GraphQLErrors = Meter.CreateCounter<long>(
         "geoprojects.graphql.errors", "{error}", "Errors in GraphQL responses, by code");
     public static readonly Counter<long> LiveChanges = Meter.CreateCounter<long>(

@@ -18,6 +18,18 @@ public sealed class CallerSettings : DbCommandInterceptor
     private const string Set = "SELECT set_config('app.role', @app_role, true), set_config('app.zones', @app_zones, true), "
         + "set_config('app.user', @app_user, true);\n";
 
+    /// <summary>
+    /// Statements in a command's text: EF Core ends each statement of a batch with `;` and a line break, and the caller's
+    /// settings are one such statement; a final statement may go without its `;`.
+    /// </summary>
+    public static int StatementsIn(string sql)
+    {
+        var separated = 0;
+        for (var i = sql.IndexOf(';'); i >= 0; i = sql.IndexOf(';', i + 1))
+            if (i + 1 == sql.Length || sql[i + 1] is '\n' or '\r') separated++;
+        return separated + (sql.AsSpan().TrimEnd().EndsWith(";") ? 0 : 1);
+    }
+
     /// <summary>The caller of the current request, or of the command line (<see cref="CallerScope"/>).</summary>
     public Caller Current => Caller.Current;
 

@@ -42,6 +42,27 @@ public sealed class ExecutionTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task AKnownDocumentSkipsParsingAndValidationButNotWhatDependsOnItsVariables()
+    {
+        // Three levels of `first: $n`: the complexity analyzer scores 1 000 000 × … for n = 100, a few dozen for n = 1.
+        const string query = "query($n: Int) { zones { projects(first: $n) { nodes { zone { projects(first: $n) { nodes { zone { "
+            + "projects(first: $n) { nodes { name } } } } } } } } } }";
+        var documents = api.Services.GetRequiredService<GeoProjects.Api.GraphQL.ValidatedDocuments>();
+        var limits = api.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<GeoProjects.Api.GraphQL.GraphQLOptions>>().Value;
+
+        Assert.Equal("COMPLEXITY", (await api.QueryAsync(query, new { n = 100 })).FirstErrorCode);
+        Assert.False(documents.Parse(query, limits).Validated); // refused: not kept
+        (await api.QueryAsync(query, new { n = 1 })).AssertNoErrors();
+        Assert.True(documents.Parse(query, limits).Validated);
+        Assert.Equal("COMPLEXITY", (await api.QueryAsync(query, new { n = 100 })).FirstErrorCode); // still scored per request
+        Assert.Equal("INVALID_VALUE", (await api.QueryAsync(query, new { n = "many" })).FirstErrorCode); // and coerced
+
+        const string invalid = "{ projects { nodes { noSuchField } } }";
+        Assert.True((await api.QueryAsync(invalid)).HasErrors);
+        Assert.False(documents.Parse(invalid, limits).Validated);
+    }
+
+    [Fact]
     public async Task SelectsOnlyTheColumnsTheQueryAsksFor()
     {
         api.Statements.Reset();

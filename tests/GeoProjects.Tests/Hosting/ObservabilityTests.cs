@@ -39,6 +39,11 @@ public sealed class ObservabilityTests(ApiFixture api)
 
         Assert.Contains("graphql_operation_name=\"Probe\"", metrics);
         Assert.Matches(@"geoprojects_graphql_operation_sql_statements_\w*count\{[^}]*Probe", metrics);
+        // Each round trip carries two statements: the caller's settings, then the query.
+        double Sum(string name) => double.Parse(System.Text.RegularExpressions.Regex.Match(metrics,
+            $@"geoprojects_graphql_operation_sql_{name}_sum\{{[^}}]*""Probe""[^}}]*\}} (\d+)").Groups[1].Value);
+        Assert.InRange(Sum("round_trips"), 1, 2);
+        Assert.Equal(2 * Sum("round_trips"), Sum("statements"));
         Assert.Matches(@"geoprojects_graphql_errors_total\{[^}]*code=""PAGE_SIZE_EXCEEDED""", metrics);
         Assert.Matches(@"geoprojects_tiles_cache_requests_total\{[^}]*result=""hit""", metrics);
         Assert.Matches(@"geoprojects_tiles_cache_requests_total\{[^}]*result=""miss""", metrics);

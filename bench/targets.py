@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""The performance targets (issue 31) with this run's figures, PASS or MISS: bench/run.sh prints it first.
+
+  targets.py FIGURES PROJECTS
+
+FIGURES is a file of `name=value` lines run.sh writes: wrk measurements as "req/s p50 p99 non2xx timeouts", and the
+other probes' outputs. A target this run did not measure says so (MISS, "not measured"), never PASS.
+"""
+import json
+import re
+import sys
+
+
+def load(path):
+    figures = {}
+    with open(path) as f:
+        for line in f.read().split("\x1e"):
+            if "=" in line:
+                name, value = line.split("=", 1)
+                figures[name.strip()] = value.strip()
+    return figures
+
+
+def wrk(value):
+    rps, p50, p99, *_ = (float(x) for x in value.split())
+    return {"rps": rps, "p50": p50, "p99": p99}
+
+
+def row(target, figure, passed):
+    verdict = "–" if passed is None else "PASS" if passed else "MISS"
+    print(f"| {target} | {figure} | {verdict} |")
+
+
+def ahead_of_postgraphile(f):
+    for name, gp, pg in (("headline", "h_gp", "h_pg"), ("headline as a viewer", "h_gpv", "h_pg"), ("nested", "n_gp", "n_pg"),
+                         ("statistics", "s_gp", "s_pg"), ("filtered statistics", "s2_gp", "s2_pg"), ("page 90 % deep", "d_gp", "d_pg")):
+        a, b = wrk(f[gp]), wrk(f[pg])
+        row(f"ahead of PostGraphile: {name} (req/s higher, p99 lower)",
+            f"{a['rps']:.0f} vs {b['rps']:.0f} req/s, p99 {a['p99']:.1f} vs {b['p99']:.1f} ms",
+            a["rps"] > b["rps"] and a["p99"] < b["p99"])
+
+
+def close_to_database(f, projects):
+    floor = 0.8 if projects <= 1000 else 0.95
+    for name, gp, sql in (("headline", "h_gp", "h_sql"), ("nested", "n_gp", "n_sql"), ("statistics", "s_gp", "s_sql"),
+                          ("filtered statistics", "s2_gp", "s2_sql")):
+        a, b = wrk(f[gp]), wrk(f[sql])
+        ratio, tail = a["rps"] / b["rps"], a["p99"] / b["p99"]
+        statements, trips = f["sql_" + gp].split()
+        row(f"close to the database: {name} ≥ {floor}× the hand SQL's req/s, p99 ≤ 1.3×",
+            f"{ratio:.2f}×, p99 {tail:.2f}×; one request: {statements} statements in {trips} round trips", ratio >= floor and tail <= 1.3)
+    kb = float(f["allocated_kb"])
+    row("≤ 80 KB allocated per headline request", f"{kb:.0f} KB", kb <= 80)
+
+
+def row_level_security(f):
+    for name, sql, own in (("headline", "h_sql", "h_own"), ("nested", "n_sql", "n_own"), ("statistics", "s_sql", "s_own"),
+                           ("filtered statistics", "s2_sql", "s2_own"), ("tiles", "t_sql", "t_own")):
+        a, b = wrk(f[sql]), wrk(f[own])
+        cost = 1 - a["rps"] / b["rps"]
+        row(f"row-level security costs ≤ 10 %: {name} (hand SQL under the policies vs as the owner)",
+            f"{cost * 100:+.0f} %", cost <= 0.10)
+
+
+def deep_pages(f):
+    first, deep = wrk(f["d_first"]), wrk(f["d_gp"])
+    row("deep page (investment, descending; the one order measured): p50 ≤ 1.1×, p99 ≤ 1.3× the first page's",
+        f"p50 {deep['p50'] / first['p50']:.2f}×, p99 {deep['p99'] / first['p99']:.2f}×",
+        deep["p50"] / first["p50"] <= 1.1 and deep["p99"] / first["p99"] <= 1.3)
+
+
+def import_and_statistics(f, projects):
+    ogr, ours = re.search(r"ogr2ogr.*: (\d+) ms", f["import"]), re.search(r"elapsed ([0-9.]+) s", f["import"])
+    if ogr and ours:
+        ratio = float(ours.group(1)) * 1000 / int(ogr.group(1))
+        row("import ≤ 2× ogr2ogr", f"{ratio:.1f}×", ratio <= 2)
+    else:
+        row("import ≤ 2× ogr2ogr", "not measured", False)
+    ms = float(f["s2_alone_ms"])
+    row("filtered statistics (investment ≥ 10) ≤ 400 ms, one request alone" + ("" if projects >= 1_000_000 else " (the target is at a million)"),
+        f"{ms:.0f} ms", ms <= 400)
+
+
+def tiles(f):
+    cells = {r[0]: r for r in ([c.strip() for c in line.strip("|").split("|")] for line in f["sweep"].splitlines() if line.startswith("| "))}
+    worst = max(float(cells["all"][3]), float(cells["all"][5]))
+    row("every cold tile z5–z14 ≤ 100 ms (with and without a filter)", f"max {worst:.0f} ms", worst <= 100)
+    rendered = wrk(f["t_gp"])["rps"] / wrk(f["t_sql"])["rps"]
+    row("rendered tiles ≥ 0.8× the direct ST_AsMVT SQL's req/s", f"{rendered:.2f}×", rendered >= 0.8)
+    z14 = float(cells["z14"][8])
+    row("z14 p50 ≤ 1.5× the direct SQL's", f"{z14:.2f}×", z14 <= 1.5)
+
+
+def live(f):
+    r = json.loads(f["live"])
+    ws, sse = r["ws"], r["sse"]
+    delivered = ws["received"] == ws["expected"] and sse["received"] == sse["expected"]
+    scale = ws["subscribers"] >= 10_000 and sse["subscribers"] >= 1_000
+    row("live: 10 000 WebSocket + 1 000 SSE subscribers, every event delivered",
+        f"{ws['subscribers']} + {sse['subscribers']}, {ws['received'] + sse['received']} of {ws['expected'] + sse['expected']} events", scale and delivered)
+    p99 = max(ws["p99"], sse["p99"])
+    row("live: commit → subscriber p99 ≤ 250 ms", f"{p99:.0f} ms", p99 <= 250)
+    row("live: ≤ 20 KB per idle subscriber", f"{r['kbPerSubscriber']:.0f} KB", r["kbPerSubscriber"] <= 20)
+
+
+def startup(f):
+    rates = [float(x) for x in re.findall(r": ([0-9.]+) req/s", f["startup"])]
+    ready = re.search(r"ready after (\d+) ms", f["startup"])
+    if len(rates) < 10 or not ready:
+        row("start-up: ≥ 80 % of steady throughput within 5 s", "not measured (needs 10 windows)", None)
+        return
+    share = rates[1] / (sum(rates[-5:]) / 5) # the window from 2 to 4 s after ready; ready itself is under a second
+    row("start-up: ≥ 80 % of steady throughput within 5 s", f"{share * 100:.0f} % (2–4 s after ready at {int(ready.group(1))} ms)",
+        share >= 0.8 and int(ready.group(1)) <= 1000)
+
+
+def main(path, projects):
+    f, projects = load(path), int(projects)
+    print("| target | this run | |")
+    print("|---|---|---|")
+    ahead_of_postgraphile(f)
+    close_to_database(f, projects)
+    row_level_security(f)
+    deep_pages(f)
+    import_and_statistics(f, projects)
+    tiles(f)
+    live(f)
+    startup(f)
+    row("soak: 30 min at a million, 0 errors, RSS ±15 %, p99 drift ≤ 20 %", "bench/soak.sh, not part of this run", None)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
