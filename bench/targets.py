@@ -48,7 +48,7 @@ def close_to_database(f, projects):
         ratio, tail = a["rps"] / b["rps"], a["p99"] / b["p99"]
         statements, trips = f["sql_" + gp].split()
         row(f"close to the database: {name} ≥ {floor}× the hand SQL's req/s, p99 ≤ 1.3×",
-            f"{ratio:.2f}×, p99 {tail:.2f}×; one request: {statements} statements in {trips} round trips", ratio >= floor and tail <= 1.3)
+            f"{ratio:.2f}×, p99 {tail:.2f}×; one request: {statements} statements in {trips} round trip{'' if trips == '1' else 's'}", ratio >= floor and tail <= 1.3)
     kb = float(f["allocated_kb"])
     row("≤ 80 KB allocated per headline request", f"{kb:.0f} KB", kb <= 80)
 
@@ -59,7 +59,7 @@ def row_level_security(f):
         a, b = wrk(f[sql]), wrk(f[own])
         cost = 1 - a["rps"] / b["rps"]
         row(f"row-level security costs ≤ 10 %: {name} (hand SQL under the policies vs as the owner)",
-            f"{cost * 100:+.0f} %", cost <= 0.10)
+            f"{cost * 100:+.0f} % ({a['rps']:.0f} against {b['rps']:.0f} req/s)", cost <= 0.10)
 
 
 def deep_pages(f):
