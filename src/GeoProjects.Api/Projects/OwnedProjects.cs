@@ -44,29 +44,15 @@ public static class OwnedProjects
         var size = page.First ?? paging.DefaultPageSize;
         var keys = SortTranslator.Translate(ProjectSchema.Sort, order, p => p.Id, context);
 
-        // One branch per owner, glued with UNION ALL into one statement: each branch filters, orders and limits (size + 1,
-        // to see a next page) on its own, so PostgreSQL stops early per owner instead of numbering every project of every
-        // owner (ROW_NUMBER), which is what EF Core makes of a GroupBy/SelectMany with Take.
-        var p = owner.Parameters[0];
-        var ownerKey = Expression.Property(owner.Body, nameof(Nullable<int>.Value));
-        var row = Expression.Lambda<Func<Project, OwnedProject>>(
-            Expression.MemberInit(Expression.New(typeof(OwnedProject)),
-                Expression.Bind(typeof(OwnedProject).GetProperty(nameof(OwnedProject.OwnerId))!, ownerKey),
-                Expression.Bind(typeof(OwnedProject).GetProperty(nameof(OwnedProject.Project))!,
-                    FilterTranslator.Inline(ProjectSchema.Columns.Selector(fields), p))),
-            p);
-        IQueryable<OwnedProject>? union = null;
-        foreach (var id in ids)
-        {
-            var branch = SortTranslator.Apply(ProjectQueries.Filtered(db, where, context).Where(OwnedBy(owner, id)), keys)
-                .Skip(start).Take(size + 1).Select(row);
-            union = union is null ? branch : union.Concat(branch);
-        }
-        var found = size == 0 || union is null ? [] : await union.ToListAsync(ct);
+        // One statement for every owner of the level, whatever their number: the owners' ids as one array parameter, and for
+        // each a LATERAL subquery that filters, orders and limits (size + 1, to see a next page) on its own, so PostgreSQL
+        // stops early per owner instead of numbering every project of every owner (ROW_NUMBER, EF Core's GroupBy/Take). One
+        // statement text, so it is prepared once per connection; a nested loop returns each owner's rows in the inner order.
+        var found = size == 0 || ids.Count == 0 ? [] : await PagesOf(db, owner, ids, where, context, keys, start, size + 1, fields).ToListAsync(ct);
         var pages = found.GroupBy(r => r.OwnerId).ToDictionary(g => g.Key, g => g.Select(r => r.Project).ToList());
         var counts = withCount
             ? await ProjectQueries.Filtered(db, where, context).Where(OwnedByAny(owner, ids))
-                .GroupBy(Expression.Lambda<Func<Project, int>>(ownerKey, p)).Select(x => new { x.Key, Count = x.Count() })
+                .GroupBy(Expression.Lambda<Func<Project, int>>(Expression.Property(owner.Body, nameof(Nullable<int>.Value)), owner.Parameters)).Select(x => new { x.Key, Count = x.Count() })
                 .ToDictionaryAsync(x => x.Key, x => x.Count, ct)
             : null;
 
@@ -83,12 +69,30 @@ public static class OwnedProjects
         return result;
     }
 
-    /// <summary>p => owner(p) == id, with the id as a captured value (a SQL parameter, so one statement text serves every owner).</summary>
-    private static Expression<Func<Project, bool>> OwnedBy(Expression<Func<Project, int?>> owner, int id)
+    /// <summary>
+    /// SELECT … FROM unnest(@ids) AS o CROSS JOIN LATERAL (the owner's filtered, ordered projects, OFFSET start LIMIT take):
+    /// the inner query is built with the owner's id as a free parameter, then bound by SelectMany.
+    /// </summary>
+    private static IQueryable<OwnedProject> PagesOf(GeoProjectsDb db, Expression<Func<Project, int?>> owner, IReadOnlyList<int> ids,
+        IDictionary<string, object?>? where, QueryContext context, IReadOnlyList<SortKey> keys, int start, int take, IReadOnlySet<string> fields)
     {
-        var captured = new Captured<int?>(id);
-        return Expression.Lambda<Func<Project, bool>>(
-            Expression.Equal(owner.Body, Expression.Property(Expression.Constant(captured), nameof(Captured<int?>.Value))), owner.Parameters);
+        var owners = db.Database.SqlQuery<int>($"SELECT unnest({ids.ToArray()}) AS \"Value\"");
+        var id = Expression.Parameter(typeof(int), "owner");
+        var p = owner.Parameters[0];
+        // owner(p) != null && owner(p).Value == id: the values of unnest() may be null as far as EF Core knows, and it would
+        // add `OR both are null` to a bare equality, which no index answers.
+        var ownedBy = Expression.Lambda<Func<Project, bool>>(Expression.AndAlso(
+            Expression.NotEqual(owner.Body, Expression.Constant(null, typeof(int?))),
+            Expression.Equal(Expression.Property(owner.Body, nameof(Nullable<int>.Value)), id)), p);
+        var page = SortTranslator.Apply(ProjectQueries.Filtered(db, where, context).Where(ownedBy), keys).Skip(start).Take(take);
+        var row = Expression.Lambda<Func<Project, OwnedProject>>(
+            Expression.MemberInit(Expression.New(typeof(OwnedProject)),
+                Expression.Bind(typeof(OwnedProject).GetProperty(nameof(OwnedProject.OwnerId))!, id),
+                Expression.Bind(typeof(OwnedProject).GetProperty(nameof(OwnedProject.Project))!,
+                    FilterTranslator.Inline(ProjectSchema.Columns.Selector(fields), p))),
+            p);
+        var rows = Expression.Call(typeof(Queryable), nameof(Queryable.Select), [typeof(Project), typeof(OwnedProject)], page.Expression, Expression.Quote(row));
+        return owners.SelectMany(Expression.Lambda<Func<int, IEnumerable<OwnedProject>>>(rows, id));
     }
 
     /// <summary>p => owner(p) != null &amp;&amp; ids.Contains(owner(p).Value), the ids captured (one array parameter).</summary>
