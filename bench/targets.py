@@ -48,7 +48,8 @@ def close_to_database(f, projects):
         ratio, tail = a["rps"] / b["rps"], a["p99"] / b["p99"]
         statements, trips = f["sql_" + gp].split()
         row(f"close to the database: {name} ≥ {floor}× the hand SQL's req/s, p99 ≤ 1.3×",
-            f"{ratio:.2f}×, p99 {tail:.2f}×; one request: {statements} statements in {trips} round trip{'' if trips == '1' else 's'}", ratio >= floor and tail <= 1.3)
+            f"{ratio:.2f}×, p99 {tail:.2f}×; one request: {statements} statements in {trips} round trip{'' if trips == '1' else 's'}",
+            ratio >= floor and tail <= 1.3)
     kb = float(f["allocated_kb"])
     row("≤ 80 KB allocated per headline request", f"{kb:.0f} KB", kb <= 80)
 
@@ -97,7 +98,8 @@ def live(f):
     delivered = ws["received"] == ws["expected"] and sse["received"] == sse["expected"]
     scale = ws["subscribers"] >= 10_000 and sse["subscribers"] >= 1_000
     row("live: 10 000 WebSocket + 1 000 SSE subscribers, every event delivered",
-        f"{ws['subscribers']} + {sse['subscribers']}, {ws['received'] + sse['received']} of {ws['expected'] + sse['expected']} events", scale and delivered)
+        f"{ws['subscribers']} + {sse['subscribers']}, {ws['received'] + sse['received']} of {ws['expected'] + sse['expected']} events",
+        scale and delivered)
     p99 = max(ws["p99"], sse["p99"])
     row("live: commit → subscriber p99 ≤ 250 ms", f"{p99:.0f} ms", p99 <= 250)
     row("live: ≤ 20 KB per idle subscriber", f"{r['kbPerSubscriber']:.0f} KB", r["kbPerSubscriber"] <= 20)

@@ -1,23 +1,26 @@
 -- Who may read and change what, as row-level security and the field-write guard ask it. The caller's role, zones
 -- and name arrive per transaction in app.role, app.zones and app.user (Security/CallerSettings.cs); no setting means
 -- anonymous. The configured policy's data lives in access_public_statuses and access_field_writes (written by migrate).
+-- They only read settings (which parallel workers share with their leader) and tables, so they are PARALLEL SAFE: a
+-- function left unsafe anywhere in a query, the read policies' included, keeps PostgreSQL from scanning in parallel,
+-- and a GROUP BY over every project then ran on one core under the policies and on two as the tables' owner.
 
 CREATE OR REPLACE FUNCTION geoprojects_role() RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
   SELECT CASE current_setting('app.role', true) WHEN 'viewer' THEN 'viewer' WHEN 'editor' THEN 'editor'
     WHEN 'admin' THEN 'admin' ELSE 'anonymous' END $$;
 
 CREATE OR REPLACE FUNCTION geoprojects_reads_internal() RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE PARALLEL SAFE
     AS $$ SELECT geoprojects_role() <> 'anonymous' $$;
 
 CREATE OR REPLACE FUNCTION geoprojects_role_rank(role text) RETURNS integer
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT array_position(ARRAY['anonymous', 'viewer', 'editor', 'admin'], role) $$;
 
 CREATE OR REPLACE FUNCTION geoprojects_may_edit_zone(zone integer) RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
   SELECT geoprojects_role() = 'admin' OR (geoprojects_role() = 'editor' AND EXISTS (
     WITH RECURSIVE up(id, parent_id, code, depth) AS (
@@ -27,7 +30,7 @@ CREATE OR REPLACE FUNCTION geoprojects_may_edit_zone(zone integer) RETURNS boole
 $$;
 
 CREATE OR REPLACE FUNCTION geoprojects_may_edit_project(project integer) RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
   SELECT geoprojects_role() = 'admin'
     OR EXISTS (SELECT 1 FROM projects p WHERE p.id = project AND geoprojects_may_edit_zone(p.zone_id))

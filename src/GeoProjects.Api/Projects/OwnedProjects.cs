@@ -48,11 +48,13 @@ public static class OwnedProjects
         // each a LATERAL subquery that filters, orders and limits (size + 1, to see a next page) on its own, so PostgreSQL
         // stops early per owner instead of numbering every project of every owner (ROW_NUMBER, EF Core's GroupBy/Take). One
         // statement text, so it is prepared once per connection; a nested loop returns each owner's rows in the inner order.
-        var found = size == 0 || ids.Count == 0 ? [] : await PagesOf(db, owner, ids, where, context, keys, start, size + 1, fields).ToListAsync(ct);
+        var found = size == 0 || ids.Count == 0 ? []
+            : await PagesOf(db, owner, ids, where, context, keys, start, size + 1, fields).ToListAsync(ct);
         var pages = found.GroupBy(r => r.OwnerId).ToDictionary(g => g.Key, g => g.Select(r => r.Project).ToList());
         var counts = withCount
             ? await ProjectQueries.Filtered(db, where, context).Where(OwnedByAny(owner, ids))
-                .GroupBy(Expression.Lambda<Func<Project, int>>(Expression.Property(owner.Body, nameof(Nullable<int>.Value)), owner.Parameters)).Select(x => new { x.Key, Count = x.Count() })
+                .GroupBy(Expression.Lambda<Func<Project, int>>(Expression.Property(owner.Body, nameof(Nullable<int>.Value)), owner.Parameters))
+                .Select(x => new { x.Key, Count = x.Count() })
                 .ToDictionaryAsync(x => x.Key, x => x.Count, ct)
             : null;
 
@@ -70,11 +72,12 @@ public static class OwnedProjects
     }
 
     /// <summary>
-    /// SELECT … FROM unnest(@ids) AS o CROSS JOIN LATERAL (the owner's filtered, ordered projects, OFFSET start LIMIT take):
+    /// SELECT … FROM unnest(@ids) JOIN LATERAL (the owner's filtered, ordered projects, OFFSET start LIMIT take) ON TRUE:
     /// the inner query is built with the owner's id as a free parameter, then bound by SelectMany.
     /// </summary>
-    private static IQueryable<OwnedProject> PagesOf(GeoProjectsDb db, Expression<Func<Project, int?>> owner, IReadOnlyList<int> ids,
-        IDictionary<string, object?>? where, QueryContext context, IReadOnlyList<SortKey> keys, int start, int take, IReadOnlySet<string> fields)
+    private static IQueryable<OwnedProject> PagesOf(
+        GeoProjectsDb db, Expression<Func<Project, int?>> owner, IReadOnlyList<int> ids, IDictionary<string, object?>? where,
+        QueryContext context, IReadOnlyList<SortKey> keys, int start, int take, IReadOnlySet<string> fields)
     {
         var owners = db.Database.SqlQuery<int>($"SELECT unnest({ids.ToArray()}) AS \"Value\"");
         var id = Expression.Parameter(typeof(int), "owner");
@@ -91,7 +94,8 @@ public static class OwnedProjects
                 Expression.Bind(typeof(OwnedProject).GetProperty(nameof(OwnedProject.Project))!,
                     FilterTranslator.Inline(ProjectSchema.Columns.Selector(fields), p))),
             p);
-        var rows = Expression.Call(typeof(Queryable), nameof(Queryable.Select), [typeof(Project), typeof(OwnedProject)], page.Expression, Expression.Quote(row));
+        var rows = Expression.Call(typeof(Queryable), nameof(Queryable.Select), [typeof(Project), typeof(OwnedProject)],
+            page.Expression, Expression.Quote(row));
         return owners.SelectMany(Expression.Lambda<Func<int, IEnumerable<OwnedProject>>>(rows, id));
     }
 
