@@ -328,6 +328,8 @@ namespace GeoProjects.Api.Data.Migrations
                     b.HasIndex("ZoneId", "Sector", "TotalInvestment")
                         .HasDatabaseName("ix_projects_zone_id_sector_total_investment");
 
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("ZoneId", "Sector", "TotalInvestment"), new[] { "Status" });
+
                     b.ToTable("projects", null, t =>
                         {
                             t.HasComment("重大项目 · major investment projects");
