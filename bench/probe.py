@@ -95,15 +95,6 @@ def coalesce(gp, path):
     print(json.dumps({"requests": len(statuses), "ok": statuses.count(200), **delta}))
 
 
-def metric(url, name):
-    total = 0.0
-    with urllib.request.urlopen(url, timeout=30) as r:
-        for line in r.read().decode().splitlines():
-            if line.startswith(name) and not line.startswith("#"):
-                total += float(line.rsplit(" ", 1)[1])
-    print(f"{total:.0f}")
-
-
 def scrape(url, *names):
     """The sums of Prometheus metrics' samples, by name prefix."""
     totals = dict.fromkeys(names, 0.0)
@@ -113,6 +104,10 @@ def scrape(url, *names):
                 if line.startswith(name) and not line.startswith("#"):
                     totals[name] += float(line.rsplit(" ", 1)[1])
     return totals
+
+
+def metric(url, name):
+    print(f"{scrape(url, name)[name]:.0f}")
 
 
 def sql(gp, body_file):
