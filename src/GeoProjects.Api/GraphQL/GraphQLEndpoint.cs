@@ -223,7 +223,8 @@ public static class GraphQLEndpoint
             Telemetry.GraphQLStatements.Record(sql.Statements, tags);
             Telemetry.GraphQLRoundTrips.Record(sql.RoundTrips, tags);
         }
-        if (!document.Validated && result.Executed) services.GetRequiredService<ValidatedDocuments>().Validated(document.Query, document.Document);
+        if (!document.Validated && result.Executed) // it passed validation
+            services.GetRequiredService<ValidatedDocuments>().Validated(document.Query, document.Document);
         return Respond(http, result, options, format);
     }
 
