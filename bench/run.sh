@@ -46,7 +46,9 @@ reader="Host=127.0.0.1;Port=$port;Username=bench_reader;Database=$db"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning "$api" --urls http://127.0.0.1:$gp_port >/dev/null 2>&1 & pids+=($!); api_pid=$!
+# Its live subscribers all come from this machine: the per-client limit (2 000) is for the internet, not a load generator.
+ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning Live__MaxConnectionsPerClient=20000 "$api" \
+  --urls http://127.0.0.1:$gp_port >/dev/null 2>&1 & pids+=($!); api_pid=$!
 # A second GeoProjects with its tile cache off measures tile rendering itself.
 ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning Tiles__CacheMegabytes=0 "$api" --urls http://127.0.0.1:$nocache_port >/dev/null 2>&1 & pids+=($!); nocache_pid=$!
 ConnectionStrings__GeoProjects="$reader" Logging__LogLevel__Default=Warning bench/GeoProjects.Bench/bin/Release/net10.0/GeoProjects.Bench --urls http://127.0.0.1:$sql_port >/dev/null 2>&1 & pids+=($!)
@@ -257,10 +259,10 @@ editor_row() { # system, editors.mjs output
 # a steady stream of updates (NOTIFY carries each commit across instances); latency from the commit to each subscriber.
 echo "== live fan-out" >&2
 (cd bench/live && npm ci --no-audit --no-fund --loglevel=error >&2)
-live_ws=${LIVE_WS:-1000}; live_sse=${LIVE_SSE:-200}
-[ "$count" -le 1000 ] && { live_ws=${LIVE_WS:-20}; live_sse=${LIVE_SSE:-5}; } # the smoke run
+live_ws=${LIVE_WS:-10000}; live_sse=${LIVE_SSE:-1000}
+[ "$duration" -le 2 ] && { live_ws=${LIVE_WS:-20}; live_sse=${LIVE_SSE:-5}; } # the smoke run
 live_seconds=$(( duration < 2 ? 2 : duration ))
-l_gp=$(node bench/live/live.mjs http://127.0.0.1:$gp_port/graphql http://127.0.0.1:$gpw_port/graphql "$editor_token" \
+l_gp=$(node bench/live/live.mjs http://127.0.0.1:$gp_port/graphql http://127.0.0.1:$gpw_port/graphql "$editor_token,${viewer#Bearer }" \
   "$live_ws" "$live_sse" 5 "$live_seconds" "$api_pid" 9,10,11,12)
 python3 -c 'import json, sys; r = json.loads(sys.argv[1]); sys.exit(0 if r["ws"]["received"] and r["sse"]["received"] else 1)' "$l_gp" \
   || { echo "bench: live subscribers received nothing: $l_gp" >&2; exit 1; }
@@ -272,7 +274,8 @@ print("| {0} | {subscribers} | {1} | {expected} | {received} | {p50:.1f} | {p99:
 # Start-up: a fresh instance on the same data, ready time and throughput in 2-second windows; then bulk import.
 echo "== start-up and import" >&2
 windows=15 import_rows=100000
-[ "$count" -le 1000 ] && { windows=2; import_rows=1000; } # the smoke run
+[ "$duration" -le 2 ] && windows=2 # the smoke run
+[ "$count" -le 1000 ] && import_rows=1000
 startup=$(STARTUP_NO_BUILD=1 STARTUP_CONNECTION="$reader" BENCH_PORT=$((gp_port + 6)) bench/startup.sh "$db" $windows)
 import=$(env -u ConnectionStrings__GeoProjects BENCH_DB=${db}_import bench/import-100k.sh $import_rows 2>&1 | grep -E "ogr2ogr|elapsed|imported") \
   || { echo "bench: the import benchmark failed (bench/import-100k.sh $import_rows)" >&2; exit 1; }

@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
-# Soak and fault run: bench/soak.sh [--minutes N] [--connections C] [--projects P] [--restart-db]
+# Soak and fault run: bench/soak.sh [--minutes N] [--connections C] [--projects P] [--subscribers S] [--keep-data] [--restart-db]
 # A mixed workload for N minutes (default 10) at C connections in all (default 64), split over six kinds: the headline,
-# nested and stats GraphQL queries, tiles over all zooms, OGC paging and GeoJSON. Reports per kind the requests,
-# errors (non-2xx/3xx), socket errors and timeouts, p50/p99; the API's RSS sampled every 10 s (a plateau after warm-up
-# means no growth). With --restart-db, PostgreSQL is restarted half-way: a probe every 100 ms gives the error window
-# and the time to full recovery. Runs on the fast cluster, in its own database. Results in bench/results/.
+# nested and stats GraphQL queries, tiles over all zooms, OGC paging and GeoJSON; meanwhile a writer updates projects
+# (5 a second, with expectedVersion) and S subscribers (default 1 000: four in five WebSocket, one in five SSE, mixed
+# filters and callers) must each receive every update. wrk runs in one-minute segments, so the p99 of the first and the
+# last five minutes can be compared (drift). Reports per kind the requests, errors (non-2xx/3xx), socket errors and
+# timeouts, p50/p99; events expected and received; the API's RSS sampled every 10 s; then the verdicts: 0 errors, 0 lost
+# events, RSS within ±15 % of its median after the warm-up (the first five minutes, or the first third of a shorter run),
+# p99 drift ≤ 20 %. With --restart-db, PostgreSQL is restarted half-way: a probe every 100 ms gives the error window and
+# the time to full recovery. Runs on the fast cluster, in its own database (--keep-data reuses it when it already holds
+# P projects: generating a million takes minutes). Results in bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-minutes=10; connections=64; projects=100000; restart=0
+tmp=$(mktemp -d); tmp_log=$tmp/api.log
+minutes=10; connections=64; projects=100000; restart=0; subscribers=1000; keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) minutes=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --projects) projects=$2; shift 2 ;;
+    --subscribers) subscribers=$2; shift 2 ;;
+    --keep-data) keep=1; shift ;;
     --restart-db) restart=1; shift ;;
-    *) echo "usage: bench/soak.sh [--minutes N] [--connections C] [--projects P] [--restart-db]" >&2; exit 2 ;;
+    *) echo "usage: bench/soak.sh [--minutes N] [--connections C] [--projects P] [--subscribers S] [--keep-data] [--restart-db]" >&2
+       exit 2 ;;
   esac
 done
 GEOPROJECTS_CLUSTER=fast source db/cluster.sh # benchmark databases may trade safety for speed
@@ -24,16 +33,25 @@ pgdata=$(readlink -f .data/pg-test); pgport=$(sed -n 4p "$pgdata/postmaster.pid"
 as=(); [ "$(id -u)" = 0 ] && as=(runuser -u postgres --)
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install -y wrk)" >&2; exit 1; }
 
-psql "$GEOPROJECTS_PG_URL/postgres" -qtAX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
 export ConnectionStrings__GeoProjects="$GEOPROJECTS_SERVER;Database=$db"
 dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly >&2
 api=src/GeoProjects.Api/bin/Release/net10.0/GeoProjects.Api
-"$api" migrate >/dev/null
-"$api" generate --count "$projects" --seed 20231125 2>/dev/null
-Logging__LogLevel__Default=Warning "$api" --urls "http://127.0.0.1:$port" >/dev/null 2>&1 & api_pid=$!
-tmp=$(mktemp -d)
+held=$(psql "$GEOPROJECTS_PG_URL/$db" -qtAX -c "SELECT count(*) FROM projects" 2>/dev/null || echo 0)
+if [ $keep = 0 ] || [ "$held" -lt "$projects" ]; then
+  psql "$GEOPROJECTS_PG_URL/postgres" -qtAX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+  "$api" migrate >/dev/null
+  "$api" generate --count "$projects" --seed 20231125 2>/dev/null
+else
+  "$api" migrate >/dev/null
+fi
+# All subscribers come from this one address: the per-client limit (2 000) is for the internet, not for a load generator.
+Live__MaxConnectionsPerClient=$((subscribers + 100)) Logging__LogLevel__Default=Warning "$api" --urls "http://127.0.0.1:$port" \
+  >"$tmp_log" 2>&1 & api_pid=$!
 trap 'kill $api_pid 2>/dev/null || true; jobs -p | xargs -r kill 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 60); do curl -sf -o /dev/null "http://127.0.0.1:$port/health/ready" && break; sleep 0.5; done
+curl -sf -o /dev/null "http://127.0.0.1:$port/health/ready" || { echo "bench: the API is not ready:"; cat "$tmp_log"; exit 1; } >&2
+token=$("$api" token --sub "soak editor" --role admin --ttl "$((minutes + 10))m")
+viewer=$("$api" token --sub "soak viewer" --role viewer --ttl "$((minutes + 10))m")
 
 printf '%s' '{"query":"query($zone: String!, $min: Decimal!, $max: Decimal!) { projects(first: 50, where: { zone: { name: { eq: $zone } }, sector: { in: [ADVANCED_MANUFACTURING] }, totalInvestment: { gte: $min, lte: $max } }) { nodes { name totalInvestment location { coordinates } } } }","variables":{"zone":"古镇口核心区","min":10,"max":50}}' > "$tmp/headline.json"
 printf '%s' '{"query":"{ zones { name projects(first: 20) { nodes { name batch { name } } } } }"}' > "$tmp/nested.json"
@@ -50,15 +68,22 @@ geojson="/geojson/projects?limit=500,/geojson/zones"
 kinds=(headline nested stats tiles ogc geojson)
 per=$(( connections / ${#kinds[@]} )); [ "$per" -ge 1 ] || per=1
 echo "== soak: $minutes min, $connections connections ($per per kind), $projects projects$([ $restart = 1 ] && echo ', PostgreSQL restarted half-way')" >&2
-load() { # kind, URL, wrk.lua environment…
+load() { # kind, URL, wrk.lua environment…: one wrk per minute, so the first and the last minutes can be compared
   local kind=$1 url=$2; shift 2
-  env "$@" wrk -t1 -c"$per" -d"${minutes}m" --timeout 10s --latency -s bench/wrk.lua "$url" > "$tmp/$kind.txt" 2>&1
+  for m in $(seq 1 "$minutes"); do
+    env "$@" wrk -t1 -c"$per" -d60s --timeout 10s --latency -s bench/wrk.lua "$url" > "$tmp/$kind.$m.txt" 2>&1
+  done
 }
 wait_pids=()
 for kind in headline nested stats; do load $kind "http://127.0.0.1:$port/graphql" BODY_FILE="$tmp/$kind.json" & wait_pids+=($!); done
 load tiles "http://127.0.0.1:$port/" PATHS="$tiles" & wait_pids+=($!)
 load ogc "http://127.0.0.1:$port/" PATHS="${ogc%,}" & wait_pids+=($!)
 load geojson "http://127.0.0.1:$port/" PATHS="$geojson" & wait_pids+=($!)
+# The writer and the subscribers (bench/live/live.mjs), for the whole run.
+(cd bench/live && npm ci --no-audit --no-fund --loglevel=error >&2)
+ws=$(( subscribers * 4 / 5 )); sse=$(( subscribers - ws ))
+node bench/live/live.mjs "http://127.0.0.1:$port/graphql" "http://127.0.0.1:$port/graphql" "$token,$viewer" $ws $sse 5 \
+  $(( minutes * 60 )) $api_pid 9,10,11,12 > "$tmp/live.json" 2> "$tmp/live.err" & wait_pids+=($!)
 
 # RSS every 10 s; a probe every 100 ms (status and time) when the database is restarted.
 ( while kill -0 $api_pid 2>/dev/null; do echo "$(date +%s) $(awk '/VmRSS/ {print int($2/1024)}' /proc/$api_pid/status)"; sleep 10; done ) > "$tmp/rss.txt" & rss_pid=$!
@@ -76,24 +101,16 @@ wait "${wait_pids[@]}" || true
 kill $rss_pid 2>/dev/null || true
 [ $restart = 1 ] && kill $probe_pid 2>/dev/null || true
 
-summary() { # kind → "requests req/s p50 p99 non2xx socket-errors timeouts"
-  awk 'function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-       /requests in/ { n=$1 } /Requests\/sec/ { rps=$2 } /^ +50%/ { p50=ms($2) } /^ +99%/ { p99=ms($2) } /Non-2xx/ { bad=$NF }
-       /Socket errors/ { gsub(",", ""); errs=$4+$6+$8; t=$10 }
-       END { printf "%s %.1f %.1f %.1f %d %d %d\n", n, rps, p50, p99, bad, errs, t }' "$tmp/$1.txt"
-}
 mkdir -p "$results"
-out="$results/soak-$(date -u +%Y-%m-%d)-${minutes}min$([ $restart = 1 ] && echo -restart-db).md"
+suffix=""; if [ $restart = 1 ]; then suffix=-restart-db; fi # not `$([ … ] && …)`: a false test there ends the script (set -e)
+out="$results/soak-$(date -u +%Y-%m-%d)-${minutes}min$suffix.md"
 {
   echo "## Soak: $minutes min, $connections connections, $projects projects, $(date -u +%Y-%m-%d)$([ $restart = 1 ] && echo ', PostgreSQL restarted half-way')"
   echo
-  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; wrk, one process per kind ($per connections each), 10 s timeout."
+  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; wrk, one process per kind ($per connections each, one run a minute), 10 s"
+  echo "timeout; $subscribers subscribers and a writer (bench/live/live.mjs) on the same instance."
   echo
-  echo "| kind | requests | req/s | p50 ms | p99 ms | non-2xx/3xx | socket errors | timeouts |"
-  echo "|---|---|---|---|---|---|---|---|"
-  for kind in "${kinds[@]}"; do read -r n rps p50 p99 bad errs t <<< "$(summary $kind)"; echo "| $kind | $n | $rps | $p50 | $p99 | $bad | $errs | $t |"; done
-  echo
-  echo "API resident memory every 10 s (MB): $(awk '{printf "%s ", $2}' "$tmp/rss.txt")"
+  python3 bench/soak_report.py "$tmp" "$minutes" "$(IFS=,; echo "${kinds[*]}")"
   if [ $restart = 1 ]; then
     python3 - "$tmp/probe.txt" "$restart_at" "$restarted_at" <<'PY'
 import sys

@@ -3,53 +3,81 @@
 // see every write; the latency of each event is measured from the moment the writer's mutation returned (the commit).
 // Prints one JSON line: per transport the events expected and received, p50/p99 ms, the dropped subscribers, and the
 // subscription server's RSS before and after subscribing (memory per subscriber).
-// Usage: node live.mjs <subscribe url> <write url> <token> <ws> <sse> <rate> <seconds> <server pid> <project ids, comma-separated>
+// Usage: node live.mjs <subscribe url> <write url> <tokens, comma-separated; the first, an editor's, also writes> <ws> <sse>
+//   <rate> <seconds> <server pid> <project ids, comma-separated>
 import { createClient as createWsClient } from 'graphql-ws';
 import { createClient as createSseClient } from 'graphql-sse';
 import WebSocket from 'ws';
 import { readFileSync } from 'node:fs';
 
-const [subscribeUrl, writeUrl, token, wsText, sseText, rateText, secondsText, pid, idsText] = process.argv.slice(2);
+const [subscribeUrl, writeUrl, tokensText, wsText, sseText, rateText, secondsText, pid, idsText] = process.argv.slice(2);
 const [wsCount, sseCount, rate, seconds] = [wsText, sseText, rateText, secondsText].map(Number);
 const projects = idsText.split(',').map(id => Buffer.from(`Project:${id}`).toString('base64'));
 const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 const committed = new Map(); // totalInvestment written → when its mutation returned
 const arrivals = { ws: [], sse: [] }; // [value, when], matched with the commits at the end
 let dropped = 0;
-const query = 'subscription { projectUpdated { id totalInvestment } }';
-const headers = { Authorization: `Bearer ${token}` };
+const tokens = tokensText.split(',');
+const headers = { Authorization: `Bearer ${tokens[0]}` }; // the writer's
 
-function listen(kind, client) {
-  return new Promise(resolve => {
-    client.subscribe({ query }, {
-      next: ({ data }) => arrivals[kind].push([String(Number(data.projectUpdated.totalInvestment)), performance.now()]),
-      error: () => { dropped++; resolve(); },
-      complete: resolve,
-    });
-    setTimeout(resolve, 10); // subscribed (the server registers it as the message arrives)
+// Mixed subscribers: four filters (each one matches every write, so every subscriber should get every event) under each
+// caller, so the server answers each change once per (filter, caller) group and fans it out to the group's members.
+const filters = ['', '(where: { totalInvestment: { gte: 0 } })', '(where: { name: { neq: "" } })', '(where: { totalInvestment: { lt: 1000000 } })'];
+const subscription = i => `subscription { projectUpdated${filters[i % filters.length]} { id totalInvestment } }`;
+const callerOf = i => ({ Authorization: `Bearer ${tokens[Math.floor(i / filters.length) % tokens.length]}` });
+
+function listen(kind, client, i) {
+  client.subscribe({ query: subscription(i) }, {
+    next: ({ data }) => arrivals[kind].push([String(Number(data.projectUpdated.totalInvestment)), performance.now()]),
+    error: () => { dropped++; },
+    complete: () => {},
   });
+}
+
+// Opens the subscribers a window at a time (a burst of 10 000 handshakes would only measure the accept queue).
+async function open(count, make) {
+  for (let i = 0; i < count; i += 200)
+    await Promise.all(Array.from({ length: Math.min(200, count - i) }, (_, j) => make(i + j)));
+}
+const wsUrl = subscribeUrl.replace(/^http/, 'ws');
+const openWs = i => new Promise(resolve => {
+  const client = createWsClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: callerOf(i), retryAttempts: 0, lazy: false,
+    on: { connected: resolve, closed: resolve } });
+  clients.push(client);
+  listen('ws', client, i);
+});
+const openSse = async i => {
+  const client = createSseClient({ url: subscribeUrl, headers: callerOf(i), retryAttempts: 0 });
+  clients.push(client);
+  listen('sse', client, i);
+};
+
+// Subscribed when the server counts them all (its geoprojects_live_subscribers gauge), not after a fixed wait.
+async function serverSubscribers() {
+  const text = await (await fetch(new URL('/metrics', subscribeUrl))).text();
+  return Number(/^geoprojects_live_subscribers(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
+}
+async function allSubscribed(expected) {
+  const deadline = performance.now() + 180_000;
+  let n = 0;
+  while ((n = await serverSubscribers()) < expected && performance.now() < deadline) await new Promise(r => setTimeout(r, 250));
+  if (n < expected) throw new Error(`only ${n} of ${expected} subscriptions registered after 180 s`);
 }
 
 const rssBefore = rss();
 const clients = [];
-for (let i = 0; i < wsCount; i++) {
-  const client = createWsClient({ url: subscribeUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: headers, retryAttempts: 0, lazy: false });
-  clients.push(client);
-  await listen('ws', client);
-}
-for (let i = 0; i < sseCount; i++) {
-  const client = createSseClient({ url: subscribeUrl, headers, retryAttempts: 0 });
-  clients.push(client);
-  await listen('sse', client);
-}
-await new Promise(r => setTimeout(r, 2000)); // every subscription in place
+const subscribeStarted = performance.now();
+await open(wsCount, openWs);
+await open(sseCount, i => openSse(wsCount + i));
+await allSubscribed(wsCount + sseCount);
+const subscribeSeconds = (performance.now() - subscribeStarted) / 1000;
+await new Promise(r => setTimeout(r, 3000)); // idle: what a subscriber holds once its handshake garbage is collectable
 const rssAfter = rss();
 
 // The writer: one update every 1/rate s, each with a value nobody wrote before, so an event names its write.
 const versions = new Map();
-async function write(n) {
+async function write(n, value = String(10000 + n)) {
   const id = projects[n % projects.length];
-  const value = String(10000 + n);
   for (let attempt = 0; attempt < 5; attempt++) {
     const expectedVersion = versions.get(id) ?? (await gql(`{ project(id: "${id}") { version } }`)).project.version;
     const r = await gql(`mutation { updateProject(input: { id: "${id}", expectedVersion: ${expectedVersion}, totalInvestment: ${value} }) {
@@ -64,13 +92,20 @@ async function gql(q) {
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
 }
+const until = async (done, ms) => { const end = performance.now() + ms; while (!done() && performance.now() < end) await new Promise(r => setTimeout(r, 50)); };
+const heard = value => arrivals.ws.filter(([v]) => v === value).length + arrivals.sse.filter(([v]) => v === value).length;
+// One unmeasured write first, as the other scenarios warm up: every group answers its first change (JIT, plans).
+await write(0, '9999');
+await until(() => heard('9999') >= wsCount + sseCount, 60_000);
+committed.delete('9999');
 const writes = Math.round(rate * seconds);
 for (let n = 0; n < writes; n++) {
   const started = performance.now();
   await write(n);
   await new Promise(r => setTimeout(r, Math.max(0, 1000 / rate - (performance.now() - started))));
 }
-await new Promise(r => setTimeout(r, 3000)); // the last events on their way
+const arrived = () => arrivals.ws.length + arrivals.sse.length - heard('9999');
+await until(() => arrived() >= committed.size * (wsCount + sseCount), 30_000); // the last events on their way
 for (const c of clients) c.dispose();
 
 // An event may arrive before the writer has read its mutation's answer: its latency is then 0 (it came with the commit).
@@ -81,6 +116,6 @@ const report = kind => ({
   subscribers: kind === 'ws' ? wsCount : sseCount, expected: (kind === 'ws' ? wsCount : sseCount) * committed.size,
   received: latencies[kind].length, p50: pct(latencies[kind], 0.5), p99: pct(latencies[kind], 0.99),
 });
-console.log(JSON.stringify({ writes: committed.size, rate, ws: report('ws'), sse: report('sse'), dropped, rssBefore, rssAfter,
+console.log(JSON.stringify({ writes: committed.size, rate, subscribeSeconds, ws: report('ws'), sse: report('sse'), dropped, rssBefore, rssAfter,
   kbPerSubscriber: (rssAfter - rssBefore) * 1024 / (wsCount + sseCount) }));
 process.exit(0);

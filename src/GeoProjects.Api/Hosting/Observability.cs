@@ -108,11 +108,15 @@ public static class ObservabilitySetup
             var started = Stopwatch.GetTimestamp();
             await next(http);
             var elapsed = Stopwatch.GetElapsedTime(started);
-            if (elapsed.TotalMilliseconds > threshold)
+            if (elapsed.TotalMilliseconds > threshold && !IsLiveStream(http))
                 log.LogWarning("Slow request {Method} {Path}{Query} answered {Status} in {ElapsedMs:0} ms",
                     http.Request.Method, http.Request.Path, http.Request.QueryString, http.Response.StatusCode, elapsed.TotalMilliseconds);
         });
     }
+
+    /// <summary>A WebSocket (101) or an event stream lasts as long as its subscriber stays: its length is not slowness.</summary>
+    private static bool IsLiveStream(HttpContext http) => http.Response.StatusCode == StatusCodes.Status101SwitchingProtocols
+        || http.Response.ContentType?.StartsWith(Live.SseTransport.MediaType, StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary>/health/live (the process answers) and /health/ready (the database is reachable and migrated), /metrics for Prometheus.</summary>
     public static WebApplication MapGeoProjectsObservability(this WebApplication app)

@@ -64,19 +64,29 @@ public static class LiveRequests
 
     /// <summary>
     /// Sends the operation's results to <paramref name="next"/> (serialized GraphQL results): every event of a subscription,
-    /// or the one result of a query or mutation. Returns false when the subscriber was dropped for falling behind.
+    /// or the one result of a query or mutation. Returns false when the subscriber was dropped for falling behind. Not async
+    /// itself: what runs for the subscription's life holds its subscriber, not the parsed documents (the group keeps one
+    /// operation for all its members; ten thousand subscribers' own copies were 3 KB each). Callers drop theirs too.
     /// </summary>
-    public static async Task<bool> StreamAsync(
+    public static Task<bool> StreamAsync(
         IServiceProvider services, LiveRequest request, LiveOperation? subscription, GraphQLDocument document, Caller caller,
         CancellationToken ct, Func<string, Task> next)
     {
         if (subscription is null)
-        {
-            var operation = new CallerOperation(request.Query!, request.Variables, document, request.OperationName);
-            await next(await operation.RunInOwnScopeAsync(services, caller, ct));
-            return true;
-        }
+            return AnswerOnceAsync(new CallerOperation(request.Query!, request.Variables, document, request.OperationName), services, caller, ct, next);
         var (subscriber, membership) = services.GetRequiredService<LiveGroups>().Join(subscription, caller);
+        return PassOnAsync(subscriber, membership, ct, next);
+    }
+
+    private static async Task<bool> AnswerOnceAsync(
+        CallerOperation operation, IServiceProvider services, Caller caller, CancellationToken ct, Func<string, Task> next)
+    {
+        await next(await operation.RunInOwnScopeAsync(services, caller, ct));
+        return true;
+    }
+
+    private static async Task<bool> PassOnAsync(LiveSubscriber subscriber, IDisposable membership, CancellationToken ct, Func<string, Task> next)
+    {
         using (membership)
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, subscriber.Dropped);

@@ -65,8 +65,10 @@ public static class SseTransport
         var keepAlive = KeepAliveAsync(TimeSpan.FromSeconds(live.Options.KeepAliveSeconds), ct => WriteAsync(":\n\n", ct), stop.Token);
         try
         {
-            await LiveRequests.StreamAsync(http.RequestServices, request, subscription, document, caller, stop.Token,
+            var streaming = LiveRequests.StreamAsync(http.RequestServices, request, subscription, document, caller, stop.Token,
                 result => WriteAsync($"event: next\ndata: {result}\n\n", stop.Token));
+            (subscription, document) = (null, null!); // the group keeps the operation: no parsed copy per subscriber
+            await streaming;
             if (!http.RequestAborted.IsCancellationRequested) await WriteAsync("event: complete\ndata: \n\n", CancellationToken.None);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -59,6 +59,14 @@ public sealed class ObservabilityTests(ApiFixture api)
         await using var server = await ServerProcess.StartAsync(api.ConnectionString,
             new Dictionary<string, string> { ["Observability__SlowRequestMs"] = "0", ["Observability__JsonLogs"] = "true" });
         using var client = new HttpClient { BaseAddress = server.Origin };
+        // An event stream (here a query's: one event, then complete) is a live connection, not a slow request.
+        using (var stream = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+               { Content = new StringContent("{\"query\":\"{ __typename }\"}", System.Text.Encoding.UTF8, "application/json") })
+        {
+            stream.Headers.Accept.ParseAdd("text/event-stream");
+            using var events = await client.SendAsync(stream);
+            Assert.Contains("event: complete", await events.Content.ReadAsStringAsync());
+        }
         (await client.GetAsync("/ogc/collections")).Dispose();
 
         string? line = null;
@@ -68,5 +76,6 @@ public sealed class ObservabilityTests(ApiFixture api)
         using var log = JsonDocument.Parse(line!);
         Assert.Equal("Warning", log.RootElement.GetProperty("LogLevel").GetString());
         Assert.Contains("TraceId", log.RootElement.GetProperty("Scopes").GetRawText());
+        Assert.DoesNotContain(server.Output.ToList(), l => l.Contains("Slow request") && l.Contains("/graphql"));
     }
 }
