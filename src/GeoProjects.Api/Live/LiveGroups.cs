@@ -103,8 +103,8 @@ public sealed class LiveSubscriber(Caller caller, int queueLength)
     {
         if (_dropped.IsCancellationRequested) return;
         Telemetry.LiveDropped.Add(1);
+        _dropped.Cancel(); // before completing the queue: its reader, seeing the end, must know it was dropped
         _events.Writer.TryComplete();
-        _dropped.Cancel();
         _left.Cancel();
     }
 
@@ -141,17 +141,24 @@ public sealed class LiveGroups(ChangeFeed feed, IServiceProvider services, IOpti
     {
         var subscriber = new LiveSubscriber(caller, options.Value.QueueLength);
         if (operation.After is not null) subscriber.HoldWhileReplaying(); // live events wait from the moment it joins
+        Group group;
         lock (_gate)
         {
-            var group = _groups.GetOrAdd(operation.GroupKey, _ => new Group(this, operation, caller));
+            group = _groups.GetOrAdd(operation.GroupKey, _ => new Group(this, operation, caller));
             group.Members[subscriber] = 0;
         }
         Telemetry.LiveSubscribers.Add(1);
         Interlocked.Increment(ref _subscribers);
         // Replayed after joining: what the group passes on from now is held, what came before is in the log.
         if (operation.After is { } after) _ = Task.Run(() => ReplayAsync(operation, subscriber, after));
-        return (subscriber, new Leave(() => Remove(operation.GroupKey, subscriber)));
+        return (subscriber, Membership(group.Key, subscriber));
     }
+
+    /// <summary>
+    /// Leaving, by the group's key (its one string): a closure in Join would share Join's captures (the operation with its
+    /// parsed documents), and each of ten thousand members would keep its own copy alive.
+    /// </summary>
+    private Leave Membership(string key, LiveSubscriber subscriber) => new(() => Remove(key, subscriber));
 
     private void Remove(string key, LiveSubscriber subscriber)
     {
@@ -257,8 +264,12 @@ public sealed class LiveGroups(ChangeFeed feed, IServiceProvider services, IOpti
         private readonly CancellationTokenSource _stop = new();
         private readonly IDisposable _feed;
 
+        /// <summary>The group's key: one string its members share.</summary>
+        public readonly string Key;
+
         public Group(LiveGroups owner, LiveOperation operation, Caller caller)
         {
+            Key = operation.GroupKey;
             _feed = owner._feed.Subscribe(c => { if (operation.Hears(c)) _changes.Writer.TryWrite(c); });
             _ = Task.Run(() => RunAsync(owner, operation, caller));
         }

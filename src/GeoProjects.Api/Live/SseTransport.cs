@@ -67,7 +67,7 @@ public static class SseTransport
         {
             var streaming = LiveRequests.StreamAsync(http.RequestServices, request, subscription, document, caller, stop.Token,
                 result => WriteAsync($"event: next\ndata: {result}\n\n", stop.Token));
-            (subscription, document) = (null, null!); // the group keeps the operation: no parsed copy per subscriber
+            (subscription, document, request) = (null, null!, null!); // the group keeps the operation: no copy per subscriber
             await streaming;
             if (!http.RequestAborted.IsCancellationRequested) await WriteAsync("event: complete\ndata: \n\n", CancellationToken.None);
         }

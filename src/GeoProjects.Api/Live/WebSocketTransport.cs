@@ -248,7 +248,7 @@ public sealed class WebSocketTransport
             var quoted = JsonSerializer.Serialize(id);
             var streaming = LiveRequests.StreamAsync(_http.RequestServices, request, subscription, document, _caller, stop.Token,
                 result => SendAsync($$"""{"id":{{quoted}},"type":"next","payload":{{result}}}"""));
-            (subscription, document) = (null, null!); // the group keeps the operation: no parsed copy per subscriber
+            (subscription, document, request) = (null, null!, null!); // the group keeps the operation: no copy per subscriber
             var kept = await streaming;
             if (!kept) await CloseAsync(4413, "Slow consumer: too many events waiting");
             else if (!stop.IsCancellationRequested) await SendAsync(new JsonObject { ["id"] = id, ["type"] = "complete" });
