@@ -380,8 +380,9 @@ print("| {0} | {writes} | {rps:.1f} | {p50:.1f} | {p99:.1f} | {1:.2f} |".format(
   editor_row "GeoProjects" "$e_gp"
   editor_row "PostGraphile v4" "$e_pg"
   echo
-  echo "Live fan-out: subscribers of projectUpdated on the reading instance; 5 updates a second for ${live_seconds} s through the"
-  echo "writing instance. Latency from the moment the writer's mutation returned (its commit) to each subscriber's event."
+  echo "Live fan-out: subscribers of projectUpdated on the reading instance (four filters, each matching every write, under an"
+  echo "editor's and a viewer's token: eight groups); after one unmeasured write, 5 updates a second for ${live_seconds} s through"
+  echo "the writing instance. Latency from the moment the writer's mutation returned (its commit) to each subscriber's event."
   echo
   echo "| transport | subscribers | writes | events expected | received | p50 ms | p99 ms |"
   echo "|---|---|---|---|---|---|---|"
@@ -389,7 +390,8 @@ print("| {0} | {writes} | {rps:.1f} | {p50:.1f} | {p99:.1f} | {1:.2f} |".format(
   live_row sse "$l_gp"
   echo
   python3 -c 'import json, sys; r = json.loads(sys.argv[1])
-print("Subscribers dropped: {dropped}. Server RSS {rssBefore:.0f} MB before subscribing, {rssAfter:.0f} MB after: about {kbPerSubscriber:.0f} KB per subscriber.".format(**r))' "$l_gp"
+print("Subscribers dropped: {dropped}. All subscribed in {subscribeSeconds:.0f} s. Server RSS {rssBefore:.0f} MB before subscribing, "
+      "{rssAfter:.0f} MB 3 s after the last: about {kbPerSubscriber:.0f} KB per idle subscriber.".format(**r))' "$l_gp"
   echo
   echo "Start-up (a new instance on the same database, the headline query on 16 connections in 2-second windows):"
   echo

@@ -73,7 +73,10 @@ public static class LiveRequests
         CancellationToken ct, Func<string, Task> next)
     {
         if (subscription is null)
-            return AnswerOnceAsync(new CallerOperation(request.Query!, request.Variables, document, request.OperationName), services, caller, ct, next);
+        {
+            var operation = new CallerOperation(request.Query!, request.Variables, document, request.OperationName);
+            return AnswerOnceAsync(operation, services, caller, ct, next);
+        }
         var (subscriber, membership) = services.GetRequiredService<LiveGroups>().Join(subscription, caller);
         return PassOnAsync(subscriber, membership, ct, next);
     }
