@@ -67,10 +67,7 @@ public sealed class WebSocketTransport
 
     private async Task RunAsync()
     {
-        var init = Task.Delay(_live.Options.ConnectionInitTimeoutMs, _closing.Token).ContinueWith(async t =>
-        {
-            if (!t.IsCanceled && !_acknowledged && !_initialising) await CloseAsync(4408, "Connection initialisation timeout");
-        }, TaskScheduler.Default).Unwrap();
+        var init = InitTimeoutAsync();
         try
         {
             // After the server's close frame the loop reads on, until the client's answers it (or 2 s pass).
@@ -85,7 +82,7 @@ public sealed class WebSocketTransport
         {
             foreach (var operation in _operations.Values) operation.Cancel();
             await _closing.CancelAsync();
-            await init.ContinueWith(_ => { }, TaskScheduler.Default);
+            await init.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // the socket may be gone while it closes
             if (_socket.State == WebSocketState.Open) await CloseAsync(1001, "Going away");
         }
     }
@@ -181,13 +178,41 @@ public sealed class WebSocketTransport
 
     private static string? Text(JsonObject? o, string name) => o?[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
+    /// <summary>No connection_init in time: 4408. Awaited methods, not Task.Delay continuations: fewer objects per idle socket.</summary>
+    private async Task InitTimeoutAsync()
+    {
+        if (await DelayAsync(TimeSpan.FromMilliseconds(_live.Options.ConnectionInitTimeoutMs)) && !_acknowledged && !_initialising)
+            await CloseAsync(4408, "Connection initialisation timeout");
+    }
+
     /// <summary>A token that expires ends the connection then (4403): what it was allowed to see may change.</summary>
     private void WatchExpiry(DateTimeOffset? expires)
     {
-        if (expires is not { } at) return;
-        var wait = at - DateTimeOffset.UtcNow;
-        _ = Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _closing.Token)
-            .ContinueWith(t => t.IsCanceled ? Task.CompletedTask : CloseAsync(4403, "Forbidden: the token expired"), TaskScheduler.Default).Unwrap();
+        if (expires is { } at) _ = ExpireAsync(at);
+    }
+
+    private async Task ExpireAsync(DateTimeOffset at)
+    {
+        // Task.Delay waits at most 49 days: a longer-lived token is watched in steps.
+        for (var left = at - DateTimeOffset.UtcNow; left > TimeSpan.Zero; left = at - DateTimeOffset.UtcNow)
+            if (!await DelayAsync(left < LongestWait ? left : LongestWait)) return;
+        await CloseAsync(4403, "Forbidden: the token expired");
+    }
+
+    private static readonly TimeSpan LongestWait = TimeSpan.FromDays(30);
+
+    /// <summary>Waits; false when the connection closed first.</summary>
+    private async Task<bool> DelayAsync(TimeSpan wait)
+    {
+        try
+        {
+            await Task.Delay(wait, _closing.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private async Task SubscribeAsync(JsonObject message)
