@@ -37,13 +37,10 @@ export ConnectionStrings__GeoProjects="$GEOPROJECTS_SERVER;Database=$db"
 dotnet build src/GeoProjects.Api -c Release -nologo -v q -clp:ErrorsOnly >&2
 api=src/GeoProjects.Api/bin/Release/net10.0/GeoProjects.Api
 held=$(psql "$GEOPROJECTS_PG_URL/$db" -qtAX -c "SELECT count(*) FROM projects" 2>/dev/null || echo 0)
-if [ $keep = 0 ] || [ "$held" -lt "$projects" ]; then
-  psql "$GEOPROJECTS_PG_URL/postgres" -qtAX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
-  "$api" migrate >/dev/null
-  "$api" generate --count "$projects" --seed 20231125 2>/dev/null
-else
-  "$api" migrate >/dev/null
-fi
+fresh=0; if [ $keep = 0 ] || [ "$held" -lt "$projects" ]; then fresh=1; fi
+[ $fresh = 0 ] || psql "$GEOPROJECTS_PG_URL/postgres" -qtAX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+"$api" migrate >/dev/null
+[ $fresh = 0 ] || "$api" generate --count "$projects" --seed 20231125 2>/dev/null
 # All subscribers come from this one address: the per-client limit (2 000) is for the internet, not for a load generator.
 Live__MaxConnectionsPerClient=$((subscribers + 100)) Logging__LogLevel__Default=Warning "$api" --urls "http://127.0.0.1:$port" \
   >"$tmp_log" 2>&1 & api_pid=$!
