@@ -6,11 +6,14 @@
   metric URL NAME                  the sum of a Prometheus metric's samples
   deep GP PG TMP TOTAL CURSOR_ROW  body files for the first page and a page 90 % deep (GeoProjects and PostGraphile)
   sql GP BODY_FILE                 "statements round_trips" one request of the body sends, from GeoProjects' own metrics
+  orders GP DSN [TOKEN]            every order the schema offers: first page and a page 90 % deep, with the deep page's plan
 """
 import base64
 import json
 import math
+import re
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -131,9 +134,10 @@ def sql(gp, body_file):
     print(f"{after[names[0]] - before[names[0]]:.0f} {after[names[1]] - before[names[1]]:.0f}")
 
 
-def post(url, query, variables=None):
+def post(url, query, variables=None, token=None):
     data = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(url, data, headers)
     with urllib.request.urlopen(request, timeout=120) as r:
         body = json.loads(r.read())
     if body.get("errors"):
@@ -163,6 +167,92 @@ def deep(gp, pg, tmp, total, row):
             json.dump(body, f)
 
 
+def psql(dsn, text):
+    return subprocess.run(["psql", dsn, "-qtAX", "-c", text], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def timed(gp, query, variables, token, budget=12.0, most=21):
+    """Milliseconds of requests one after another (two unmeasured first), at most `most` or `budget` seconds."""
+    post(gp, query, variables, token)
+    post(gp, query, variables, token)
+    times, end = [], time.perf_counter() + budget
+    while len(times) < most and (len(times) < 3 or time.perf_counter() < end):
+        start = time.perf_counter()
+        post(gp, query, variables, token)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), max(times), len(times)
+
+
+def column(dsn, field):
+    """The SQL a sort field reads (snake case of its name; startYear is the start date's year) and its JSON for a cursor."""
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", field).lower()
+    if field == "startYear":
+        return "extract(year from start_date)::int", "to_json(extract(year from start_date)::int)"
+    kind = psql(dsn, f"SELECT data_type FROM information_schema.columns WHERE table_name = 'projects' AND column_name = '{name}'")
+    if kind.startswith("timestamp"):
+        return name, f"to_json(to_char({name} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))"
+    return name, f"to_json({name})"
+
+
+def refusal(error):
+    """The error code of a refused request (bench: … answered [{… 'code': 'STATEMENT_TIMEOUT' …}])."""
+    found = re.search(r"'code': '(\w+)'", str(error))
+    return found.group(1) if found else str(error)[-80:]
+
+
+def orders(gp, dsn, token=None):
+    """Each order of ProjectSortInput's own fields, ascending: the first page and the page after the row 90 % of the way
+    (a keyset cursor made from that row's keys, or a position cursor where the API pages by position), p50 and the
+    slowest of the requests one after another, and the plan of the deep page's keyset condition (EXPLAIN through `dsn`,
+    which must see the rows the caller sees)."""
+    deep_at = int(psql(dsn, "SELECT count(*) FROM projects")) * 9 // 10
+    fields = post(gp, '{ __type(name: "ProjectSortInput") { inputFields { name type { name } } } }')["__type"]["inputFields"]
+    print("| order | paging | first page p50 ms | slowest | 90 % deep p50 ms | slowest | p50 ÷ first | slowest ÷ first "
+          "| deep page's plan |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    worst = [0.0, 0.0, ""]
+    for field in [f["name"] for f in fields if f["type"]["name"] == "SortEnumType"]:
+        query = (f"query($after: String) {{ projects(first: 50, after: $after, order: [{{ {field}: ASC }}]) "
+                 "{ nodes { code } pageInfo { endCursor } } }")
+        try:
+            cursor = base64.b64decode(post(gp, query, None, token)["projects"]["pageInfo"]["endCursor"]).decode()
+        except SystemExit as error:  # an order the database cannot answer in time is a row of the table, not the end
+            print(f"| {field} | – | {refusal(error)} | | | | | | |")
+            worst = [math.inf, math.inf, field]
+            continue
+        plan = ""
+        if cursor.startswith("k"):
+            expr, as_json = column(dsn, field)
+            values = psql(dsn, f"SELECT json_build_array({as_json}, id) FROM projects ORDER BY {expr}, id OFFSET {deep_at - 1} LIMIT 1")
+            deep = base64.b64encode((cursor.split(":")[0] + ":" + values).encode()).decode()
+            value, key = json.loads(values)
+            literal = "NULL" if value is None else psql(dsn, f"SELECT quote_literal({as_json} #>> '{{}}') FROM projects "
+                                                               f"ORDER BY {expr}, id OFFSET {deep_at - 1} LIMIT 1")
+            seek = (f"{expr} IS NULL AND id > {key}" if value is None
+                    else f"({expr} >= {literal} OR {expr} IS NULL) AND ({expr} > {literal} OR {expr} IS NULL OR {expr} = {literal} AND id > {key})")
+            explained = psql(dsn, f"EXPLAIN SELECT id FROM projects WHERE {seek} ORDER BY {expr}, id LIMIT 51")
+            nodes = re.findall(r"((?:Index Only Scan|Index Scan|Seq Scan|Bitmap Heap Scan)(?: Backward)?(?: using \w+)? on projects"
+                               r"|(?:Incremental )?Sort(?=  \())", explained)
+            plan = ", ".join(dict.fromkeys(n.replace(" on projects", "") for n in nodes))
+        else:
+            deep = base64.b64encode(str(deep_at - 1).encode()).decode()
+            plan = "OFFSET (an order a keyset cannot follow)"
+        try:
+            first = timed(gp, query, {}, token)
+            far = timed(gp, query, {"after": deep}, token)
+        except SystemExit as error:
+            print(f"| {field} | – | {refusal(error)} | | | | | | |")
+            worst = [math.inf, math.inf, field]
+            continue
+        ratio, slow = far[0] / first[0], far[1] / first[1]
+        if ratio > worst[0]:
+            worst[0], worst[2] = ratio, field
+        worst[1] = max(worst[1], slow)
+        print(f"| {field} | {'keyset' if cursor.startswith('k') else 'position'} | {first[0]:.1f} | {first[1]:.1f} | {far[0]:.1f} "
+              f"| {far[1]:.1f} | {ratio:.2f} | {slow:.2f} | {plan} |")
+    print(f"worst {worst[0]:.2f} {worst[1]:.2f} {worst[2]}", file=sys.stderr)
+
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
-    {"sweep": sweep, "coalesce": coalesce, "metric": metric, "deep": deep, "sql": sql}[command](*args)
+    {"sweep": sweep, "coalesce": coalesce, "metric": metric, "deep": deep, "sql": sql, "orders": orders}[command](*args)

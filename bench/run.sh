@@ -183,6 +183,11 @@ echo "== tile sweep" >&2
 points=$(psql "postgresql://bench_reader@127.0.0.1:$port/$db" -qtAX -c \
   "SELECT string_agg(ST_X(location) || ':' || ST_Y(location), ',') FROM (SELECT location FROM projects ORDER BY md5(id::text) LIMIT 30) p")
 sweep=$(python3 bench/probe.py sweep http://127.0.0.1:$nocache_port http://127.0.0.1:$sql_port "$points")
+# Every order the schema offers, one request at a time as a viewer (every field may be sorted by): the first page and
+# the page 90 % deep, with the plan of the deep page's condition (the owner sees what a viewer sees).
+echo "== every order: first and deep pages" >&2
+orders=$(python3 bench/probe.py orders http://127.0.0.1:$gp_port/graphql "postgresql://postgres@127.0.0.1:$port/$db" "${viewer#Bearer }" \
+  2> "$tmp/orders.err") || { cat "$tmp/orders.err" >&2; exit 1; }
 coalesced=$(python3 bench/probe.py coalesce http://127.0.0.1:$gp_port \
   "${tiles%%,*}?where=$(python3 -c 'import json, urllib.parse; print(urllib.parse.quote(json.dumps({"totalInvestment": {"gte": 0.5}})))')")
 # A hostile mix (the kinds of request tests/…/HostileRequestTests refuses) on 4 connections, alongside the headline
@@ -287,7 +292,7 @@ fig() { printf '%s=%s\x1e' "$1" "$2" >> "$tmp/figures"; }
 for k in "${!m[@]}"; do fig "$k" "${m[$k]}"; done
 for k in "${!sql[@]}"; do fig "sql_$k" "${sql[$k]}"; done
 fig allocated_kb "$bytes_per_request"; fig s2_alone_ms "$s2_alone_ms"; fig sweep "$sweep"; fig import "$import"
-fig live "$l_gp"; fig startup "$startup"
+fig live "$l_gp"; fig startup "$startup"; fig orders "$(grep '^worst' "$tmp/orders.err")"
 {
   echo "## Benchmark: $count projects, $(date -u +%Y-%m-%d)"
   echo
@@ -337,6 +342,12 @@ fig live "$l_gp"; fig startup "$startup"
   row "first" "GeoProjects" "${m[d_first]}" "${m[d_first]}"
   row "90 % deep, keyset cursor" "GeoProjects" "${m[d_gp]}" "${m[d_first]}"
   row "90 % deep, its cursor" "PostGraphile v4" "${m[d_pg]}" "${m[d_first]}"
+  echo
+  echo "Every order the schema offers (ProjectSortInput's own fields, ascending, then key), one request at a time as a viewer:"
+  echo "the first page of 50 and the page after the project 90 % of the way; p50 and the slowest of up to 21 requests. The"
+  echo "plan is EXPLAIN's for the deep page's condition as the API sends it."
+  echo
+  echo "$orders"
   echo
   echo "Cold tiles: the tiles of 30 random projects at each zoom, one request at a time, tile cache off (clusters come from"
   echo "the pyramid kept on write up to z13 and for a sector filter; points from z11 where a tile holds ≤ 4 000). The direct SQL"

@@ -105,8 +105,11 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
         e.Property(p => p.Version).HasDefaultValue(1).ValueGeneratedOnAddOrUpdate().IsConcurrencyToken();
         e.HasIndex(p => p.Location).HasMethod("gist");
         e.HasIndex(p => p.Site).HasMethod("gist");
-        e.HasIndex(p => p.Sector);
-        e.HasIndex(p => p.Status);
+        // Each order a list is commonly read in, then key (the keyset's tie-breaker): a page deep in it is an index range,
+        // and the same indexes serve equality filters on their first column.
+        e.HasIndex(p => new { p.Sector, p.Id });
+        e.HasIndex(p => new { p.Status, p.Id });
+        e.HasIndex(p => new { p.Name, p.Id });
         // By investment, largest first, then key: the order's own index, so a page deep in it is an index range (keyset cursors).
         e.HasIndex(p => new { p.TotalInvestment, p.Id }).IsDescending(true, false);
         // The common map question's shape (a zone, a sector, an investment range): one index range for every caller. Without
@@ -114,8 +117,8 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
         // (../docs/benchmark.md has the plans and figures). It carries the status the read policy checks, so statistics by zone
         // and sector are an index-only scan under the policy as they are for the tables' owner, not a read of every row.
         e.HasIndex(p => new { p.ZoneId, p.Sector, p.TotalInvestment }).IncludeProperties(p => new { p.Status });
-        e.HasIndex(p => p.StartDate);
-        e.HasIndex(p => p.IndustryChain);
+        e.HasIndex(p => new { p.StartDate, p.Id });
+        e.HasIndex(p => new { p.IndustryChain, p.Id });
         // A zone's projects in key order (Zone.projects, the nested query): an index range, not a scan of every id for a sparse zone.
         e.HasIndex(p => new { p.ZoneId, p.Id });
         e.HasOne(p => p.Zone).WithMany(z => z.Projects).HasForeignKey(p => p.ZoneId).OnDelete(DeleteBehavior.SetNull);

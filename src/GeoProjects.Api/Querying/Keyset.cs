@@ -1,8 +1,10 @@
 using System.Linq.Expressions;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 
 namespace GeoProjects.Api.Querying;
@@ -21,10 +23,11 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
     private readonly string _tag = Tag(keys);
 
     /// <summary>
-    /// Whether a keyset can follow the order: every key a stored number, date or text, or the distance of `near` (not an
-    /// enum, which SQL orders by name; not a computed progress figure, whose exact value a cursor could not carry).
+    /// Whether a keyset can follow the order: every key a stored number, date, text or enum (stored and ordered as its name),
+    /// or the distance of `near` (not a computed progress figure, whose exact value a cursor could not carry).
     /// </summary>
-    public static bool Follows(IReadOnlyList<SortKey> keys) => keys.All(k => Comparable.Contains(Plain(k.Key.ReturnType)) && Stored(k.Key.Body));
+    public static bool Follows(IReadOnlyList<SortKey> keys) =>
+        keys.All(k => (Comparable.Contains(Plain(k.Key.ReturnType)) || Plain(k.Key.ReturnType).IsEnum) && Stored(k.Key.Body));
 
     private static bool Stored(Expression e) => e switch
     {
@@ -72,6 +75,7 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
     /// <summary>The rows after (or, not <paramref name="forward"/>, before) the cursor's key values.</summary>
     private Expression<Func<T, bool>> Seek<T>(ParameterExpression x, List<Expression> values, object?[] cursor, bool forward)
     {
+        if (RowBeyond(values, cursor, forward) is { } row) return Expression.Lambda<Func<T, bool>>(row, x);
         Expression? seek = null;
         Expression equalSoFar = Expression.Constant(true);
         for (var i = 0; i < keys.Count; i++)
@@ -84,6 +88,35 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
         // The first key's bound, implied by the condition but only usable by an index when stated alone.
         if (cursor[0] is not null) seek = Expression.AndAlso(Beyond(values[0], cursor[0], ascending: keys[0].Descending != forward, orEqual: true), seek!);
         return Expression.Lambda<Func<T, bool>>(seek!, x);
+    }
+
+    /// <summary>
+    /// (k1, k2, …) &gt; (v1, v2, …), a row-value comparison: one range of an index on the keys. The expanded condition below is
+    /// a range on the first key only, so a page walks every row that ties with the cursor's first value (a status a fifth
+    /// of the registry shares) before its first row. Only for keys that all go one way and are never null.
+    /// </summary>
+    private Expression? RowBeyond(List<Expression> values, object?[] cursor, bool forward)
+    {
+        if (keys.Count is < 2 or > 7 || keys.Any(k => k.Descending != keys[0].Descending) || cursor.Any(v => v is null)) return null;
+        var columns = values.Select(NeverNull).ToList();
+        if (columns.Any(c => c is null)) return null;
+        var types = columns.Select(c => c!.Type).ToArray();
+        var tuple = Type.GetType($"System.ValueTuple`{types.Length}")!.MakeGenericType(types).GetConstructor(types)!;
+        var compare = typeof(NpgsqlDbFunctionsExtensions).GetMethod(keys[0].Descending != forward
+            ? nameof(NpgsqlDbFunctionsExtensions.GreaterThan) : nameof(NpgsqlDbFunctionsExtensions.LessThan), [typeof(DbFunctions), typeof(ITuple), typeof(ITuple)])!;
+        return Expression.Call(compare, Expression.Constant(EF.Functions),
+            Expression.Convert(Expression.New(tuple, columns!), typeof(ITuple)),
+            Expression.Convert(Expression.New(tuple, cursor.Select((v, i) => Parameter(v!, types[i]))), typeof(ITuple)));
+    }
+
+    /// <summary>The stored column behind a key when it cannot be null: a non-nullable property of the row itself.</summary>
+    private static Expression? NeverNull(Expression key)
+    {
+        var inner = key is UnaryExpression { NodeType: ExpressionType.Convert } u ? u.Operand : key;
+        if (inner is not MemberExpression { Expression: ParameterExpression, Member: PropertyInfo property }) return null;
+        return property.PropertyType.IsValueType
+            ? Nullable.GetUnderlyingType(property.PropertyType) is null ? inner : null
+            : new NullabilityInfoContext().Create(property).ReadState == NullabilityState.NotNull ? inner : null;
     }
 
     /// <summary>After v (strictly, unless <paramref name="orEqual"/>) in an ascending (nulls last) or descending (nulls first) order.</summary>
@@ -100,8 +133,18 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
         Expression compare = key.Type == typeof(string)
             ? Expression.MakeBinary(op, Expression.Call(typeof(string).GetMethod(nameof(string.Compare), [typeof(string), typeof(string)])!, key, value),
                 Expression.Constant(0))
-            : Expression.MakeBinary(op, key, value);
+            : Plain(key.Type).IsEnum ? EnumCompare(op, key, value) : Expression.MakeBinary(op, key, value);
         return ascending && nullable ? Expression.OrElse(compare, Expression.Equal(key, Expression.Constant(null, key.Type))) : compare;
+    }
+
+    /// <summary>
+    /// An enum compared as C# compiles `x.Sector &gt; v`: both sides converted to the underlying number. EF Core drops those
+    /// conversions and compares the stored names, the order SQL sorts them in.
+    /// </summary>
+    private static Expression EnumCompare(ExpressionType op, Expression key, Expression value)
+    {
+        var number = typeof(Nullable<>).MakeGenericType(Enum.GetUnderlyingType(Plain(key.Type)));
+        return Expression.MakeBinary(op, Expression.Convert(key, number), Expression.Convert(value, number));
     }
 
     private static Expression Same(Expression key, object? v) =>
@@ -115,8 +158,11 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
         return Expression.Field(Expression.Constant(box), nameof(StrongBox<object>.Value));
     }
 
+    /// <summary>Enums by their names, as they are stored: a cursor does not depend on the members' declared order.</summary>
+    private static readonly JsonSerializerOptions Values = new() { Converters = { new JsonStringEnumConverter(allowIntegerValues: false) } };
+
     private string Write(object?[] values) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_tag}{JsonSerializer.Serialize(values)}"));
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_tag}{JsonSerializer.Serialize(values, Values)}"));
 
     /// <summary>The key values of a cursor of this order; INVALID_CURSOR for anything else.</summary>
     private object?[] Read(string cursor)
@@ -128,7 +174,9 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
             if (!text.StartsWith(_tag, StringComparison.Ordinal)) throw invalid;
             var items = JsonSerializer.Deserialize<JsonElement[]>(text[_tag.Length..]);
             if (items is null || items.Length != keys.Count) throw invalid;
-            return items.Select((e, i) => e.ValueKind == JsonValueKind.Null ? null : e.Deserialize(Plain(keys[i].Key.ReturnType))).ToArray();
+            var values = items.Select((e, i) => e.ValueKind == JsonValueKind.Null ? null : e.Deserialize(Plain(keys[i].Key.ReturnType), Values)).ToArray();
+            if (values.Any(v => v is Enum e && !Enum.IsDefined(e.GetType(), e))) throw invalid;
+            return values;
         }
         catch (Exception e) when (e is FormatException or JsonException or ArgumentException or NotSupportedException or InvalidOperationException)
         {

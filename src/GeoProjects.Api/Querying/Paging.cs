@@ -29,7 +29,7 @@ public sealed class Connection<T>(IReadOnlyList<Edge<T>> edges, PageInfo pageInf
 /// Relay cursor paging. Cursors are keyset cursors (<see cref="Keyset"/>): a page after or before one is a range
 /// condition on the order's keys, so its cost does not grow with its position. Position cursors (base64 of the zero-based
 /// index, "MA==" is 0, as HotChocolate's offset paging and this API's earlier versions gave) are still read, as OFFSETs,
-/// and still given for orders a keyset cannot follow (by an enum: the database orders its names by its collation).
+/// and still given for orders a keyset cannot follow (a progress figure computed as of a date).
 /// Sizes above the maximum are an error, not a silent cap.
 /// </summary>
 public static class Paging

@@ -107,7 +107,7 @@ public sealed class SortingAndPagingTests(ApiFixture api)
 
     /// <summary>
     /// A keyset cursor is read only by the order that wrote it, and only as written: another order's cursor, edited values
-    /// and a position beyond the maximum are INVALID_CURSOR. A position cursor (as earlier versions gave) still pages, by OFFSET.
+    /// (an enum by a name it lacks, or by number: cursors carry its names) and a position beyond the maximum are INVALID_CURSOR. A position cursor (as earlier versions gave) still pages, by OFFSET.
     /// </summary>
     [Fact]
     public async Task CursorsAreCheckedAndOldPositionCursorsStillPage()
@@ -121,6 +121,11 @@ public sealed class SortingAndPagingTests(ApiFixture api)
 
         string Encode(string s) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(s));
         var tag = text[..text.IndexOf(':')];
+        var bySector = new[] { new { sector = "ASC" } };
+        var sectorCursor = (await api.QueryAsync(Page, new { order = bySector })).Data.GetProperty("projects").GetProperty("pageInfo")
+            .GetProperty("endCursor").GetString()!;
+        var sectorTag = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(sectorCursor)).Split(':')[0];
+        Assert.Matches("^k[0-9A-F]{8}:\\[\"[A-Za-z]+\",\\d+\\]$", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(sectorCursor)));
         foreach (var (after, order) in new (string, object)[]
         {
             (cursor, new[] { new { code = "ASC" } }), // another order's cursor
@@ -128,6 +133,8 @@ public sealed class SortingAndPagingTests(ApiFixture api)
             (Encode(tag + ":[12.5]"), byInvestment), // a key missing
             (Encode(tag + ":{\"a\": 1}"), byInvestment),
             (Encode("1000000001"), byInvestment), // beyond the largest position
+            (Encode(sectorTag + ":[\"NoSuchSector\", 3]"), bySector), // an enum's name it does not have
+            (Encode(sectorTag + ":[2, 3]"), bySector), // an enum by number: cursors carry names
         })
         {
             var r = await api.QueryAsync(Page, new { after, order });

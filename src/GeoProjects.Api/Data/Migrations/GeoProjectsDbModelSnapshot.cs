@@ -296,27 +296,30 @@ namespace GeoProjects.Api.Data.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_projects_code");
 
-                    b.HasIndex("IndustryChain")
-                        .HasDatabaseName("ix_projects_industry_chain");
-
                     b.HasIndex("Location")
                         .HasDatabaseName("ix_projects_location");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Location"), "gist");
-
-                    b.HasIndex("Sector")
-                        .HasDatabaseName("ix_projects_sector");
 
                     b.HasIndex("Site")
                         .HasDatabaseName("ix_projects_site");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Site"), "gist");
 
-                    b.HasIndex("StartDate")
-                        .HasDatabaseName("ix_projects_start_date");
+                    b.HasIndex("IndustryChain", "Id")
+                        .HasDatabaseName("ix_projects_industry_chain_id");
 
-                    b.HasIndex("Status")
-                        .HasDatabaseName("ix_projects_status");
+                    b.HasIndex("Name", "Id")
+                        .HasDatabaseName("ix_projects_name_id");
+
+                    b.HasIndex("Sector", "Id")
+                        .HasDatabaseName("ix_projects_sector_id");
+
+                    b.HasIndex("StartDate", "Id")
+                        .HasDatabaseName("ix_projects_start_date_id");
+
+                    b.HasIndex("Status", "Id")
+                        .HasDatabaseName("ix_projects_status_id");
 
                     b.HasIndex("TotalInvestment", "Id")
                         .IsDescending(true, false)
