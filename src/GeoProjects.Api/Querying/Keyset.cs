@@ -102,8 +102,8 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
         if (columns.Any(c => c is null)) return null;
         var types = columns.Select(c => c!.Type).ToArray();
         var tuple = Type.GetType($"System.ValueTuple`{types.Length}")!.MakeGenericType(types).GetConstructor(types)!;
-        var compare = typeof(NpgsqlDbFunctionsExtensions).GetMethod(keys[0].Descending != forward
-            ? nameof(NpgsqlDbFunctionsExtensions.GreaterThan) : nameof(NpgsqlDbFunctionsExtensions.LessThan), [typeof(DbFunctions), typeof(ITuple), typeof(ITuple)])!;
+        var name = keys[0].Descending != forward ? nameof(NpgsqlDbFunctionsExtensions.GreaterThan) : nameof(NpgsqlDbFunctionsExtensions.LessThan);
+        var compare = typeof(NpgsqlDbFunctionsExtensions).GetMethod(name, [typeof(DbFunctions), typeof(ITuple), typeof(ITuple)])!;
         return Expression.Call(compare, Expression.Constant(EF.Functions),
             Expression.Convert(Expression.New(tuple, columns!), typeof(ITuple)),
             Expression.Convert(Expression.New(tuple, cursor.Select((v, i) => Parameter(v!, types[i]))), typeof(ITuple)));
@@ -174,7 +174,8 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
             if (!text.StartsWith(_tag, StringComparison.Ordinal)) throw invalid;
             var items = JsonSerializer.Deserialize<JsonElement[]>(text[_tag.Length..]);
             if (items is null || items.Length != keys.Count) throw invalid;
-            var values = items.Select((e, i) => e.ValueKind == JsonValueKind.Null ? null : e.Deserialize(Plain(keys[i].Key.ReturnType), Values)).ToArray();
+            var values = items.Select((e, i) => e.ValueKind == JsonValueKind.Null ? null : e.Deserialize(Plain(keys[i].Key.ReturnType), Values))
+                .ToArray();
             if (values.Any(v => v is Enum e && !Enum.IsDefined(e.GetType(), e))) throw invalid;
             return values;
         }

@@ -107,7 +107,8 @@ public sealed class SortingAndPagingTests(ApiFixture api)
 
     /// <summary>
     /// A keyset cursor is read only by the order that wrote it, and only as written: another order's cursor, edited values
-    /// (an enum by a name it lacks, or by number: cursors carry its names) and a position beyond the maximum are INVALID_CURSOR. A position cursor (as earlier versions gave) still pages, by OFFSET.
+    /// (an enum by a name it lacks, or by number: cursors carry its names) and a position beyond the maximum are INVALID_CURSOR.
+    /// A position cursor (as earlier versions gave) still pages, by OFFSET.
     /// </summary>
     [Fact]
     public async Task CursorsAreCheckedAndOldPositionCursorsStillPage()
