@@ -126,7 +126,7 @@ def live(f):
         scale and delivered)
     p99 = max(ws["p99"], sse["p99"])
     row("live: commit → subscriber p99 ≤ 250 ms", f"{p99:.0f} ms", p99 <= 250)
-    row("live: ≤ 20 KB per idle subscriber", f"{r['kbPerSubscriber']:.0f} KB", r["kbPerSubscriber"] <= 20)
+    row("live: ≤ 20 KB per idle subscriber", f"{r['kbPerSubscriber']:.1f} KB", r["kbPerSubscriber"] <= 20)
 
 
 def startup(f):
