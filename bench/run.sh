@@ -130,7 +130,7 @@ check "PostGraphile (stats, filtered)" http://127.0.0.1:$pg_port/graphql "$(body
 # Deep pages: the first page by investment, and one 90 % of the way through (GeoProjects' keyset cursor, PostGraphile's own).
 visible=$(psql "postgresql://bench_reader@127.0.0.1:$port/$db" -qtAX -c "SELECT count(*) FROM projects")
 deep_row=$(psql "postgresql://bench_reader@127.0.0.1:$port/$db" -qtAX -c \
-  "SELECT total_investment || ',' || id FROM projects ORDER BY total_investment DESC, id OFFSET $((visible * 9 / 10 - 1)) LIMIT 1")
+  "SELECT total_investment || ',' || id FROM projects ORDER BY total_investment DESC, id DESC OFFSET $((visible * 9 / 10 - 1)) LIMIT 1")
 python3 bench/probe.py deep http://127.0.0.1:$gp_port/graphql http://127.0.0.1:$pg_port/graphql "$tmp" "$visible" "$deep_row"
 
 # What one request of each GraphQL scenario sends to the database, from the server's own metrics, while nothing else runs.

@@ -37,7 +37,11 @@ public sealed class QueryingTypes
         new(FilterInput(filter)) { Name = "where", Description = "筛选条件 (HotChocolate.Data 形式) · Filter, in HotChocolate.Data's shape; fields are AND-ed." };
 
     public QueryArgument OrderArgument(IEntitySort sort) =>
-        new(new ListGraphType(new NonNullGraphType(SortInput(sort)))) { Name = "order", Description = "排序, 依次生效, 以 ID 兜底 · Sort order; items apply in turn and the key breaks ties." };
+        new(new ListGraphType(new NonNullGraphType(SortInput(sort))))
+        {
+            Name = "order",
+            Description = "排序, 依次生效, 以 ID 兜底 (方向同最后一项) · Sort order; items apply in turn and the key breaks ties, in the last item's direction.",
+        };
 
     public IGraphType SortEnum => Named("SortEnumType", name =>
     {

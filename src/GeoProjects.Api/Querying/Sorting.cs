@@ -49,7 +49,9 @@ public static class SortTranslator
                 throw new QueryInputException("SORT_INVALID", "each order item must be an input object such as { name: ASC }");
             Collect(sort, d, p, keys, p, context);
         }
-        keys.Add(new SortKey(tieBreaker, false)); // a total order, so cursors are stable
+        // A total order, so cursors are stable; the key goes the last item's way, so an order of one direction is one range
+        // of an index on (field, key) and a page deep in it a row-value seek, not a walk through the cursor's ties.
+        keys.Add(new SortKey(tieBreaker, keys.Count > 0 && keys[^1].Descending));
         return keys;
     }
 

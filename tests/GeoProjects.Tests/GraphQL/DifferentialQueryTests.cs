@@ -388,7 +388,10 @@ public sealed class DifferentialQueryTests(ApiFixture api)
                 ? o.Descending ? rows.OrderByDescending(key, comparer) : rows.OrderBy(key, comparer)
                 : o.Descending ? sorted.ThenByDescending(key, comparer) : sorted.ThenBy(key, comparer);
         }
-        return (sorted ?? rows.OrderBy(p => p.Id)).ThenBy(p => p.Id); // the key breaks ties, as the API documents
+        // The key breaks ties, in the last item's direction, as the API documents.
+        return order.Count > 0 && order[^1].Descending
+            ? sorted!.ThenByDescending(p => p.Id)
+            : (sorted ?? rows.OrderBy(p => p.Id)).ThenBy(p => p.Id);
     }
 
     public sealed record Page(int? First, int? After, int? Last, int? Before)

@@ -322,7 +322,6 @@ namespace GeoProjects.Api.Data.Migrations
                         .HasDatabaseName("ix_projects_status_id");
 
                     b.HasIndex("TotalInvestment", "Id")
-                        .IsDescending(true, false)
                         .HasDatabaseName("ix_projects_total_investment_id");
 
                     b.HasIndex("ZoneId", "Id")
