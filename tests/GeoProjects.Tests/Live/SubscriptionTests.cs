@@ -289,7 +289,9 @@ public sealed class SubscriptionTests(ApiFixture api)
     {
         await using var server = new LiveServer(api);
         var options = api.Services.GetRequiredService<AuthOptions>();
-        var brief = Identity.Issue(options, "短令牌", Role.Viewer, [], TimeSpan.FromSeconds(2));
+        // Long enough to be acknowledged on a busy machine (its expiry is whole seconds: 2 s left as little as 1 s, which a
+        // clean-clone run spent before the ack, so the token was refused at connection_init instead).
+        var brief = Identity.Issue(options, "短令牌", Role.Viewer, [], TimeSpan.FromSeconds(6));
         using var socket = await OpenAsync(server);
         await SendAsync(socket, $$$"""{"type":"connection_init","payload":{"Authorization":"Bearer {{{brief}}}"}}""");
         Assert.Equal("connection_ack", (await ReceiveAsync(socket)).Message!.Value.GetProperty("type").GetString());
