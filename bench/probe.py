@@ -184,14 +184,16 @@ def timed(gp, query, variables, token, budget=12.0, most=21):
 
 
 def column(dsn, field):
-    """The SQL a sort field reads (snake case of its name; startYear is the start date's year) and its JSON for a cursor."""
+    """The SQL a sort field reads (snake case of its name; startYear is the start date's year), its JSON for a cursor, and
+    whether it may be null (the API seeks a never-null order by a row-value comparison, a nullable one by the expanded one)."""
     name = re.sub(r"(?<!^)(?=[A-Z])", "_", field).lower()
     if field == "startYear":
-        return "extract(year from start_date)::int", "to_json(extract(year from start_date)::int)"
-    kind = psql(dsn, f"SELECT data_type FROM information_schema.columns WHERE table_name = 'projects' AND column_name = '{name}'")
+        return "extract(year from start_date)::int", "to_json(extract(year from start_date)::int)", True
+    kind, nullable = psql(dsn, "SELECT data_type || ',' || is_nullable FROM information_schema.columns "
+                               f"WHERE table_name = 'projects' AND column_name = '{name}'").split(",")
     if kind.startswith("timestamp"):
-        return name, f"to_json(to_char({name} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))"
-    return name, f"to_json({name})"
+        return name, f"to_json(to_char({name} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))", nullable == "YES"
+    return name, f"to_json({name})", nullable == "YES"
 
 
 def refusal(error):
@@ -222,14 +224,18 @@ def orders(gp, dsn, token=None):
             continue
         plan = ""
         if cursor.startswith("k"):
-            expr, as_json = column(dsn, field)
-            values = psql(dsn, f"SELECT json_build_array({as_json}, id) FROM projects ORDER BY {expr}, id OFFSET {deep_at - 1} LIMIT 1")
+            expr, as_json, nullable = column(dsn, field)
+            # The row 90 % of the way: its keys as the cursor's JSON, and its value as an SQL literal (a tab between them).
+            values, literal = psql(dsn, f"SELECT json_build_array({as_json}, id) || E'\\t' || quote_nullable({as_json} #>> '{{}}') "
+                                        f"FROM projects ORDER BY {expr}, id OFFSET {deep_at - 1} LIMIT 1").split("\t", 1)
             deep = base64.b64encode((cursor.split(":")[0] + ":" + values).encode()).decode()
-            value, key = json.loads(values)
-            literal = "NULL" if value is None else psql(dsn, f"SELECT quote_literal({as_json} #>> '{{}}') FROM projects "
-                                                               f"ORDER BY {expr}, id OFFSET {deep_at - 1} LIMIT 1")
-            seek = (f"{expr} IS NULL AND id > {key}" if value is None
-                    else f"({expr} >= {literal} OR {expr} IS NULL) AND ({expr} > {literal} OR {expr} IS NULL OR {expr} = {literal} AND id > {key})")
+            key = json.loads(values)[1]
+            if not nullable:
+                seek = f"({expr}, id) > ({literal}, {key})"
+            elif literal == "NULL":
+                seek = f"{expr} IS NULL AND id > {key}"
+            else:
+                seek = f"({expr} >= {literal} OR {expr} IS NULL) AND ({expr} > {literal} OR {expr} IS NULL OR {expr} = {literal} AND id > {key})"
             explained = psql(dsn, f"EXPLAIN SELECT id FROM projects WHERE {seek} ORDER BY {expr}, id LIMIT 51")
             nodes = re.findall(r"((?:Index Only Scan|Index Scan|Seq Scan|Bitmap Heap Scan)(?: Backward)?(?: using \w+)? on projects"
                                r"|(?:Incremental )?Sort(?=  \())", explained)
