@@ -306,11 +306,29 @@ namespace GeoProjects.Api.Data.Migrations
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Site"), "gist");
 
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasDatabaseName("ix_projects_created_at_id");
+
+                    b.HasIndex("DataSource", "Id")
+                        .HasDatabaseName("ix_projects_data_source_id");
+
+                    b.HasIndex("Developer", "Id")
+                        .HasDatabaseName("ix_projects_developer_id");
+
                     b.HasIndex("IndustryChain", "Id")
                         .HasDatabaseName("ix_projects_industry_chain_id");
 
+                    b.HasIndex("LandAreaMu", "Id")
+                        .HasDatabaseName("ix_projects_land_area_mu_id");
+
                     b.HasIndex("Name", "Id")
                         .HasDatabaseName("ix_projects_name_id");
+
+                    b.HasIndex("NameEn", "Id")
+                        .HasDatabaseName("ix_projects_name_en_id");
+
+                    b.HasIndex("PlannedCompletionDate", "Id")
+                        .HasDatabaseName("ix_projects_planned_completion_date_id");
 
                     b.HasIndex("Sector", "Id")
                         .HasDatabaseName("ix_projects_sector_id");
@@ -318,11 +336,20 @@ namespace GeoProjects.Api.Data.Migrations
                     b.HasIndex("StartDate", "Id")
                         .HasDatabaseName("ix_projects_start_date_id");
 
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("StartDate", "Id"), new[] { "Sector", "ZoneId", "Status", "TotalInvestment" });
+
                     b.HasIndex("Status", "Id")
                         .HasDatabaseName("ix_projects_status_id");
 
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("Status", "Id"), new[] { "Sector", "ZoneId", "TotalInvestment" });
+
                     b.HasIndex("TotalInvestment", "Id")
                         .HasDatabaseName("ix_projects_total_investment_id");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("TotalInvestment", "Id"), new[] { "Sector", "ZoneId", "Status" });
+
+                    b.HasIndex("UpdatedAt", "Id")
+                        .HasDatabaseName("ix_projects_updated_at_id");
 
                     b.HasIndex("ZoneId", "Id")
                         .HasDatabaseName("ix_projects_zone_id_id");
