@@ -44,15 +44,20 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
         async Task<int> Count(CancellationToken c) => total ??= await filtered.CountAsync(c);
         var x = Expression.Parameter(typeof(T), "x");
         var values = keys.Select(k => FilterTranslator.Inline(k.Key, x)).ToList();
-        var range = filtered;
-        if (args.After is { } after) range = range.Where(Seek<T>(x, values, Read(after), forward: true));
-        if (args.Before is { } before) range = range.Where(Seek<T>(x, values, Read(before), forward: false));
-
         // Backwards (last without first): the order reversed, then the rows turned round.
         var backwards = args.First is null && args.Last is not null;
         var size = backwards ? args.Last!.Value : args.First ?? options.DefaultPageSize;
         var order = backwards ? keys.Select(k => k with { Descending = !k.Descending }).ToList() : keys;
-        var rows = size == 0 ? [] : await SortTranslator.Apply(range, order).Take(size + 1).Select(WithKeys(selector, x, values)).ToListAsync(ct);
+        // The cursor the page starts from (the other one only bounds it).
+        var (start, bound) = backwards ? (args.Before, args.After) : (args.After, args.Before);
+        var range = bound is null ? filtered : filtered.Where(Seek<T>(x, values, Read(bound), forward: backwards));
+        var segments = start is null ? [range] : Segments(range, x, values, Read(start), forward: !backwards);
+        var rows = new List<Keyed<T>>();
+        foreach (var segment in segments)
+        {
+            if (rows.Count > size) break;
+            rows.AddRange(await SortTranslator.Apply(segment, order).Take(size + 1 - rows.Count).Select(WithKeys(selector, x, values)).ToListAsync(ct));
+        }
         var more = rows.Count > size;
         var page = rows.Take(size).ToList();
         if (backwards) page.Reverse();
@@ -72,22 +77,53 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
             Expression.Bind(typeof(Keyed<T>).GetProperty(nameof(Keyed<T>.Keys))!,
                 Expression.NewArrayInit(typeof(object), values.Select(v => Expression.Convert(v, typeof(object)))))), x);
 
-    /// <summary>The rows after (or, not <paramref name="forward"/>, before) the cursor's key values.</summary>
-    private Expression<Func<T, bool>> Seek<T>(ParameterExpression x, List<Expression> values, object?[] cursor, bool forward)
+    /// <summary>
+    /// The rows after the cursor, as one or two ranges read in turn. When the first key can be null and the rows after the
+    /// cursor hold both values and nulls (ascending from a value: nulls come last; descending from a null: values follow),
+    /// one condition would be `k ≥ v OR k IS NULL`, which no index range serves (a million projects by land area, 90 % deep:
+    /// 3.0 s walking the index); the cursor's own kind first, as an index range, then every row of the other kind.
+    /// </summary>
+    private IReadOnlyList<IQueryable<T>> Segments<T>(IQueryable<T> range, ParameterExpression x, List<Expression> values, object?[] cursor, bool forward)
+    {
+        var first = values[0];
+        var ascending = keys[0].Descending != forward;
+        if (!CanBeNull(first.Type) || (ascending ? cursor[0] is null : cursor[0] is not null))
+            return [range.Where(Seek<T>(x, values, cursor, forward))];
+        var isNull = Expression.Equal(first, Expression.Constant(null, first.Type));
+        var own = ascending
+            ? Seek<T>(x, values, cursor, forward, nullsAfter: false)
+            : Expression.Lambda<Func<T, bool>>(Expression.AndAlso(isNull, SeekFrom(1, values, cursor, forward)), x);
+        var other = Expression.Lambda<Func<T, bool>>(ascending ? isNull : Expression.Not(isNull), x);
+        return [range.Where(own), range.Where(other)];
+    }
+
+    /// <summary>
+    /// The rows after (or, not <paramref name="forward"/>, before) the cursor's key values; without the nulls of the first key
+    /// that would follow its value when <paramref name="nullsAfter"/> is false (<see cref="Segments"/> reads them apart).
+    /// </summary>
+    private Expression<Func<T, bool>> Seek<T>(ParameterExpression x, List<Expression> values, object?[] cursor, bool forward, bool nullsAfter = true)
     {
         if (RowBeyond(values, cursor, forward) is { } row) return Expression.Lambda<Func<T, bool>>(row, x);
+        var seek = SeekFrom(0, values, cursor, forward, nullsAfter);
+        // The first key's bound, implied by the condition but only usable by an index when stated alone.
+        if (cursor[0] is not null)
+            seek = Expression.AndAlso(Beyond(values[0], cursor[0], ascending: keys[0].Descending != forward, orEqual: true, nullsAfter), seek);
+        return Expression.Lambda<Func<T, bool>>(seek, x);
+    }
+
+    /// <summary>k_from &gt; v_from OR k_from = v_from AND (the same for the keys after it), expanded.</summary>
+    private Expression SeekFrom(int from, List<Expression> values, object?[] cursor, bool forward, bool nullsAfter = true)
+    {
         Expression? seek = null;
         Expression equalSoFar = Expression.Constant(true);
-        for (var i = 0; i < keys.Count; i++)
+        for (var i = from; i < keys.Count; i++)
         {
             var ascending = keys[i].Descending != forward;
-            var step = Expression.AndAlso(equalSoFar, Beyond(values[i], cursor[i], ascending));
+            var step = Expression.AndAlso(equalSoFar, Beyond(values[i], cursor[i], ascending, nullsAfter: nullsAfter || i > from));
             seek = seek is null ? step : Expression.OrElse(seek, step);
             equalSoFar = Expression.AndAlso(equalSoFar, Same(values[i], cursor[i]));
         }
-        // The first key's bound, implied by the condition but only usable by an index when stated alone.
-        if (cursor[0] is not null) seek = Expression.AndAlso(Beyond(values[0], cursor[0], ascending: keys[0].Descending != forward, orEqual: true), seek!);
-        return Expression.Lambda<Func<T, bool>>(seek!, x);
+        return seek ?? Expression.Constant(false);
     }
 
     /// <summary>
@@ -119,10 +155,13 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
             : new NullabilityInfoContext().Create(property).ReadState == NullabilityState.NotNull ? inner : null;
     }
 
-    /// <summary>After v (strictly, unless <paramref name="orEqual"/>) in an ascending (nulls last) or descending (nulls first) order.</summary>
-    private static Expression Beyond(Expression key, object? v, bool ascending, bool orEqual = false)
+    /// <summary>
+    /// After v (strictly, unless <paramref name="orEqual"/>) in an ascending (nulls last, unless not <paramref name="nullsAfter"/>)
+    /// or descending (nulls first) order.
+    /// </summary>
+    private static Expression Beyond(Expression key, object? v, bool ascending, bool orEqual = false, bool nullsAfter = true)
     {
-        var nullable = !key.Type.IsValueType || Nullable.GetUnderlyingType(key.Type) is not null;
+        var nullable = CanBeNull(key.Type);
         if (v is null) return ascending || !nullable ? Expression.Constant(false) : Expression.NotEqual(key, Expression.Constant(null, key.Type));
         var value = Parameter(v, key.Type);
         var op = (ascending, orEqual) switch
@@ -134,8 +173,10 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
             ? Expression.MakeBinary(op, Expression.Call(typeof(string).GetMethod(nameof(string.Compare), [typeof(string), typeof(string)])!, key, value),
                 Expression.Constant(0))
             : Plain(key.Type).IsEnum ? EnumCompare(op, key, value) : Expression.MakeBinary(op, key, value);
-        return ascending && nullable ? Expression.OrElse(compare, Expression.Equal(key, Expression.Constant(null, key.Type))) : compare;
+        return ascending && nullable && nullsAfter ? Expression.OrElse(compare, Expression.Equal(key, Expression.Constant(null, key.Type))) : compare;
     }
+
+    private static bool CanBeNull(Type type) => !type.IsValueType || Nullable.GetUnderlyingType(type) is not null;
 
     /// <summary>
     /// An enum compared as C# compiles `x.Sector &gt; v`: both sides converted to the underlying number. EF Core drops those
