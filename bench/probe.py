@@ -184,11 +184,15 @@ def timed(gp, query, variables, token, budget=12.0, most=21):
 
 
 def column(dsn, field):
-    """The SQL a sort field reads (snake case of its name; startYear is the start date's year), its JSON for a cursor, and
-    whether it may be null (the API seeks a never-null order by a row-value comparison, a nullable one by the expanded one)."""
+    """The SQL a sort field reads (snake case of its name; startYear is the start date's year, as EF Core writes it and its
+    index holds it), its JSON for a cursor, and whether it may be null (the API seeks a never-null order by a row-value
+    comparison, a nullable one by the expanded one). None for scheduleRate: the same for every row, so the API orders by key."""
     name = re.sub(r"(?<!^)(?=[A-Z])", "_", field).lower()
+    if field == "scheduleRate":
+        return None
     if field == "startYear":
-        return "extract(year from start_date)::int", "to_json(extract(year from start_date)::int)", True
+        year = "(CASE WHEN start_date IS NOT NULL THEN date_part('year', start_date)::int END)"
+        return year, f"to_json({year})", True
     kind, nullable = psql(dsn, "SELECT data_type || ',' || is_nullable FROM information_schema.columns "
                                f"WHERE table_name = 'projects' AND column_name = '{name}'").split(",")
     if kind.startswith("timestamp"):
@@ -223,7 +227,12 @@ def orders(gp, dsn, token=None):
             worst = [math.inf, math.inf, field]
             continue
         plan = ""
-        if cursor.startswith("k"):
+        if cursor.startswith("k") and column(dsn, field) is None:
+            key = psql(dsn, f"SELECT id FROM projects ORDER BY id OFFSET {deep_at - 1} LIMIT 1")
+            deep = base64.b64encode(f"{cursor.split(':')[0]}:[{key}]".encode()).decode()
+            explained = psql(dsn, f"EXPLAIN SELECT id FROM projects WHERE id > {key} ORDER BY id LIMIT 51")
+            plan = ", ".join(dict.fromkeys(re.findall(r"(?:Index Only Scan|Index Scan|Seq Scan) using \w+", explained)))
+        elif cursor.startswith("k"):
             expr, as_json, nullable = column(dsn, field)
             # The row 90 % of the way: its keys as the cursor's JSON, and its value as an SQL literal (a tab between them).
             values, literal = psql(dsn, f"SELECT json_build_array({as_json}, id) || E'\\t' || quote_nullable({as_json} #>> '{{}}') "
@@ -234,8 +243,8 @@ def orders(gp, dsn, token=None):
                 seek = f"({expr}, id) > ({literal}, {key})"
             elif literal == "NULL":
                 seek = f"{expr} IS NULL AND id > {key}"
-            else:
-                seek = f"({expr} >= {literal} OR {expr} IS NULL) AND ({expr} > {literal} OR {expr} IS NULL OR {expr} = {literal} AND id > {key})"
+            else:  # the values after the cursor's, an index range; the nulls after them are a second statement when the page reaches them
+                seek = f"{expr} >= {literal} AND ({expr} > {literal} OR {expr} = {literal} AND id > {key})"
             explained = psql(dsn, f"EXPLAIN SELECT id FROM projects WHERE {seek} ORDER BY {expr}, id LIMIT 51")
             nodes = re.findall(r"((?:Index Only Scan|Index Scan|Seq Scan|Bitmap Heap Scan)(?: Backward)?(?: using \w+)? on projects"
                                r"|(?:Incremental )?Sort(?=  \())", explained)

@@ -33,6 +33,8 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
     {
         UnaryExpression { NodeType: ExpressionType.Convert } u => Stored(u.Operand),
         MemberExpression { Expression: { } inner } => inner is ParameterExpression || Stored(inner),
+        // `d.HasValue ? d.Value.Year : null`: a function of a stored value, exact in a cursor (and served by an expression index).
+        ConditionalExpression { IfFalse: ConstantExpression { Value: null } } c => Stored(c.Test) && Stored(c.IfTrue),
         MethodCallExpression { Method.Name: nameof(NpgsqlNetTopologySuiteDbFunctionsExtensions.DistanceKnn) } => true,
         _ => false,
     };

@@ -43,19 +43,22 @@ public static class SortTranslator
         context ??= QueryContext.Default;
         var p = Expression.Parameter(typeof(T), "x");
         var keys = new List<SortKey>();
+        var lastDescending = false;
         foreach (var item in order ?? [])
         {
             if (item is not IDictionary<string, object?> d)
                 throw new QueryInputException("SORT_INVALID", "each order item must be an input object such as { name: ASC }");
-            Collect(sort, d, p, keys, p, context);
+            Collect(sort, d, p, keys, p, context, ref lastDescending);
         }
         // A total order, so cursors are stable; the key goes the last item's way, so an order of one direction is one range
         // of an index on (field, key) and a page deep in it a row-value seek, not a walk through the cursor's ties.
-        keys.Add(new SortKey(tieBreaker, keys.Count > 0 && keys[^1].Descending));
+        keys.Add(new SortKey(tieBreaker, lastDescending));
         return keys;
     }
 
-    private static void Collect(IEntitySort sort, IDictionary<string, object?> item, Expression target, List<SortKey> keys, ParameterExpression root, QueryContext context)
+    private static void Collect(
+        IEntitySort sort, IDictionary<string, object?> item, Expression target, List<SortKey> keys, ParameterExpression root, QueryContext context,
+        ref bool lastDescending)
     {
         foreach (var (name, value) in item)
         {
@@ -68,7 +71,7 @@ public static class SortTranslator
             {
                 if (value is not IDictionary<string, object?> nested)
                     throw new QueryInputException("SORT_INVALID", $"'{name}' takes an input object such as {{ name: ASC }}");
-                Collect(field.Related, nested, member, keys, root, context);
+                Collect(field.Related, nested, member, keys, root, context, ref lastDescending);
                 continue;
             }
             var direction = value.ToString();
@@ -77,7 +80,27 @@ public static class SortTranslator
             var key = member.Type.IsValueType && Nullable.GetUnderlyingType(member.Type) is null
                 ? Expression.Convert(member, typeof(Nullable<>).MakeGenericType(member.Type)) // null-safe through optional relations
                 : member;
-            keys.Add(new SortKey(Expression.Lambda(key, root), direction == "DESC"));
+            lastDescending = direction == "DESC";
+            // A value the same for every row (the schedule rate at `asOf`) orders nothing: left out, the order is a keyset's.
+            if (Reads(key, root)) keys.Add(new SortKey(Expression.Lambda(key, root), lastDescending));
+        }
+    }
+
+    private static bool Reads(Expression e, ParameterExpression row)
+    {
+        var finder = new ParameterFinder(row);
+        finder.Visit(e);
+        return finder.Found;
+    }
+
+    private sealed class ParameterFinder(ParameterExpression row) : ExpressionVisitor
+    {
+        public bool Found { get; private set; }
+
+        protected override Expression VisitParameter(ParameterExpression node)
+        {
+            Found |= node == row;
+            return node;
         }
     }
 
