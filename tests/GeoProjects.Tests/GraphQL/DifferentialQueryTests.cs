@@ -361,7 +361,8 @@ public sealed class DifferentialQueryTests(ApiFixture api)
         public string Graphql => $"{{ {Field}: {(Descending ? "DESC" : "ASC")} }}";
     }
 
-    private static readonly string[] OrderFields = ["totalInvestment", "code", "name", "sector", "landAreaMu", "startDate"];
+    // startYear: a computed key with nulls (on an expression index); scheduleRate: the same for every row, so only the key orders.
+    private static readonly string[] OrderFields = ["totalInvestment", "code", "name", "sector", "landAreaMu", "startDate", "startYear", "scheduleRate"];
 
     private static IOrderedEnumerable<ProjectRow> Sort(IEnumerable<ProjectRow> rows, IReadOnlyList<Order> order)
     {
@@ -375,6 +376,8 @@ public sealed class DifferentialQueryTests(ApiFixture api)
                 "name" => p => p.Name,
                 "landAreaMu" => p => p.LandAreaMu,
                 "startDate" => p => p.StartDate,
+                "startYear" => p => p.StartDate?.Year,
+                "scheduleRate" => _ => 0,
                 _ => p => EnumName(p.Sector), // enums are stored and ordered as their names
             };
             // PostgreSQL puts nulls last ascending, first descending: null is the greatest value.
