@@ -34,6 +34,7 @@ try
     builder.AddGeoProjectsIde();
     builder.AddGeoProjectsTiles();
     builder.AddGeoProjectsWebMap();
+    builder.AddGeoProjectsWarmUp(); // ready once the first questions have run: a load balancer sends traffic to a warm instance
 
     var app = builder.Build();
     if (command is not null) return await Commands.RunAsync(app, command, rest);

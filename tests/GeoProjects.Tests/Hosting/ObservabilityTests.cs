@@ -24,6 +24,30 @@ public sealed class ObservabilityTests(ApiFixture api)
         Assert.True(ready.TryGetProperty("migrations", out _));
     }
 
+    /// <summary>
+    /// A new instance asks the first questions (a map page, zones with projects, statistics) through its executor before
+    /// /health/ready says ready; the readiness report says how many it asked, and a warm-up that ran out of questions is
+    /// as ready as one that ran out of time.
+    /// </summary>
+    [Fact]
+    public async Task ReadyOnceWarm()
+    {
+        await using var server = await ServerProcess.StartAsync(api.ConnectionString,
+            new Dictionary<string, string> { ["WarmUp__Rounds"] = "4", ["WarmUp__MaxMilliseconds"] = "20000" });
+        using var client = new HttpClient { BaseAddress = server.Origin };
+        JsonElement checks = default;
+        for (var clock = System.Diagnostics.Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(30); await Task.Delay(100))
+        {
+            using var response = await client.GetAsync("/health/ready");
+            checks = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("checks").Clone();
+            var warm = checks.GetProperty("warm-up");
+            if (response.IsSuccessStatusCode) break;
+            Assert.Equal(("Unhealthy", "warming up"), (warm.GetProperty("status").GetString(), warm.GetProperty("description").GetString()));
+        }
+        Assert.Equal("Healthy", checks.GetProperty("warm-up").GetProperty("status").GetString());
+        Assert.Matches(@"^12 questions in \d+ ms$", checks.GetProperty("warm-up").GetProperty("description").GetString());
+    }
+
     [Fact]
     public async Task PrometheusSeesGraphQLTilesHttpAndTheDatabase()
     {

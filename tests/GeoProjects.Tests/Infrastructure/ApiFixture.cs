@@ -32,6 +32,7 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Production"); // errors must not leak details as they would in Development
         builder.UseSetting("ConnectionStrings:GeoProjects", ConnectionString);
         builder.UseSetting("Auth:SigningKey", SigningKey);
+        builder.UseSetting("WarmUp:Rounds", "0"); // ready at once; WarmUpTests turns it on
     }
 
     public async Task InitializeAsync() => await DatabaseSeeder.MigrateAndSeedAsync(Services);

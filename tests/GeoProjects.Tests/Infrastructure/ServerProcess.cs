@@ -25,6 +25,7 @@ public sealed class ServerProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__GeoProjects"] = connectionString;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Warning";
+        start.Environment["WarmUp__Rounds"] = "0"; // ready at once; WarmUpTests turns it on
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start)!;
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
