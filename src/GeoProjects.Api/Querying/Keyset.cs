@@ -58,7 +58,8 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
         foreach (var segment in segments)
         {
             if (rows.Count > size) break;
-            rows.AddRange(await SortTranslator.Apply(segment, order).Take(size + 1 - rows.Count).Select(WithKeys(selector, x, values)).ToListAsync(ct));
+            var ordered = SortTranslator.Apply(segment, order).Take(size + 1 - rows.Count);
+            rows.AddRange(await ordered.Select(WithKeys(selector, x, values)).ToListAsync(ct));
         }
         var more = rows.Count > size;
         var page = rows.Take(size).ToList();
@@ -85,7 +86,8 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
     /// one condition would be `k ≥ v OR k IS NULL`, which no index range serves (a million projects by land area, 90 % deep:
     /// 3.0 s walking the index); the cursor's own kind first, as an index range, then every row of the other kind.
     /// </summary>
-    private IReadOnlyList<IQueryable<T>> Segments<T>(IQueryable<T> range, ParameterExpression x, List<Expression> values, object?[] cursor, bool forward)
+    private IReadOnlyList<IQueryable<T>> Segments<T>(
+        IQueryable<T> range, ParameterExpression x, List<Expression> values, object?[] cursor, bool forward)
     {
         var first = values[0];
         var ascending = keys[0].Descending != forward;

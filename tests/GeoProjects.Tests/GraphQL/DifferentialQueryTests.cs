@@ -362,7 +362,8 @@ public sealed class DifferentialQueryTests(ApiFixture api)
     }
 
     // startYear: a computed key with nulls (on an expression index); scheduleRate: the same for every row, so only the key orders.
-    private static readonly string[] OrderFields = ["totalInvestment", "code", "name", "sector", "landAreaMu", "startDate", "startYear", "scheduleRate"];
+    private static readonly string[] OrderFields =
+        ["totalInvestment", "code", "name", "sector", "landAreaMu", "startDate", "startYear", "scheduleRate"];
 
     private static IOrderedEnumerable<ProjectRow> Sort(IEnumerable<ProjectRow> rows, IReadOnlyList<Order> order)
     {
