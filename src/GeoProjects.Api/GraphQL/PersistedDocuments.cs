@@ -33,6 +33,9 @@ public sealed class PersistedDocuments
 
     public IReadOnlyCollection<string> TrustedHashes => _trusted.Keys.ToList();
 
+    /// <summary>The trusted documents' texts: the operations this service documents and its clients send.</summary>
+    public IReadOnlyCollection<string> TrustedDocuments => _trusted.Values.ToList();
+
     public static string Hash(string document) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(document)));
 
     /// <summary>The request's document: its own text, a trusted document by id, or an automatic persisted query.</summary>
