@@ -24,7 +24,8 @@ public sealed class WarmUpOptions
 /// operations its clients send, docs/operations) with their default variables, through the same executor and database
 /// policies as an anonymous caller, and a load balancer sends it traffic once it is warm. A document that answers with
 /// errors (one for staff only) is asked once; a failure is logged and does not keep the instance unready: whether it
-/// can serve is the database check's to say.
+/// can serve is the database check's to say. It starts once the other readiness checks pass (the database reachable and
+/// migrated), so it never asks a database that cannot answer.
 /// </summary>
 public sealed class WarmUp(IServiceProvider services, IOptions<WarmUpOptions> options, ILogger<WarmUp> log) : BackgroundService, IHealthCheck
 {
@@ -39,8 +40,9 @@ public sealed class WarmUp(IServiceProvider services, IOptions<WarmUpOptions> op
     {
         var rounds = Math.Max(0, options.Value.Rounds);
         var questions = rounds == 0 ? [] : Queries(services.GetRequiredService<GraphQL.PersistedDocuments>().TrustedDocuments);
-        var started = Stopwatch.GetTimestamp();
         var asked = 0;
+        if (rounds > 0) await UntilServingAsync(stopping);
+        var started = Stopwatch.GetTimestamp();
         try
         {
             using var budget = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -62,6 +64,14 @@ public sealed class WarmUp(IServiceProvider services, IOptions<WarmUpOptions> op
         }
         _result = $"{asked} questions in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms";
         if (rounds > 0) log.LogInformation("Warm-up: {Result}", _result);
+    }
+
+    /// <summary>Waits until every other readiness check is healthy.</summary>
+    private async Task UntilServingAsync(CancellationToken stopping)
+    {
+        var health = services.GetRequiredService<HealthCheckService>();
+        while ((await health.CheckHealthAsync(c => c.Name != CheckName && c.Tags.Contains("ready"), stopping)).Status != HealthStatus.Healthy)
+            await Task.Delay(TimeSpan.FromMilliseconds(500), stopping);
     }
 
     /// <summary>The documents whose (first) operation is a query, in a stable order.</summary>

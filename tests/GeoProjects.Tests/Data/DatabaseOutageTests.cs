@@ -36,7 +36,7 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         var server = await _cluster.StartAsync();
         var database = new NpgsqlConnectionStringBuilder(server) { Database = "geoprojects_outage" }.ConnectionString;
         _app = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseEnvironment("Production")
-            .UseSetting("ConnectionStrings:GeoProjects", database).ConfigureLogging(l => l.AddProvider(_logs)));
+            .UseSetting("ConnectionStrings:GeoProjects", database).UseSetting("WarmUp:Rounds", "0").ConfigureLogging(l => l.AddProvider(_logs)));
         await DatabaseSeeder.MigrateAndSeedAsync(_app.Services);
     }
 

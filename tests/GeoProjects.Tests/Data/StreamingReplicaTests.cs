@@ -37,7 +37,7 @@ public sealed class StreamingReplicaTests : IAsyncLifetime
     private static WebApplicationFactory<Program> Api(params (string Key, string Value)[] settings) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
-            b.UseEnvironment("Production").UseSetting("Auth:SigningKey", ApiFixture.SigningKey);
+            b.UseEnvironment("Production").UseSetting("Auth:SigningKey", ApiFixture.SigningKey).UseSetting("WarmUp:Rounds", "0");
             foreach (var (key, value) in settings) b.UseSetting(key, value);
         });
 
