@@ -282,7 +282,7 @@ public static class GraphQLEndpoint
     }
 
     /// <summary>The operation a request runs: the one named, or the first (GraphQL.NET reports a missing or ambiguous one).</summary>
-    private static GraphQLOperationDefinition? SelectedOperation(GraphQLDocument document, string? operationName)
+    internal static GraphQLOperationDefinition? SelectedOperation(GraphQLDocument document, string? operationName)
     {
         var operations = document.Definitions.OfType<GraphQLOperationDefinition>();
         return operationName is { } name ? operations.FirstOrDefault(o => o.Name?.Value == name) : operations.FirstOrDefault();

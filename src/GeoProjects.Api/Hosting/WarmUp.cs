@@ -43,9 +43,14 @@ public sealed class WarmUp(IServiceProvider services, IOptions<WarmUpOptions> op
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
         var rounds = Math.Max(0, options.Value.Rounds);
-        var questions = rounds == 0 ? [] : Queries(services.GetRequiredService<GraphQL.PersistedDocuments>().TrustedDocuments);
+        if (rounds == 0)
+        {
+            _result = "0 questions in 0 ms";
+            return;
+        }
+        var questions = Queries(services.GetRequiredService<GraphQL.PersistedDocuments>().TrustedDocuments);
         var asked = 0;
-        if (rounds > 0) await UntilServingAsync(stopping);
+        await UntilServingAsync(stopping);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -67,7 +72,7 @@ public sealed class WarmUp(IServiceProvider services, IOptions<WarmUpOptions> op
             log.LogWarning(e, "Warm-up stopped after {Asked} questions; the instance reports ready all the same", asked);
         }
         _result = $"{asked} questions in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms";
-        if (rounds > 0) log.LogInformation("Warm-up: {Result}", _result);
+        log.LogInformation("Warm-up: {Result}", _result);
     }
 
     /// <summary>Waits until every other readiness check is healthy.</summary>
@@ -80,8 +85,8 @@ public sealed class WarmUp(IServiceProvider services, IOptions<WarmUpOptions> op
 
     /// <summary>The documents whose (first) operation is a query, in a stable order.</summary>
     private static List<string> Queries(IEnumerable<string> documents) => documents
-        .Where(d => GraphQLParser.Parser.Parse(d).Definitions.OfType<GraphQLParser.AST.GraphQLOperationDefinition>().FirstOrDefault()
-            ?.Operation == GraphQLParser.AST.OperationType.Query)
+        .Where(d => GraphQL.GraphQLEndpoint.SelectedOperation(GraphQLParser.Parser.Parse(d), null)?.Operation
+            == GraphQLParser.AST.OperationType.Query)
         .Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Runs one question and writes its answer nowhere; false when it answered with errors.</summary>

@@ -133,7 +133,7 @@ public static class FilterTranslator
         return Expression.AndAlso(Expression.NotEqual(member, Expression.Constant(null, typeof(string))), call);
     }
 
-    private static bool CanBeNull(Type t) => !t.IsValueType || Nullable.GetUnderlyingType(t) is not null;
+    internal static bool CanBeNull(Type t) => !t.IsValueType || Nullable.GetUnderlyingType(t) is not null;
 
     private static Expression In(FilterField field, object? raw, Expression member)
     {

@@ -91,7 +91,7 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
     {
         var first = values[0];
         var ascending = keys[0].Descending != forward;
-        if (!CanBeNull(first.Type) || (ascending ? cursor[0] is null : cursor[0] is not null))
+        if (!FilterTranslator.CanBeNull(first.Type) || (ascending ? cursor[0] is null : cursor[0] is not null))
             return [range.Where(Seek<T>(x, values, cursor, forward))];
         var isNull = Expression.Equal(first, Expression.Constant(null, first.Type));
         var own = ascending
@@ -165,7 +165,7 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
     /// </summary>
     private static Expression Beyond(Expression key, object? v, bool ascending, bool orEqual = false, bool nullsAfter = true)
     {
-        var nullable = CanBeNull(key.Type);
+        var nullable = FilterTranslator.CanBeNull(key.Type);
         if (v is null) return ascending || !nullable ? Expression.Constant(false) : Expression.NotEqual(key, Expression.Constant(null, key.Type));
         var value = Parameter(v, key.Type);
         var op = (ascending, orEqual) switch
@@ -179,8 +179,6 @@ public sealed class Keyset(IReadOnlyList<SortKey> keys)
             : Plain(key.Type).IsEnum ? EnumCompare(op, key, value) : Expression.MakeBinary(op, key, value);
         return ascending && nullable && nullsAfter ? Expression.OrElse(compare, Expression.Equal(key, Expression.Constant(null, key.Type))) : compare;
     }
-
-    private static bool CanBeNull(Type type) => !type.IsValueType || Nullable.GetUnderlyingType(type) is not null;
 
     /// <summary>
     /// An enum compared as C# compiles `x.Sector &gt; v`: both sides converted to the underlying number. EF Core drops those
